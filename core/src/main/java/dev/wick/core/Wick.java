@@ -1,0 +1,100 @@
+package dev.wick.core;
+
+import dev.wick.core.backend.Availability;
+import dev.wick.core.backend.BackendProvider;
+import dev.wick.core.cpu.CpuBackend;
+
+import java.util.ServiceLoader;
+import java.util.function.Consumer;
+
+/**
+ * The entry point: opens engines. {@code Wick.cpu()} always works; {@code Wick.cuda()} needs the
+ * wick-cuda-kernels module on the class path, a driver and a device; {@code Wick.auto()} picks CUDA
+ * when it can and otherwise the CPU, and says why in one line.
+ */
+public final class Wick {
+    private static volatile Consumer<String> log = line -> System.err.println("[wick] " + line);
+
+    private Wick() {
+    }
+
+    /** Where engines report their one-line choices (backend, GEMM implementation). */
+    public static void setLog(Consumer<String> sink) {
+        log = sink == null ? line -> { } : sink;
+    }
+
+    public static void log(String line) {
+        log.accept(line);
+    }
+
+    /** A CPU engine using all available processors. */
+    public static Engine cpu() {
+        return new Engine(new CpuBackend());
+    }
+
+    /** A CPU engine using {@code threads} threads (1 gives a fully sequential engine). */
+    public static Engine cpu(int threads) {
+        return new Engine(new CpuBackend(threads));
+    }
+
+    /** CUDA device 0; IllegalStateException naming the cause where that is impossible. */
+    public static Engine cuda() {
+        return cuda(0);
+    }
+
+    public static Engine cuda(int deviceIndex) {
+        BackendProvider p = provider("cuda");
+        if (p == null) {
+            throw new IllegalStateException("CUDA backend not on the class path (add dev.wick:wick-cuda-kernels)");
+        }
+        Availability a = p.probe();
+        if (!a.available()) {
+            throw new IllegalStateException("CUDA is not available: " + a.reason());
+        }
+        return new Engine(p.open(deviceIndex));
+    }
+
+    /** Whether CUDA can be used here, with the reason. */
+    public static Availability cudaAvailability() {
+        BackendProvider p = provider("cuda");
+        if (p == null) {
+            return Availability.no("CUDA backend not on the class path (wick-cuda-kernels)");
+        }
+        return p.probe();
+    }
+
+    /** CUDA when available, else the CPU; logs the choice and the reason. */
+    public static Engine auto() {
+        Availability a = cudaAvailability();
+        if (a.available()) {
+            Engine e = cuda(0);
+            log("using " + e.description() + " (" + a.reason() + ")");
+            return e;
+        }
+        Engine e = cpu();
+        log("using " + e.description() + " because " + a.reason());
+        return e;
+    }
+
+    /** "auto", "cpu" or "cuda" (also "cuda:N"). */
+    public static Engine open(String device) {
+        String d = device.trim().toLowerCase(java.util.Locale.ROOT);
+        if (d.equals("auto")) return auto();
+        if (d.equals("cpu")) return cpu();
+        if (d.equals("cuda")) return cuda(0);
+        if (d.startsWith("cuda:")) return cuda(Integer.parseInt(d.substring(5)));
+        throw new IllegalArgumentException("unknown device '" + device + "' (expected auto, cpu, cuda or cuda:N)");
+    }
+
+    private static BackendProvider provider(String name) {
+        try {
+            for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+                if (p.name().equals(name)) return p;
+            }
+        } catch (Throwable t) {
+            // A provider whose class fails to load must not break a CPU-only program.
+            log("backend provider '" + name + "' failed to load: " + t);
+        }
+        return null;
+    }
+}

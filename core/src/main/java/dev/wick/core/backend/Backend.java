@@ -1,0 +1,175 @@
+package dev.wick.core.backend;
+
+import dev.wick.core.Device;
+
+/**
+ * The primitive kernels, over raw buffers, that every backend implements (CPU, CUDA). No autograd
+ * and no shape checking here: {@link dev.wick.core.Tensor} checks shapes, dtypes and indices
+ * before it calls in. Unless a method says otherwise:
+ * <ul>
+ *   <li>floating buffers are all FLOAT32 or all FLOAT64 within one call (the CPU implements both;
+ *       CUDA implements FLOAT32 and may refuse FLOAT64 with UnsupportedOperationException);</li>
+ *   <li>index and target buffers are INT32;</li>
+ *   <li>matrices are row-major and contiguous;</li>
+ *   <li>results are written into the output buffer given; an output may alias an input only where
+ *       the method says so;</li>
+ *   <li>calls are ordered (one stream); only the host transfers and {@link #firstIndexOutOfRange}
+ *       wait for the device.</li>
+ * </ul>
+ * Adding a primitive means: this interface, the CPU implementation, the CUDA kernel and its
+ * launcher, the conformance suite and, if differentiable, an autograd op with a gradient check.
+ */
+public interface Backend extends AutoCloseable {
+
+    Device device();
+
+    /** One line for people: "cpu (2 threads)", "cuda:0 NVIDIA H100 ..., GEMM: cuBLAS". */
+    String description();
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    /** A buffer of {@code length} elements whose contents are unspecified (it may be recycled). */
+    Buffer allocate(dev.wick.core.DType dtype, int length);
+
+    /** Returns an owning buffer to the allocator's cache. Views must not be released. */
+    void release(Buffer buffer);
+
+    MemoryStats memoryStats();
+
+    /** Gives cached, unused memory back to the system (or the driver). */
+    void trimCache();
+
+    void upload(float[] src, int srcOffset, Buffer dst, int length);
+
+    void upload(double[] src, int srcOffset, Buffer dst, int length);
+
+    void upload(int[] src, int srcOffset, Buffer dst, int length);
+
+    void download(Buffer src, float[] dst, int dstOffset, int length);
+
+    void download(Buffer src, double[] dst, int dstOffset, int length);
+
+    void download(Buffer src, int[] dst, int dstOffset, int length);
+
+    /** Waits until every queued call has finished. */
+    void synchronize();
+
+    // ---- fills, copies, random ------------------------------------------------------------------
+
+    /** dst[i] = src[i] for i < length; same dtype (any dtype, INT32 included). */
+    void copy(Buffer src, Buffer dst, int length);
+
+    /** dst[i] = value (converted to dst's dtype; any dtype, INT32 included). */
+    void fill(Buffer dst, double value, int length);
+
+    /**
+     * dst[i] = low + (high - low) * u(seed, i), where u is {@link dev.wick.core.CounterRng}'s
+     * counter-based uniform in [0, 1): every backend produces the same numbers for the same seed.
+     */
+    void uniform(Buffer dst, int length, long seed, double low, double high);
+
+    /** dst[i] = mean + std * n(seed, i), n being CounterRng's standard normal. */
+    void normal(Buffer dst, int length, long seed, double mean, double std);
+
+    // ---- embedding -----------------------------------------------------------------------------
+
+    /**
+     * Returns the position of the first index outside [0, bound) that is not equal to
+     * {@code exempt}, or -1 if there is none. Pass an in-range value (0) as {@code exempt} when
+     * nothing is exempt; pass the ignore index for cross-entropy targets. Waits for the device
+     * (this is how indices are checked before any kernel reads them).
+     */
+    int firstIndexOutOfRange(Buffer indices, int count, int bound, int exempt);
+
+    /** out[i, :] = table[indices[i], :] for i < count; rows have {@code rowLength} elements. */
+    void gather(Buffer table, Buffer indices, Buffer out, int count, int rowLength);
+
+    /**
+     * table[indices[i], :] += src[i, :] for i < count: repeated indices accumulate (the embedding
+     * backward). Rows whose index equals {@code skipIndex} are skipped (a padding row; pass -1 for
+     * none).
+     */
+    void scatterAdd(Buffer table, Buffer indices, Buffer src, int count, int rowLength, int skipIndex,
+                    ScatterMode mode);
+
+    // ---- linear algebra ------------------------------------------------------------------------
+
+    /**
+     * C = alpha * op(A) * op(B) + beta * C, C being m x n. op(A) is m x k: A is stored m x k, or
+     * k x m when {@code transA}. op(B) is k x n: B is stored k x n, or n x k when {@code transB}.
+     * When beta == 0, C's previous contents are ignored (NaN included). C must not alias A or B.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k,
+              double alpha, Buffer a, Buffer b, double beta, Buffer c);
+
+    // ---- activations -------------------------------------------------------------------------
+
+    /** y = tanh(x); y may be x. */
+    void tanh(Buffer x, Buffer y, int length);
+
+    /** dx = dy * (1 - y^2), or dx += that when {@code accumulate}; y is tanh's saved output. */
+    void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate);
+
+    // ---- loss ----------------------------------------------------------------------------------
+
+    /**
+     * Fused softmax cross-entropy over {@code rows} rows of {@code cols} logits. For each row r
+     * whose target t_r != ignoreIndex: loss_r = logsumexp(x_r) - x_r[t_r] (never -log p). Writes
+     * loss[0] = mean of loss_r over those rows (NaN when there are none, as in PyTorch), and
+     * dLogits[r, :] = (softmax(x_r) - onehot(t_r)) / count, zero for ignored rows. Targets are
+     * checked by the caller to lie in [0, cols) or equal ignoreIndex.
+     */
+    void softmaxCrossEntropy(Buffer logits, Buffer targets, int rows, int cols, int ignoreIndex,
+                             Buffer loss, Buffer dLogits);
+
+    // ---- bias ----------------------------------------------------------------------------------
+
+    /** out[r, c] = x[r, c] + bias[c]; out may be x. */
+    void addRowVector(Buffer x, Buffer bias, Buffer out, int rows, int cols);
+
+    /** out[c] = sum over r of x[r, c], or out[c] += that when {@code accumulate}. */
+    void sumRows(Buffer x, Buffer out, int rows, int cols, boolean accumulate);
+
+    // ---- elementwise ---------------------------------------------------------------------------
+
+    /** out = a + b; out may be a or b. */
+    void add(Buffer a, Buffer b, Buffer out, int length);
+
+    /** out = a * b; out may be a or b. */
+    void mul(Buffer a, Buffer b, Buffer out, int length);
+
+    /** out = alpha * x; out may be x. */
+    void scale(Buffer x, double alpha, Buffer out, int length);
+
+    /** y += alpha * x. */
+    void axpy(double alpha, Buffer x, Buffer y, int length);
+
+    // ---- reductions (result stays on the device, in out[0]) -------------------------------------
+
+    /** out[0] = sum of x[i]. */
+    void sum(Buffer x, Buffer out, int length);
+
+    /** out[0] = sum of x[i]^2 (for global-norm gradient clipping). */
+    void squaredNorm(Buffer x, Buffer out, int length);
+
+    // ---- optimizers, in place -----------------------------------------------------------------
+
+    /**
+     * SGD: g = grad + weightDecay * param; with momentum (velocity != null):
+     * velocity = momentum * velocity + g, param -= lr * velocity; without: param -= lr * g.
+     */
+    void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length,
+                   double lr, double momentum, double weightDecay);
+
+    /**
+     * Adam (Kingma and Ba, with PyTorch's bias correction and L2 weight decay added to the gradient):
+     * g = grad + weightDecay * param; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+     * param -= lr * (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps). step counts from 1.
+     */
+    void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length,
+                    double lr, double beta1, double beta2, double eps, double weightDecay, int step);
+
+    /** Frees everything this backend holds. Buffers are invalid afterwards. */
+    @Override
+    void close();
+}
