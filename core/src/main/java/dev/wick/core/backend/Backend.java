@@ -107,7 +107,10 @@ public interface Backend extends AutoCloseable {
     /** y = tanh(x); y may be x. */
     void tanh(Buffer x, Buffer y, int length);
 
-    /** dx = dy * (1 - y^2), or dx += that when {@code accumulate}; y is tanh's saved output. */
+    /**
+     * dx = dy * (1 - y^2), or dx += that when {@code accumulate}; y is tanh's saved output. dx may
+     * be dy (the RNN backward turns its gradient buffer into the pre-activation gradient in place).
+     */
     void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate);
 
     // ---- loss ----------------------------------------------------------------------------------

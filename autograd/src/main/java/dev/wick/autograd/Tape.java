@@ -1,0 +1,154 @@
+package dev.wick.autograd;
+
+import dev.wick.core.Scope;
+import dev.wick.core.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records differentiable ops on this thread while open, and runs them backwards. Nodes are appended
+ * in execution order, which is a topological order, so {@link #backward} just walks the list in
+ * reverse. Usage:
+ * <pre>{@code
+ * try (Tape tape = Tape.record()) {
+ *     Variable loss = F.crossEntropy(model.forward(x), targets);
+ *     tape.backward(loss);
+ * }
+ * }</pre>
+ */
+public final class Tape implements AutoCloseable {
+    private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<int[]> NO_GRAD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
+    /** What an op does on the way back: add its inputs' gradients given its output's gradient. */
+    @FunctionalInterface
+    interface Backward {
+        void apply(Tensor gradOutput);
+    }
+
+    private record Node(Variable output, Backward backward, Tensor[] owned) {
+    }
+
+    private final Tape previous;
+    private final Thread thread = Thread.currentThread();
+    private final List<Node> nodes = new ArrayList<>();
+    private boolean released;
+    private boolean closed;
+
+    private Tape(Tape previous) {
+        this.previous = previous;
+    }
+
+    /** Starts recording on this thread until {@link #close()}. Tapes nest: the newest records. */
+    public static Tape record() {
+        Tape t = new Tape(CURRENT.get());
+        CURRENT.set(t);
+        return t;
+    }
+
+    /** Whether an op run now on this thread would be recorded. */
+    public static boolean isRecording() {
+        return active() != null;
+    }
+
+    /** Pauses recording on this thread until the returned handle is closed (evaluation, sampling). */
+    public static NoGrad noGrad() {
+        NO_GRAD_DEPTH.get()[0]++;
+        return new NoGrad();
+    }
+
+    /** The handle {@link #noGrad()} returns. */
+    public static final class NoGrad implements AutoCloseable {
+        private boolean closed;
+
+        private NoGrad() {
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            NO_GRAD_DEPTH.get()[0]--;
+        }
+    }
+
+    static Tape active() {
+        Tape t = CURRENT.get();
+        return t != null && NO_GRAD_DEPTH.get()[0] == 0 ? t : null;
+    }
+
+    /** Number of recorded nodes. */
+    public int size() {
+        return nodes.size();
+    }
+
+    void add(Variable output, Backward backward, Tensor... owned) {
+        if (released) {
+            throw new IllegalStateException("this tape was released by backward(); record on a new Tape");
+        }
+        nodes.add(new Node(output, backward, owned));
+    }
+
+    /**
+     * Backpropagates from a one-element loss: its gradient is seeded with 1 and every recorded
+     * node's backward runs in reverse order, adding (never overwriting) into the gradients of the
+     * inputs that require one. Releases what the nodes saved; a second call throws.
+     */
+    public void backward(Variable loss) {
+        if (released) {
+            throw new IllegalStateException("backward() was already called on this tape and its saved tensors were released;"
+                    + " record the computation again on a new Tape");
+        }
+        if (Thread.currentThread() != thread) {
+            throw new IllegalStateException("backward() must run on the thread that recorded the tape");
+        }
+        if (!loss.requiresGrad()) {
+            throw new IllegalArgumentException("loss takes no gradient: nothing that requires grad was recorded into it");
+        }
+        if (loss.value().numel() != 1) {
+            throw new IllegalArgumentException("backward() needs a one-element loss, got shape " + loss.shape());
+        }
+        try (Scope scope = loss.engine().scope()) {
+            Tensor seed = loss.gradForAccumulation();
+            if (loss.isLeaf()) {
+                seed.addInPlace(loss.engine().full(seed.dtype(), 1.0, seed.shape()));
+            } else {
+                seed.fillInPlace(1.0);
+            }
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                Node node = nodes.get(i);
+                Tensor g = node.output().grad();
+                if (g == null) continue; // not on a path to the loss
+                node.backward().apply(g);
+                node.output().releaseIntermediateGrad();
+            }
+            loss.releaseIntermediateGrad();
+        } finally {
+            release();
+        }
+    }
+
+    private void release() {
+        if (released) return;
+        released = true;
+        for (Node n : nodes) {
+            for (Tensor t : n.owned()) t.close();
+            n.output().releaseIntermediateGrad();
+        }
+        nodes.clear();
+    }
+
+    /** Stops recording and releases what the nodes saved. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        release();
+        if (CURRENT.get() == this) {
+            CURRENT.set(previous);
+        } else if (Thread.currentThread() == thread) {
+            throw new IllegalStateException("tapes must be closed innermost first");
+        }
+    }
+}

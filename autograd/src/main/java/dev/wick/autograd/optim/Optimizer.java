@@ -1,0 +1,18 @@
+package dev.wick.autograd.optim;
+
+/** Updates parameters in place from their accumulated gradients. */
+public interface Optimizer extends AutoCloseable {
+    /** One update of every parameter. */
+    void step();
+
+    /** Zeroes every parameter's gradient (call before each backward: gradients accumulate). */
+    void zeroGrad();
+
+    double learningRate();
+
+    void setLearningRate(double lr);
+
+    /** Frees the optimizer's state (momenta); the parameters are the caller's. */
+    @Override
+    void close();
+}

@@ -1,0 +1,65 @@
+package dev.wick.autograd.optim;
+
+import dev.wick.autograd.Variable;
+import dev.wick.core.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Stochastic gradient descent with optional momentum and L2 weight decay, as in PyTorch. */
+public final class Sgd implements Optimizer {
+    private final List<Variable> params;
+    private final List<Tensor> velocity; // empty without momentum
+    private final double momentum;
+    private final double weightDecay;
+    private double lr;
+
+    public Sgd(List<Variable> params, double lr) {
+        this(params, lr, 0.0, 0.0);
+    }
+
+    public Sgd(List<Variable> params, double lr, double momentum, double weightDecay) {
+        this.params = Params.trainable(params);
+        this.lr = Params.nonNegative("learning rate", lr);
+        this.momentum = Params.nonNegative("momentum", momentum);
+        this.weightDecay = Params.nonNegative("weight decay", weightDecay);
+        this.velocity = new ArrayList<>();
+        if (momentum > 0) {
+            for (Variable p : this.params) velocity.add(p.engine().zeros(p.dtype(), p.shape()));
+        }
+    }
+
+    @Override
+    public void step() {
+        for (int i = 0; i < params.size(); i++) {
+            Variable p = params.get(i);
+            p.value().sgdUpdateInPlace(p.grad(), velocity.isEmpty() ? null : velocity.get(i), lr, momentum, weightDecay);
+        }
+    }
+
+    @Override
+    public void zeroGrad() {
+        for (Variable p : params) p.zeroGrad();
+    }
+
+    @Override
+    public double learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(double lr) {
+        this.lr = Params.nonNegative("learning rate", lr);
+    }
+
+    /** The momentum buffer of parameter i (for checkpoints); IllegalStateException without momentum. */
+    public Tensor velocity(int i) {
+        if (velocity.isEmpty()) throw new IllegalStateException("this SGD has no momentum");
+        return velocity.get(i);
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : velocity) t.close();
+    }
+}
