@@ -1,0 +1,135 @@
+package dev.wick.autograd;
+
+import dev.wick.core.DType;
+import dev.wick.core.Engine;
+import dev.wick.core.Scope;
+import dev.wick.core.Wick;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TapeTest {
+    private final Engine e = Wick.cpu();
+
+    @AfterEach
+    void close() {
+        e.close();
+    }
+
+    private Variable param(double... values) {
+        return Variable.parameter("p", e.fromDoubles(values, values.length));
+    }
+
+    @Test
+    void recordsOnlyWhileRecordingAndNotUnderNoGrad() {
+        Variable a = param(1, 2, 3);
+        assertFalse(Tape.isRecording());
+        assertFalse(F.tanh(a).requiresGrad(), "no tape: results are constants");
+        try (Tape tape = Tape.record()) {
+            assertTrue(Tape.isRecording());
+            Variable y = F.tanh(a);
+            assertTrue(y.requiresGrad());
+            assertEquals(1, tape.size());
+            try (Tape.NoGrad ng = Tape.noGrad()) {
+                assertFalse(Tape.isRecording());
+                assertFalse(F.tanh(a).requiresGrad());
+            }
+            assertEquals(1, tape.size());
+            Variable c = Variable.constant(e.fromDoubles(new double[]{1, 1, 1}, 3));
+            assertFalse(F.tanh(c).requiresGrad(), "inputs without grad are not recorded");
+            assertEquals(1, tape.size());
+        }
+        assertFalse(Tape.isRecording());
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardsUntilZeroed() {
+        Variable a = param(1, -2, 3);
+        for (int i = 0; i < 2; i++) {
+            try (Scope s = e.scope(); Tape tape = Tape.record()) {
+                tape.backward(F.sum(F.scale(a, 3.0)));
+            }
+        }
+        assertArrayEquals(new double[]{6, 6, 6}, a.grad().toDoubleArray());
+        a.zeroGrad();
+        assertArrayEquals(new double[]{0, 0, 0}, a.grad().toDoubleArray());
+    }
+
+    @Test
+    void aValueUsedTwiceGetsBothContributions() {
+        Variable a = param(1, 2, 3);
+        try (Tape tape = Tape.record()) {
+            // d/da sum(a*a + a) = 2a + 1
+            tape.backward(F.sum(F.add(F.mul(a, a), a)));
+        }
+        assertArrayEquals(new double[]{3, 5, 7}, a.grad().toDoubleArray(), 1e-12);
+    }
+
+    @Test
+    void secondBackwardOverAReleasedTapeThrows() {
+        Variable a = param(1, 2);
+        try (Tape tape = Tape.record()) {
+            Variable loss = F.sum(F.tanh(a));
+            tape.backward(loss);
+            IllegalStateException ex = assertThrows(IllegalStateException.class, () -> tape.backward(loss));
+            assertTrue(ex.getMessage().contains("already called"), ex.getMessage());
+            assertThrows(IllegalStateException.class, () -> F.tanh(a), "recording on a released tape");
+        }
+    }
+
+    @Test
+    void backwardNeedsAScalarThatTakesAGradient() {
+        Variable a = param(1, 2);
+        try (Tape tape = Tape.record()) {
+            Variable y = F.tanh(a);
+            IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> tape.backward(y));
+            assertTrue(ex.getMessage().contains("[2]"), ex.getMessage());
+            Variable c = Variable.constant(e.scalar(DType.FLOAT64, 1));
+            assertThrows(IllegalArgumentException.class, () -> tape.backward(c));
+        }
+    }
+
+    @Test
+    void intermediateGradientsAreFreedAndLeavesKeepTheirs() {
+        Variable a = param(0.5, -0.5);
+        Variable hidden;
+        try (Tape tape = Tape.record()) {
+            hidden = F.tanh(a);
+            tape.backward(F.sum(hidden));
+        }
+        assertNull(hidden.grad(), "intermediate gradient released after backward");
+        double[] g = a.grad().toDoubleArray();
+        assertEquals(1 - Math.pow(Math.tanh(0.5), 2), g[0], 1e-12);
+    }
+
+    @Test
+    void aTrainingStepInAScopeLeavesOnlyParametersBehind() {
+        Variable w = Variable.parameter("w", e.uniform(DType.FLOAT32, 1, -1, 1, 8, 4));
+        Variable x = Variable.constant(e.uniform(DType.FLOAT32, 2, -1, 1, 5, 4));
+        long inUse = 0;
+        for (int step = 0; step < 5; step++) {
+            try (Scope s = e.scope(); Tape tape = Tape.record()) {
+                Variable logits = F.linear(x, w, null);
+                tape.backward(F.crossEntropy(logits, e.fromInts(new int[]{0, 1, 2, 3, 7}, 5)));
+            }
+            long now = e.memoryStats().bytesInUse();
+            if (step > 0) assertEquals(inUse, now, "step " + step + " left tensors behind");
+            inUse = now;
+        }
+    }
+
+    @Test
+    void detachCutsTheGraph() {
+        Variable a = param(1, 2);
+        try (Tape tape = Tape.record()) {
+            Variable h = F.tanh(a).detach();
+            assertFalse(h.requiresGrad());
+        }
+    }
+}
