@@ -1,11 +1,11 @@
 package dev.wick.lm.cli;
 
+import dev.wick.autograd.nn.CharRnn;
 import dev.wick.core.Engine;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Streams;
 import dev.wick.lm.data.Vocabulary;
-import dev.wick.lm.model.CharRnn;
 import dev.wick.lm.train.Evaluation;
 import dev.wick.lm.train.Evaluator;
 import picocli.CommandLine.Command;

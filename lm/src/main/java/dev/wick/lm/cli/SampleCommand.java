@@ -1,10 +1,10 @@
 package dev.wick.lm.cli;
 
+import dev.wick.autograd.nn.CharRnn;
 import dev.wick.core.Engine;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
 import dev.wick.lm.data.Vocabulary;
-import dev.wick.lm.model.CharRnn;
 import dev.wick.lm.train.Sampler;
 import dev.wick.lm.train.SamplingRng;
 import picocli.CommandLine.Command;

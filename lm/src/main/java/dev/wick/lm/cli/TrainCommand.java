@@ -240,7 +240,7 @@ public final class TrainCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "%s: vocabulary %d, embed %d, hidden %d (%,d parameters); %,d training + %,d validation"
                         + " characters of %s; %d streams x %d steps, %d steps per epoch; %s to step %d on %s%n",
                 trainer.stepCount() > 0 ? "resuming" : "training", trainer.vocabulary().size(), c.embed(), c.hidden(),
-                trainer.model().shape().parameterCount(), s.trainCharacters(), s.validationCharacters(), corpus.source(),
+                trainer.shape().parameterCount(), s.trainCharacters(), s.validationCharacters(), corpus.source(),
                 c.batch(), c.seq(), trainer.stepsPerEpoch(),
                 trainer.stepCount() > 0 ? "from step " + trainer.stepCount() : "from step 0", totalSteps, device);
         err.flush();

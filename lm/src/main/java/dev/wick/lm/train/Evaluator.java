@@ -3,12 +3,12 @@ package dev.wick.lm.train;
 import dev.wick.autograd.F;
 import dev.wick.autograd.Tape;
 import dev.wick.autograd.Variable;
+import dev.wick.autograd.nn.CharRnn;
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
 import dev.wick.lm.data.Streams;
-import dev.wick.lm.model.CharRnn;
 
 /**
  * The mean loss per character of a model over a text laid out as streams, read chunk by chunk
@@ -22,11 +22,11 @@ public final class Evaluator {
     public static Evaluation evaluate(CharRnn model, Streams streams, int seq, int maxChunks) {
         int all = streams.allChunks(seq);
         int chunks = maxChunks <= 0 ? all : Math.min(maxChunks, all);
-        Engine engine = model.engine();
+        Engine engine = model.embedding().weight().engine();
         double weightedSum = 0;
         long count = 0;
         try (Tape.NoGrad noGrad = Tape.noGrad(); Scope outer = engine.scope()) {
-            Tensor hidden = engine.zeros(DType.FLOAT32, streams.count(), model.shape().hidden());
+            Tensor hidden = engine.zeros(DType.FLOAT32, streams.count(), model.hiddenSize());
             int position = 0;
             for (int c = 0; c < chunks; c++) {
                 int steps = streams.stepsAt(position, seq);
@@ -39,7 +39,7 @@ public final class Evaluator {
                     long n = (long) steps * streams.count();
                     weightedSum += loss * n;
                     count += n;
-                    hidden.copyFromInPlace(out.lastHidden());
+                    hidden.copyFromInPlace(out.lastHidden().value());
                 }
                 position += steps;
             }

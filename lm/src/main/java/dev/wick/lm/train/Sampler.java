@@ -2,12 +2,12 @@ package dev.wick.lm.train;
 
 import dev.wick.autograd.Tape;
 import dev.wick.autograd.Variable;
+import dev.wick.autograd.nn.CharRnn;
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
 import dev.wick.lm.data.Vocabulary;
-import dev.wick.lm.model.CharRnn;
 
 /**
  * Generates text one character at a time: the prime is read in one pass, then each next character
@@ -36,10 +36,10 @@ public final class Sampler {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         }
-        Engine engine = model.engine();
+        Engine engine = model.embedding().weight().engine();
         int[] out = new int[length];
         try (Tape.NoGrad noGrad = Tape.noGrad(); Scope outer = engine.scope()) {
-            Tensor hidden = engine.zeros(DType.FLOAT32, 1, model.shape().hidden());
+            Tensor hidden = engine.zeros(DType.FLOAT32, 1, model.hiddenSize());
             float[] logits = step(model, engine, prime, hidden);
             for (int i = 0; i < length; i++) {
                 out[i] = draw(logits, temperature, rng.nextUniform());
@@ -53,7 +53,7 @@ public final class Sampler {
     private static float[] step(CharRnn model, Engine engine, int[] ids, Tensor hidden) {
         try (Scope s = engine.scope()) {
             CharRnn.Output out = model.forward(engine.fromInts(ids, ids.length, 1), Variable.constant(hidden));
-            hidden.copyFromInPlace(out.lastHidden());
+            hidden.copyFromInPlace(out.lastHidden().value());
             return out.logits().value().slice(ids.length - 1, ids.length).toFloatArray();
         }
     }

@@ -3,6 +3,7 @@ package dev.wick.lm.train;
 import dev.wick.autograd.F;
 import dev.wick.autograd.Tape;
 import dev.wick.autograd.Variable;
+import dev.wick.autograd.nn.CharRnn;
 import dev.wick.autograd.optim.Adam;
 import dev.wick.autograd.optim.GradClip;
 import dev.wick.core.DType;
@@ -15,8 +16,8 @@ import dev.wick.lm.checkpoint.HostTensor;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Streams;
 import dev.wick.lm.data.Vocabulary;
-import dev.wick.lm.model.CharRnn;
 import dev.wick.lm.model.ModelShape;
+import dev.wick.lm.model.Weights;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,6 +41,7 @@ public final class Trainer implements AutoCloseable {
     private final DataSplit split;
     private final Streams training;
     private final Streams validation;
+    private final ModelShape shape;
     private final CharRnn model;
     private final List<Variable> parameters;
     private final Adam adam;
@@ -61,7 +63,8 @@ public final class Trainer implements AutoCloseable {
         this.validation = split.hasValidation()
                 ? new Streams(ids, split.trainCharacters(), ids.length, split.validationStreams(config.batch()))
                 : null;
-        this.model = new CharRnn(engine, new ModelShape(vocabulary.size(), config.embed(), config.hidden()), config.seed());
+        this.shape = new ModelShape(vocabulary.size(), config.embed(), config.hidden());
+        this.model = shape.create(engine, config.seed());
         this.parameters = model.parameters();
         this.adam = new Adam(parameters, config.lr(), BETA1, BETA2, EPS, WEIGHT_DECAY);
         this.carriedHidden = engine.zeros(DType.FLOAT32, config.batch(), config.hidden());
@@ -89,7 +92,7 @@ public final class Trainer implements AutoCloseable {
             if (config.clip() > 0) GradClip.clipGlobalNorm(parameters, config.clip());
             adam.step();
             // Only now, after backward has read it as h0, may the carried state change.
-            carriedHidden.copyFromInPlace(out.lastHidden());
+            carriedHidden.copyFromInPlace(out.lastHidden().value());
         }
         position += config.seq();
         step++;
@@ -128,6 +131,10 @@ public final class Trainer implements AutoCloseable {
         return model;
     }
 
+    public ModelShape shape() {
+        return shape;
+    }
+
     public Vocabulary vocabulary() {
         return vocabulary;
     }
@@ -146,7 +153,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Everything that decides the rest of the run, copied to the host; file references are left to the store. */
     public Checkpoint snapshot(CheckpointDocument.Settings settings) {
-        Map<String, HostTensor> weights = model.weights();
+        Map<String, HostTensor> weights = Weights.download(model);
         Map<String, HostTensor> state = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
         for (int i = 0; i < names.size(); i++) {
@@ -179,7 +186,7 @@ public final class Trainer implements AutoCloseable {
                     + d.data().streamLength() + ") do not match this text's (" + training.count() + " of "
                     + training.streamLength() + ")");
         }
-        model.load(checkpoint.weights());
+        Weights.upload(model, checkpoint.weights());
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
         for (int i = 0; i < names.size(); i++) {
             checkpoint.state().get(Checkpoint.firstMomentName(names.get(i))).copyInto(adam.firstMoment(i), names.get(i));
