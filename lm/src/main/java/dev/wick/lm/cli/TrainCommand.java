@@ -136,8 +136,9 @@ public final class TrainCommand implements Callable<Integer> {
             try (Trainer trainer = new Trainer(engine, config, vocabulary, corpus, ids)) {
                 if (checkpoint != null) trainer.restore(checkpoint);
                 describeRun(err, trainer, corpus, totalSteps, engine.description());
+                // The bar shows the short device name ("cpu", "cuda:0"); the line above has the full description.
                 TrainingProgress progress = TrainingProgress.create(err, System.console() != null,
-                        engine.description(), trainer.stepCount(), totalSteps);
+                        engine.device().toString(), trainer.stepCount(), totalSteps);
                 new TrainingSession(trainer, settings, out, stdout, err, engine.description()).run(progress);
             }
         }

@@ -26,8 +26,8 @@ public interface TrainingProgress extends AutoCloseable {
     }
 
     static String status(double trainLoss, double validationLoss, double tokensPerSecond, String device) {
-        String val = Double.isNaN(validationLoss) ? "" : String.format(Locale.ROOT, " | val %.4f", validationLoss);
-        return String.format(Locale.ROOT, "loss %.4f%s | %,.0f tok/s | %s", trainLoss, val, tokensPerSecond, device);
+        String val = Double.isNaN(validationLoss) ? "" : String.format(Locale.ROOT, " val %.3f", validationLoss);
+        return String.format(Locale.ROOT, "loss %.3f%s | %,.0f tok/s | %s", trainLoss, val, tokensPerSecond, device);
     }
 
     /** The progress bar (me.tongfei.progressbar); it writes to System.err from its own refresh thread. */
@@ -38,7 +38,7 @@ public interface TrainingProgress extends AutoCloseable {
         Bar(String device, int startStep, int totalSteps) {
             this.device = device;
             this.bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
-                    .startsFrom(startStep, Duration.ZERO).setUpdateIntervalMillis(250).setUnit(" steps", 1).build();
+                    .startsFrom(startStep, Duration.ZERO).setUpdateIntervalMillis(250).build();
         }
 
         @Override
