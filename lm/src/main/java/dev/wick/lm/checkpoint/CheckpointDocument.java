@@ -44,7 +44,7 @@ public record CheckpointDocument(String format, int version, int step, Model mod
     /**
      * The text (its source, length and SHA-256 over its code points), the split, and the training
      * streams: stream b starts at streamOffsets[b] of the training split; every stream has read
-     * up to {@code position}; {@code epoch} counts the passes completed. The carried hidden state
+     * up to {@code position}; {@code epoch} is the pass (from 0) the streams are in. The carried hidden state
      * [batch, hidden] is the tensor {@code hiddenTensor} of the state file.
      */
     public record Data(String source, int characters, String sha256, int trainCharacters, int validationCharacters,

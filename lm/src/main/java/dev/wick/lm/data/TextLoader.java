@@ -43,7 +43,9 @@ public final class TextLoader {
      */
     public static CorpusText load(Path path, Consumer<String> warn) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "no such file or directory");
-        if (Files.isDirectory(path)) return loadTree(path, path.toString(), warn);
+        // The absolute path is what a checkpoint records, so --resume finds the text from any working directory.
+        String source = path.toAbsolutePath().normalize().toString();
+        if (Files.isDirectory(path)) return loadTree(path, source, warn);
         if (!Files.isRegularFile(path)) throw new IOException(path + " is not a regular file or a directory");
         if (!Files.isReadable(path)) throw new AccessDeniedException(path.toString(), null, "permission denied");
         Decoded d = decode(Files.readAllBytes(path));
@@ -51,7 +53,7 @@ public final class TextLoader {
             warn.accept("warning: " + path + " is not valid UTF-8 (first bad byte at offset " + d.firstBadByte
                     + "); undecodable bytes were replaced by U+FFFD");
         }
-        return new CorpusText(path.toString(), d.codePoints);
+        return new CorpusText(source, d.codePoints);
     }
 
     /** The corpus bundled in this program: its own Java sources and Markdown docs, copied in at build time. */

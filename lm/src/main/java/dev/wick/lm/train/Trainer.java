@@ -119,6 +119,7 @@ public final class Trainer implements AutoCloseable {
         return step;
     }
 
+    /** The pass over the training streams (from 0) the last step read from. */
     public int epoch() {
         return epoch;
     }

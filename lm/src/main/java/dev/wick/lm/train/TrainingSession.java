@@ -63,8 +63,9 @@ public final class TrainingSession {
         }
         save();
         double seconds = trainingNanos / 1e9;
-        out.printf(Locale.ROOT, "trained steps %d to %d (epoch %d) in %.1f s: %,.0f tokens/s on %s%n", start + 1,
-                settings.steps(), trainer.epoch(), seconds, (settings.steps() - start) * tokensPerStep / seconds, device);
+        out.printf(Locale.ROOT, "trained steps %d to %d (%.2f epochs in all) in %.1f s: %,.0f tokens/s on %s%n", start + 1,
+                settings.steps(), settings.steps() / (double) trainer.stepsPerEpoch(), seconds,
+                (settings.steps() - start) * tokensPerStep / seconds, device);
         out.println("wrote " + outDir.resolve(CheckpointStore.INDEX) + " and the loss curve "
                 + outDir.resolve(LossCurve.PNG) + " (numbers in " + LossCurve.CSV + ")");
         Evaluation finalValidation = trainer.validate(0);

@@ -151,6 +151,22 @@ class TrainCliTest {
     }
 
     @Test
+    void epochsWithoutValidation() throws Exception {
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, TestTexts.sentences(1000, 5));
+        Path out = dir.resolve("epochs");
+        Cli.Result r = train(text, out, 5, "--epochs", "2", "--val-fraction", "0");
+        CheckpointDocument d = document(out);
+        // 1000 characters in 4 streams of 250: (250 - 1) / 12 = 20 steps per epoch.
+        assertEquals(40, d.step(), r.describe());
+        assertEquals(1, d.data().epoch(), "the second pass (from 0) is the current one: " + r.describe());
+        assertTrue(r.out().contains("(2.00 epochs in all)"), r.describe());
+        assertEquals(0, d.history().validation().length);
+        assertTrue(r.out().contains("no validation split"), r.describe());
+        assertEquals(text.toAbsolutePath().toString(), d.data().source(), "the checkpoint records where the text is");
+    }
+
+    @Test
     void trainsOnTheBundledCorpusWithoutText() throws Exception {
         Path out = dir.resolve("bundled");
         Cli.Result r = Cli.run("train", "--out", out.toString(), "--steps", "2", "--embed", "4", "--hidden", "8",
