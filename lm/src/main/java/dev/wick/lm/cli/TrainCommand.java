@@ -118,7 +118,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             split = DataSplit.of(ids.length, config);
         } catch (IllegalArgumentException e) {
-            throw new UsageException((text == null ? TextLoader.BUNDLED : "--text " + text) + ": " + e.getMessage());
+            throw new UsageException((text != null ? "--text " + text : corpus.source()) + ": " + e.getMessage());
         }
         int totalSteps = resolveSteps(checkpoint, split, config);
         CheckpointDocument.Settings settings = new CheckpointDocument.Settings(totalSteps,
@@ -133,7 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new UsageException("--out " + out + ": cannot create the folder: " + e.getMessage());
             }
-            try (Trainer trainer = new Trainer(engine, config, vocabulary, corpus, ids)) {
+            try (Trainer trainer = new Trainer(engine, config, vocabulary, corpus, ids, split)) {
                 if (checkpoint != null) trainer.restore(checkpoint);
                 describeRun(err, trainer, corpus, totalSteps, engine.description());
                 // The bar shows the short device name ("cpu", "cuda:0"); the line above has the full description.

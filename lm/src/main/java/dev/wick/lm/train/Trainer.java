@@ -52,13 +52,19 @@ public final class Trainer implements AutoCloseable {
     private int position;
     private int epoch;
 
-    /** A fresh run: parameters initialised from the config's seed. ids are the text's character ids. */
-    public Trainer(Engine engine, TrainConfig config, Vocabulary vocabulary, CorpusText text, int[] ids) {
+    /**
+     * A fresh run: parameters initialised from the config's seed. ids are the text's character ids,
+     * split as {@link DataSplit#of} decided for this config.
+     */
+    public Trainer(Engine engine, TrainConfig config, Vocabulary vocabulary, CorpusText text, int[] ids, DataSplit split) {
+        if (split.characters() != ids.length) {
+            throw new IllegalArgumentException("the split is for " + split.characters() + " characters, the text has " + ids.length);
+        }
         this.engine = engine;
         this.config = config;
         this.vocabulary = vocabulary;
         this.text = text;
-        this.split = DataSplit.of(ids.length, config);
+        this.split = split;
         this.training = new Streams(ids, 0, split.trainCharacters(), config.batch());
         this.validation = split.hasValidation()
                 ? new Streams(ids, split.trainCharacters(), ids.length, split.validationStreams(config.batch()))

@@ -6,6 +6,7 @@ import dev.wick.lm.TestTexts;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Sha256;
 import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.train.DataSplit;
 import dev.wick.lm.train.TrainConfig;
 import dev.wick.lm.train.Trainer;
 import org.junit.jupiter.api.AfterAll;
@@ -51,8 +52,9 @@ class CheckpointStoreTest {
         String s = TestTexts.sentences(1500, seed);
         CorpusText text = new CorpusText("test", s.codePoints().toArray());
         Vocabulary v = Vocabulary.of(text.codePoints());
-        Trainer t = new Trainer(engine, new TrainConfig(6, 10, 7, 3, 1e-2, 1.0, seed, 0.1), v, text,
-                v.encode(text.codePoints(), "test"));
+        TrainConfig config = new TrainConfig(6, 10, 7, 3, 1e-2, 1.0, seed, 0.1);
+        Trainer t = new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"),
+                DataSplit.of(text.length(), config));
         for (int i = 0; i < steps; i++) t.step();
         t.recordValidation(t.validate(2));
         return t;

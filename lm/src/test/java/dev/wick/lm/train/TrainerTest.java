@@ -20,7 +20,7 @@ class TrainerTest {
     private static Trainer trainer(Engine engine, String s, TrainConfig config) {
         CorpusText text = new CorpusText("test", s.codePoints().toArray());
         Vocabulary v = Vocabulary.of(text.codePoints());
-        return new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"));
+        return new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"), DataSplit.of(text.length(), config));
     }
 
     @Test
@@ -73,6 +73,10 @@ class TrainerTest {
             String m = assertThrows(IllegalArgumentException.class,
                     () -> trainer(engine, "abcdefghij", new TrainConfig(4, 6, 5, 2, 1e-2, 0, 3, 0))).getMessage();
             assertTrue(m.contains("--batch 2 x (--seq 5 + 1) = 12"), m);
+            m = assertThrows(IllegalArgumentException.class,
+                    () -> DataSplit.of(100, new TrainConfig(4, 6, 5, 2, 1e-2, 0, 3, 0.01))).getMessage();
+            assertTrue(m.contains("validation split is too small"), m);
+            assertEquals(new DataSplit(100, 90, 10), DataSplit.of(100, new TrainConfig(4, 6, 5, 2, 1e-2, 0, 3, 0.1)));
         }
     }
 
