@@ -33,10 +33,10 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda", description = "Default: ${DEFAULT-VALUE}.")
     private String device;
 
-    @Option(names = "--batch", description = "Parallel streams (default: the checkpoint's batch).")
+    @Option(names = "--batch", paramLabel = "B", description = "Parallel streams (default: the checkpoint's batch).")
     private Integer batch;
 
-    @Option(names = "--seq", description = "Characters per chunk (default: the checkpoint's seq).")
+    @Option(names = "--seq", paramLabel = "T", description = "Characters per chunk (default: the checkpoint's seq).")
     private Integer seq;
 
     @Override

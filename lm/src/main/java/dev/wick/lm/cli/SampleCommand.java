@@ -29,7 +29,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--prime", paramLabel = "TEXT", description = "Text to start from; every character must be in the model's vocabulary. Default: a newline.")
     private String prime;
 
-    @Option(names = "--length", defaultValue = "500", paramLabel = "N", description = "Characters to generate. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--length", defaultValue = "300", paramLabel = "N", description = "Characters to generate. Default: ${DEFAULT-VALUE}.")
     private int length;
 
     @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T", description = "Softmax temperature (> 0). Default: ${DEFAULT-VALUE}.")

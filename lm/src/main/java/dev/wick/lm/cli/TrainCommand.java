@@ -51,46 +51,46 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Where to train: auto (CUDA when available), cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
     private String device;
 
-    @Option(names = "--embed", defaultValue = "128", description = "Embedding size. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--embed", paramLabel = "E", defaultValue = "128", description = "Embedding size. Default: ${DEFAULT-VALUE}.")
     private int embed;
 
-    @Option(names = "--hidden", defaultValue = "512", description = "RNN hidden size. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--hidden", paramLabel = "H", defaultValue = "512", description = "RNN hidden size. Default: ${DEFAULT-VALUE}.")
     private int hidden;
 
-    @Option(names = "--seq", defaultValue = "64", description = "Characters per stream per step (truncated BPTT length). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seq", paramLabel = "T", defaultValue = "64", description = "Characters per stream per step (truncated BPTT length). Default: ${DEFAULT-VALUE}.")
     private int seq;
 
-    @Option(names = "--batch", defaultValue = "32", description = "Parallel streams through the text. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Parallel streams through the text. Default: ${DEFAULT-VALUE}.")
     private int batch;
 
-    @Option(names = "--steps", defaultValue = "2000", description = "Total optimizer steps (a resumed run continues up to it). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "2000", description = "Total optimizer steps (a resumed run continues up to it). Default: ${DEFAULT-VALUE}.")
     private int steps;
 
-    @Option(names = "--epochs", description = "Instead of --steps: passes over the training split.")
+    @Option(names = "--epochs", paramLabel = "N", description = "Instead of --steps: passes over the training split.")
     private Integer epochs;
 
-    @Option(names = "--lr", defaultValue = "2e-3", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "2e-3", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
     private double lr;
 
-    @Option(names = "--clip", defaultValue = "5", description = "Global gradient-norm clipping threshold; 0 turns it off. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--clip", paramLabel = "NORM", defaultValue = "5", description = "Global gradient-norm clipping threshold; 0 turns it off. Default: ${DEFAULT-VALUE}.")
     private double clip;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the initial weights and of sampling. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed of the initial weights and of sampling. Default: ${DEFAULT-VALUE}.")
     private long seed;
 
-    @Option(names = "--val-fraction", defaultValue = "0.1", description = "Fraction of the text, at its end, held out for validation; 0 for none. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--val-fraction", paramLabel = "F", defaultValue = "0.1", description = "Fraction of the text, at its end, held out for validation; 0 for none. Default: ${DEFAULT-VALUE}.")
     private double valFraction;
 
     @Option(names = "--eval-every", defaultValue = "100", paramLabel = "K", description = "Validate every K steps (and at the last). Default: ${DEFAULT-VALUE}.")
     private int evalEvery;
 
-    @Option(names = "--val-chunks", defaultValue = "16", description = "Chunks per stream a periodic validation reads (the final one reads the whole split). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--val-chunks", paramLabel = "N", defaultValue = "16", description = "Chunks per stream a periodic validation reads (the final one reads the whole split). Default: ${DEFAULT-VALUE}.")
     private int valChunks;
 
-    @Option(names = "--checkpoint-every", defaultValue = "500", description = "Save a checkpoint every N steps (and at the end). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "500", description = "Save a checkpoint every N steps (and at the end). Default: ${DEFAULT-VALUE}.")
     private int checkpointEvery;
 
-    @Option(names = "--sample-length", defaultValue = "300", description = "Characters of sample text printed at the end; 0 for none. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sample-length", paramLabel = "N", defaultValue = "300", description = "Characters of sample text printed at the end; 0 for none. Default: ${DEFAULT-VALUE}.")
     private int sampleLength;
 
     @Override
