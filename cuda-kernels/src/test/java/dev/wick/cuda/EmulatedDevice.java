@@ -13,9 +13,10 @@ import java.util.Set;
  * A {@link DeviceApi} whose memory is Java byte arrays and whose kernels run in the host emulator
  * ({@link KernelEmulator}): the CUDA backend's own code (allocator, staging, every launch) runs
  * unchanged on a machine without a GPU. Copies and fills are done at once (the emulated stream is
- * always idle). Records launches and allocations so tests can check them.
+ * always idle). Records launches and allocations so tests can check them; told not to run
+ * kernels, it only records launches, which is enough for tests of launch plans and transfers.
  */
-final class EmulatedDevice implements DeviceApi {
+class EmulatedDevice implements DeviceApi {
 
     static final class Memory implements DeviceMemory {
         final byte[] data;
@@ -50,14 +51,16 @@ final class EmulatedDevice implements DeviceApi {
         }
     }
 
-    private final KernelEmulator emulator;
+    private final boolean runKernels;
     private final Set<Memory> live = Collections.newSetFromMap(new IdentityHashMap<>());
     final List<Launch> launches = new ArrayList<>();
     int hostAllocations;
+    int deviceAllocations;
     boolean closed;
 
-    EmulatedDevice(KernelEmulator emulator) {
-        this.emulator = emulator;
+    /** With {@code runKernels} false, launches are recorded but not run (no g++ needed). */
+    EmulatedDevice(boolean runKernels) {
+        this.runKernels = runKernels;
     }
 
     int liveAllocations() {
@@ -94,6 +97,7 @@ final class EmulatedDevice implements DeviceApi {
     public DeviceMemory allocate(long bytes) {
         Memory m = new Memory(bytes);
         live.add(m);
+        deviceAllocations++;
         return m;
     }
 
@@ -179,7 +183,8 @@ final class EmulatedDevice implements DeviceApi {
                 case F64 -> new Object[]{4, v};
             });
         }
-        emulator.run(launch, memories, args);
+        // the shared emulator restarts itself if an earlier kernel crashed it (AddressSanitizer aborts)
+        if (runKernels) KernelEmulator.shared().run(launch, memories, args);
     }
 
     @Override
