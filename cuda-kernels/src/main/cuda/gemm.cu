@@ -15,6 +15,28 @@
 #define WICK_GEMM_STEP 16
 #define WICK_GEMM_THREADS 256
 
+// Stages a 64 x 16 panel into shared memory: panel[kk][o] = element (outer0 + o, k0 + kk) of a
+// matrix with outer_count rows along "outer" and k along the inner dimension, zero outside it. With
+// K_CONTIGUOUS the element (o, kk) is at src[o * k + kk], otherwise at src[kk * outer_count + o];
+// either way consecutive threads read consecutive addresses. 256 threads, 4 elements each.
+// op(A) is the panel of rows i (outer = m): contiguous in k unless A is transposed.
+// op(B) is the panel of columns j (outer = n): contiguous in k only when B is transposed.
+template <typename T, bool K_CONTIGUOUS>
+__device__ __forceinline__ void stage_panel(T (*panel)[WICK_GEMM_TILE + 1], const T* __restrict__ src,
+                                            int outer_count, int k, int outer0, int k0, int tid) {
+#pragma unroll
+    for (int q = 0; q < 4; q++) {
+        const int e = tid + q * WICK_GEMM_THREADS;
+        const int o = K_CONTIGUOUS ? e / WICK_GEMM_STEP : e % WICK_GEMM_TILE;
+        const int kk = K_CONTIGUOUS ? e % WICK_GEMM_STEP : e / WICK_GEMM_TILE;
+        const int go = outer0 + o;
+        const int gk = k0 + kk;
+        T v = (T)0;
+        if (go < outer_count && gk < k) v = K_CONTIGUOUS ? src[(size_t)go * k + gk] : src[(size_t)gk * outer_count + go];
+        panel[kk][o] = v;
+    }
+}
+
 template <typename T, bool TRANS_A, bool TRANS_B>
 __device__ void gemm_impl(int m, int n, int k, T alpha, const T* __restrict__ a, const T* __restrict__ b, T beta,
                           T* __restrict__ c) {
@@ -36,42 +58,8 @@ __device__ void gemm_impl(int m, int n, int k, T alpha, const T* __restrict__ a,
             for (int y = 0; y < 4; y++) acc[x][y] = (T)0;
 
         for (int k0 = 0; k0 < k; k0 += WICK_GEMM_STEP) {
-            // 64 x 16 = 1024 elements of op(A), 4 per thread.
-#pragma unroll
-            for (int q = 0; q < 4; q++) {
-                const int e = tid + q * WICK_GEMM_THREADS;
-                int i, kk;
-                if (TRANS_A) {  // A stored k x m: consecutive threads walk along m
-                    i = e % WICK_GEMM_TILE;
-                    kk = e / WICK_GEMM_TILE;
-                } else {  // A stored m x k: consecutive threads walk along k
-                    kk = e % WICK_GEMM_STEP;
-                    i = e / WICK_GEMM_STEP;
-                }
-                const int gi = row0 + i;
-                const int gk = k0 + kk;
-                T v = (T)0;
-                if (gi < m && gk < k) v = TRANS_A ? a[(size_t)gk * m + gi] : a[(size_t)gi * k + gk];
-                as[kk][i] = v;
-            }
-            // 16 x 64 = 1024 elements of op(B), 4 per thread.
-#pragma unroll
-            for (int q = 0; q < 4; q++) {
-                const int e = tid + q * WICK_GEMM_THREADS;
-                int j, kk;
-                if (TRANS_B) {  // B stored n x k: consecutive threads walk along k
-                    kk = e % WICK_GEMM_STEP;
-                    j = e / WICK_GEMM_STEP;
-                } else {  // B stored k x n: consecutive threads walk along n
-                    j = e % WICK_GEMM_TILE;
-                    kk = e / WICK_GEMM_TILE;
-                }
-                const int gj = col0 + j;
-                const int gk = k0 + kk;
-                T v = (T)0;
-                if (gj < n && gk < k) v = TRANS_B ? b[(size_t)gj * k + gk] : b[(size_t)gk * n + gj];
-                bs[kk][j] = v;
-            }
+            stage_panel<T, !TRANS_A>(as, a, m, k, row0, k0, tid);
+            stage_panel<T, TRANS_B>(bs, b, n, k, col0, k0, tid);
             __syncthreads();
 #pragma unroll
             for (int kk = 0; kk < WICK_GEMM_STEP; kk++) {
