@@ -276,8 +276,21 @@ public final class CudaBackend implements Backend {
         cb(src, s.dtype(), length, "copy");
         if (length == 0) return;
         enter();
-        device.copyOnDevice(d.memory(), d.byteOffset(0), s.memory(), s.byteOffset(0),
-                (long) length * s.dtype().byteSize());
+        long bytes = (long) length * s.dtype().byteSize();
+        long from = s.byteOffset(0), to = d.byteOffset(0);
+        if (s.memory() == d.memory() && from < to + bytes && to < from + bytes && from != to) {
+            // cuMemcpyDtoD leaves overlapping ranges undefined; the CPU copies as if through a
+            // temporary, so do exactly that
+            DeviceAllocator.Block tmp = scratch(bytes);
+            try {
+                device.copyOnDevice(tmp.memory, 0, s.memory(), from, bytes);
+                device.copyOnDevice(d.memory(), to, tmp.memory, 0, bytes);
+            } finally {
+                allocator.release(tmp);
+            }
+            return;
+        }
+        device.copyOnDevice(d.memory(), to, s.memory(), from, bytes);
     }
 
     @Override

@@ -36,7 +36,7 @@ final class CudaChecks {
     static String table(List<Result> results) {
         StringBuilder sb = new StringBuilder();
         for (Result r : results) {
-            sb.append(String.format(Locale.ROOT, "%-52s %s  %s%n", r.name(), r.passed() ? "PASS" : "FAIL", r.detail()));
+            sb.append(String.format(Locale.ROOT, "%-56s %s  %s%n", r.name(), r.passed() ? "PASS" : "FAIL", r.detail()));
         }
         return sb.toString();
     }

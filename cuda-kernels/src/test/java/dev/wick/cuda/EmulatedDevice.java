@@ -146,6 +146,9 @@ class EmulatedDevice implements DeviceApi {
         Memory d = mem(dst), s = mem(src);
         checkRange(d, dstOffset, bytes);
         checkRange(s, srcOffset, bytes);
+        if (d == s && srcOffset < dstOffset + bytes && dstOffset < srcOffset + bytes && srcOffset != dstOffset) {
+            throw new IllegalStateException("overlapping cuMemcpyDtoDAsync: undefined on a real device");
+        }
         System.arraycopy(s.data, (int) srcOffset, d.data, (int) dstOffset, (int) bytes);
     }
 

@@ -32,11 +32,11 @@ public record ConformanceReport(String candidate, DType candidateType, String re
         sb.append("candidate: ").append(candidate).append(" [").append(candidateType).append("]\n");
         sb.append("reference: ").append(reference).append(" [").append(referenceType).append("]\n");
         sb.append("seed:      ").append(seed).append('\n');
-        String header = String.format(Locale.ROOT, "%-52s %12s %12s %12s %-7s %12s %12s  %s",
+        String header = String.format(Locale.ROOT, "%-56s %12s %12s %12s %-7s %12s %12s  %s",
                 "primitive", "max abs err", "max rel err", "tolerance", "verdict", "ref ms", "cand ms", "note");
         sb.append(header).append('\n').append("-".repeat(header.length())).append('\n');
         for (ConformanceRow r : rows) {
-            sb.append(String.format(Locale.ROOT, "%-52s %12s %12s %12s %-7s %12s %12s  %s",
+            sb.append(String.format(Locale.ROOT, "%-56s %12s %12s %12s %-7s %12s %12s  %s",
                     r.primitive(), number(r.maxAbsError()), number(r.maxRelError()), r.tolerance(), r.verdict(),
                     millis(r.referenceMillis()), millis(r.candidateMillis()), r.note()).stripTrailing()).append('\n');
         }

@@ -83,6 +83,14 @@ final class PrimitiveChecks {
             s.timed(() -> s.backend().copy(src.slice(7, m), dst.slice(3, m), m));
             return outputs(s.read(dst));
         });
+        suite.compare("copy between overlapping slices of one buffer", exact, s -> {
+            Buffer b = s.reals(x);
+            s.timed(() -> {
+                s.backend().copy(b.slice(0, m), b.slice(5, m), m);  // forwards over itself
+                s.backend().copy(b.slice(9, m), b.slice(2, m), m);  // backwards over itself
+            });
+            return outputs(s.read(b));
+        });
         suite.compare("upload into and download from slices", exact, s -> {
             Buffer b = s.nans(n);
             s.timed(() -> {
