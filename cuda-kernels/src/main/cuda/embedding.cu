@@ -19,10 +19,10 @@ extern "C" __global__ void wick_first_index_out_of_range(const int* indices, int
 // Blocks of min(256, rowLength rounded up to 32) threads.
 template <typename T>
 __device__ void gather_impl(const T* table, const int* indices, T* out, int count, int row_length) {
-    for (int p = blockIdx.x; p < count; p += gridDim.x) {
+    WICK_STRIDE(p, blockIdx.x, count, gridDim.x) {
         const T* src = table + (size_t)indices[p] * row_length;
         T* dst = out + (size_t)p * row_length;
-        for (int j = threadIdx.x; j < row_length; j += blockDim.x) dst[j] = src[j];
+        WICK_STRIDE(j, threadIdx.x, row_length, blockDim.x) dst[j] = src[j];
     }
 }
 
@@ -40,12 +40,12 @@ extern "C" __global__ void wick_gather_f64(const double* table, const int* indic
 template <typename T>
 __device__ void scatter_add_atomic_impl(T* table, const int* indices, const T* src, int count, int row_length,
                                         int skip_index) {
-    for (int p = blockIdx.x; p < count; p += gridDim.x) {
+    WICK_STRIDE(p, blockIdx.x, count, gridDim.x) {
         int row = indices[p];
         if (row == skip_index) continue;  // uniform across the block
         T* dst = table + (size_t)row * row_length;
         const T* s = src + (size_t)p * row_length;
-        for (int j = threadIdx.x; j < row_length; j += blockDim.x) atomicAdd(dst + j, s[j]);
+        WICK_STRIDE(j, threadIdx.x, row_length, blockDim.x) atomicAdd(dst + j, s[j]);
     }
 }
 
@@ -154,15 +154,15 @@ extern "C" __global__ void __launch_bounds__(WICK_SORT_THREADS) wick_bitonic_mer
 // min(256, rowLength rounded up to 32) threads.
 template <typename T>
 __device__ void scatter_add_sorted_impl(T* table, const wick_u64* keys, const T* src, int count, int row_length) {
-    for (int q = blockIdx.x; q < count; q += gridDim.x) {
+    WICK_STRIDE(q, blockIdx.x, count, gridDim.x) {
         const wick_u64 key = keys[q];
         if (key == WICK_SORT_SENTINEL) continue;  // skipped rows sort last: nothing more to add
         const unsigned int row = (unsigned int)(key >> 32);
         if (q > 0 && (unsigned int)(keys[q - 1] >> 32) == row) continue;  // not the first slot of its row
         T* dst = table + (size_t)row * row_length;
-        for (int j = threadIdx.x; j < row_length; j += blockDim.x) {
+        WICK_STRIDE(j, threadIdx.x, row_length, blockDim.x) {
             T acc = dst[j];
-            for (int r = q; r < count; r++) {
+            for (unsigned int r = q; r < (unsigned int)count; r++) {
                 const wick_u64 kr = keys[r];
                 if ((unsigned int)(kr >> 32) != row) break;
                 acc = acc + src[(size_t)(unsigned int)kr * row_length + j];

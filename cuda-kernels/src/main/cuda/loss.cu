@@ -10,7 +10,7 @@
 // One block of 256 threads; writes the count (no atomics: the block reduction is exact for ints).
 extern "C" __global__ void wick_count_not_ignored(const int* targets, int rows, int ignore_index, int* count) {
     int c = 0;
-    for (int r = threadIdx.x; r < rows; r += blockDim.x) c += targets[r] != ignore_index ? 1 : 0;
+    WICK_STRIDE(r, threadIdx.x, rows, blockDim.x) c += targets[r] != ignore_index ? 1 : 0;
     c = wick_block_reduce(c, WickSum(), 0);
     if (threadIdx.x == 0) *count = c;
 }
@@ -23,25 +23,25 @@ template <typename T>
 __device__ void softmax_ce_rows_impl(const T* logits, const int* targets, int rows, int cols, int ignore_index,
                                      const int* count, T* row_loss, T* d_logits) {
     const T divisor = (T)(*count);
-    for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    WICK_STRIDE(r, blockIdx.x, rows, gridDim.x) {
         const T* x = logits + (size_t)r * cols;
         T* g = d_logits + (size_t)r * cols;
         const int target = targets[r];
         if (target == ignore_index) {  // uniform across the block
-            for (int j = threadIdx.x; j < cols; j += blockDim.x) g[j] = (T)0;
+            WICK_STRIDE(j, threadIdx.x, cols, blockDim.x) g[j] = (T)0;
             if (threadIdx.x == 0) row_loss[r] = (T)0;
             continue;
         }
         T m = wick_negative_infinity<T>();
-        for (int j = threadIdx.x; j < cols; j += blockDim.x) m = wick_max(m, x[j]);
+        WICK_STRIDE(j, threadIdx.x, cols, blockDim.x) m = wick_max(m, x[j]);
         m = wick_block_reduce(m, WickMax(), wick_negative_infinity<T>());
         T s = (T)0;
-        for (int j = threadIdx.x; j < cols; j += blockDim.x) s += wick_exp(x[j] - m);
+        WICK_STRIDE(j, threadIdx.x, cols, blockDim.x) s += wick_exp(x[j] - m);
         s = wick_block_reduce(s, WickSum(), (T)0);
         if (threadIdx.x == 0) row_loss[r] = (m - x[target]) + wick_log(s);
-        for (int j = threadIdx.x; j < cols; j += blockDim.x) {
+        WICK_STRIDE(j, threadIdx.x, cols, blockDim.x) {
             T p = wick_exp(x[j] - m) / s;
-            g[j] = (p - (j == target ? (T)1 : (T)0)) / divisor;
+            g[j] = (p - (j == (unsigned int)target ? (T)1 : (T)0)) / divisor;
         }
     }
 }
@@ -50,7 +50,7 @@ __device__ void softmax_ce_rows_impl(const T* logits, const int* targets, int ro
 template <typename T>
 __device__ void softmax_ce_loss_impl(const T* row_loss, int rows, const int* count, T* loss) {
     double acc = 0.0;
-    for (int r = threadIdx.x; r < rows; r += blockDim.x) acc += (double)row_loss[r];
+    WICK_STRIDE(r, threadIdx.x, rows, blockDim.x) acc += (double)row_loss[r];
     acc = wick_block_reduce(acc, WickSum(), 0.0);
     if (threadIdx.x == 0) {
         const int c = *count;

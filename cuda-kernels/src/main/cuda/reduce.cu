@@ -56,7 +56,7 @@ __device__ void sum_rows_partial_impl(const T* x, double* partial, int rows, int
     const int end = rows - first < rows_per_chunk ? rows : first + rows_per_chunk;  // no int overflow
     double acc = 0.0;
     if (col < cols) {
-        for (int r = first + threadIdx.y; r < end; r += WICK_SUM_ROWS_TY) acc += (double)x[(size_t)r * cols + col];
+        WICK_STRIDE(r, first + threadIdx.y, end, WICK_SUM_ROWS_TY) acc += (double)x[(size_t)r * cols + col];
     }
     sums[threadIdx.y][threadIdx.x] = acc;
     __syncthreads();

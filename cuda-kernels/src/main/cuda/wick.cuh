@@ -18,6 +18,11 @@ typedef unsigned long long wick_u64;
     for (unsigned int i = blockIdx.x * blockDim.x + threadIdx.x; i < (unsigned int)(n); \
          i += blockDim.x * gridDim.x)
 
+// A strided loop from start over [start, n): for the block-per-row and thread-per-column loops.
+// Unsigned for the same reason as above (start + step may pass 2^31 - 1 on the last step).
+#define WICK_STRIDE(i, start, n, step) \
+    for (unsigned int i = (start); i < (unsigned int)(n); i += (step))
+
 // ---- math overloads, so one template serves float and double -----------------------------------
 
 __device__ __forceinline__ float wick_exp(float x) { return expf(x); }

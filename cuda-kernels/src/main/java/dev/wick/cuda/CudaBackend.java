@@ -195,7 +195,8 @@ public final class CudaBackend implements Backend {
         enter();
         int size = dst.dtype().byteSize();
         int chunkElements = (int) (HostStaging.MAX_CHUNK / size);
-        for (int done = 0; done < length; done += chunkElements) {
+        for (long at = 0; at < length; at += chunkElements) { // long: at + chunk may pass 2^31 - 1
+            int done = (int) at;
             int count = Math.min(chunkElements, length - done);
             writer.write(staging.acquire((long) count * size), done, count);
             device.copyToDevice(dst.memory(), dst.byteOffset(done), staging.memory(), (long) count * size);
@@ -208,7 +209,8 @@ public final class CudaBackend implements Backend {
         enter();
         int size = src.dtype().byteSize();
         int chunkElements = (int) (HostStaging.MAX_CHUNK / size);
-        for (int done = 0; done < length; done += chunkElements) {
+        for (long at = 0; at < length; at += chunkElements) {
+            int done = (int) at;
             int count = Math.min(chunkElements, length - done);
             ByteBuffer b = staging.acquire((long) count * size);
             device.copyToHost(staging.memory(), src.memory(), src.byteOffset(done), (long) count * size);
@@ -452,6 +454,9 @@ public final class CudaBackend implements Backend {
         if (blas != null) {
             blas.gemm(t, transA, transB, m, n, k, alpha, A, B, beta, C);
             return;
+        }
+        if (m > Integer.MAX_VALUE - GEMM_TILE || n > Integer.MAX_VALUE - GEMM_TILE) { // tile indices stay ints
+            throw new UnsupportedOperationException("PTX gemm with " + m + " x " + n + " outputs");
         }
         String name = "wick_gemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
         int tilesN = (n + GEMM_TILE - 1) / GEMM_TILE;

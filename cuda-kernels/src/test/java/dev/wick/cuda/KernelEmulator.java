@@ -115,19 +115,19 @@ final class KernelEmulator implements AutoCloseable {
         try (var s = Files.list(EMULATOR_SOURCES)) {
             s.filter(Files::isRegularFile).sorted().forEach(sources::add);
         }
-        String stamp = digest(inc.toString(), sources);
         Path binary = BUILD.resolve("kernel-runner");
-        Path stampFile = BUILD.resolve("kernel-runner.sha256");
-        if (Files.isExecutable(binary) && Files.exists(stampFile) && Files.readString(stampFile).equals(stamp)) {
-            return binary;
-        }
-        Files.writeString(BUILD.resolve("kernels.inc"), inc.toString());
         List<String> command = new ArrayList<>(List.of("g++", "-std=c++20", "-O1", "-g"));
         command.addAll(SANITIZERS);
         command.addAll(List.of("-ffp-contract=off", "-pthread", "-Wall", "-Wno-unknown-pragmas",
                 "-I", CUDA_SOURCES.toString(), "-I", BUILD.toString(),
                 "-include", EMULATOR_SOURCES.resolve("cuda_emulation.h").toString(),
                 EMULATOR_SOURCES.resolve("kernel_runner.cpp").toString(), "-o", binary.toString()));
+        String stamp = digest(String.join(" ", command) + "\n" + inc, sources);
+        Path stampFile = BUILD.resolve("kernel-runner.sha256");
+        if (Files.isExecutable(binary) && Files.exists(stampFile) && Files.readString(stampFile).equals(stamp)) {
+            return binary;
+        }
+        Files.writeString(BUILD.resolve("kernels.inc"), inc.toString());
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
