@@ -98,10 +98,10 @@ public final class CudaBackend implements Backend {
         throw new IllegalArgumentException("not a buffer of this CUDA backend (" + deviceId + "): " + b);
     }
 
-    /** The buffer, which must hold {@code dtype} and at least {@code length} elements. */
+    /** The buffer, which must hold {@code dtype} (any, if null) and at least {@code length} elements. */
     private CudaBuffer cb(Buffer b, DType dtype, long length, String primitive) {
         CudaBuffer c = cb(b);
-        if (c.dtype() != dtype) {
+        if (dtype != null && c.dtype() != dtype) {
             throw new IllegalArgumentException(primitive + ": expected a " + dtype + " buffer, got " + c.dtype());
         }
         if (c.length() < length) {
@@ -273,9 +273,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Buffer src, Buffer dst, int length) {
-        CudaBuffer s = cb(src);
+        CudaBuffer s = cb(src, null, length, "copy");
         CudaBuffer d = cb(dst, s.dtype(), length, "copy");
-        cb(src, s.dtype(), length, "copy");
         if (length == 0) return;
         enter();
         long bytes = (long) length * s.dtype().byteSize();
@@ -297,8 +296,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fill(Buffer dst, double value, int length) {
-        CudaBuffer d = cb(dst);
-        cb(dst, d.dtype(), length, "fill");
+        CudaBuffer d = cb(dst, null, length, "fill");
         if (length == 0) return;
         enter();
         switch (d.dtype()) {
