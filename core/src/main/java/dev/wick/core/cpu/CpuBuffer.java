@@ -3,15 +3,23 @@ package dev.wick.core.cpu;
 import dev.wick.core.DType;
 import dev.wick.core.backend.Buffer;
 
-/** A run of a Java array: float[] for FLOAT32, double[] for FLOAT64, int[] for INT32. */
+/**
+ * A run of a Java array: float[] for FLOAT32, double[] for FLOAT64, int[] for INT32. The array may
+ * be longer than {@link #length} (the allocator serves a request from a size class), so kernels
+ * use {@code offset} and {@code length}, never {@code array.length}.
+ */
 final class CpuBuffer implements Buffer {
+    final CpuAllocator origin;
     final DType dtype;
     final Object array;
     final int offset;
     final int length;
     final boolean owning;
+    /** Set, under the allocator's lock, when an owning buffer goes back to the cache. */
+    boolean released;
 
-    CpuBuffer(DType dtype, Object array, int offset, int length, boolean owning) {
+    CpuBuffer(CpuAllocator origin, DType dtype, Object array, int offset, int length, boolean owning) {
+        this.origin = origin;
         this.dtype = dtype;
         this.array = array;
         this.offset = offset;
@@ -31,10 +39,10 @@ final class CpuBuffer implements Buffer {
 
     @Override
     public Buffer slice(int off, int len) {
-        if (off < 0 || len < 0 || off + len > length) {
-            throw new IndexOutOfBoundsException("slice [" + off + ", " + (off + len) + ") of a buffer of " + length);
+        if (off < 0 || len < 0 || off > length - len) {
+            throw new IndexOutOfBoundsException("slice [" + off + ", " + ((long) off + len) + ") of a buffer of " + length);
         }
-        return new CpuBuffer(dtype, array, offset + off, len, false);
+        return new CpuBuffer(origin, dtype, array, offset + off, len, false);
     }
 
     float[] f() {
@@ -47,5 +55,10 @@ final class CpuBuffer implements Buffer {
 
     int[] i() {
         return (int[]) array;
+    }
+
+    @Override
+    public String toString() {
+        return "CpuBuffer[" + dtype + " x " + length + (offset != 0 ? " at " + offset : "") + (owning ? "" : ", view") + "]";
     }
 }
