@@ -36,7 +36,7 @@ class CpuDeterminismTest {
 
     /** Shared random inputs; sizes chosen to cross every parallel threshold. */
     private static final class Inputs {
-        final int n = 300_007, rows = 600, cols = 1001, vocab = 300, dim = 100, count = 3001;
+        final int n = 270_001, rows = 270, cols = 1001, vocab = 300, dim = 100, count = 2701;
         final long seed;
         final double[] x, y, z, logits, bias, table, src;
         final int[] targets, indices;

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * two-thread backend split the work.
  */
 class CpuKernelsTest {
-    private static final int LARGE = 300_007;
+    private static final int LARGE = 270_001;
 
     static Stream<Arguments> configs() {
         return Stream.of(Arguments.of(DType.FLOAT32, 1), Arguments.of(DType.FLOAT32, 2),
