@@ -452,7 +452,8 @@ class CpuKernelsTest {
                 int vocab = s[0], dim = s[1], count = s[2];
                 double[] table = TestData.rounded(dtype, data.uniform(vocab * dim, 1));
                 double[] src = TestData.rounded(dtype, data.uniform(count * dim, 1));
-                int[] idx = data.indices(count, Math.max(1, vocab / 3)); // each row looked up many times
+                // count >> vocab: each row looked up many times, the rows at the threads' boundaries too
+                int[] idx = data.indices(count, vocab);
                 int skip = vocab > 1 ? idx[0] : -1;
                 for (ScatterMode mode : ScatterMode.values()) {
                     Buffer T = io.putAt(table, 1);
