@@ -26,9 +26,9 @@ import java.util.Arrays;
  */
 public final class CpuBackend implements Backend {
     /** Elements per thread below which a cheap (vectorised, memory-bound) loop stays on one thread. */
-    private static final int CHEAP_GRAIN = 1 << 17;
+    static final int CHEAP_GRAIN = 1 << 17;
     /** The same for loops that call exp, log or the random number generator per element. */
-    private static final int COSTLY_GRAIN = 1 << 12;
+    static final int COSTLY_GRAIN = 1 << 12;
 
     private final int threads;
     private final CpuWorkers workers;

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every primitive gives the same bits on one, two and three threads, on inputs large enough to be
@@ -42,6 +43,9 @@ class CpuDeterminismTest {
         final int[] targets, indices;
 
         Inputs(TestData data) {
+            // every size must be large enough for the backend to split it between threads
+            assertTrue(n >= 2 * CpuBackend.CHEAP_GRAIN && (long) rows * cols >= 2 * CpuBackend.CHEAP_GRAIN
+                    && (long) count * dim >= 2 * CpuBackend.CHEAP_GRAIN, "inputs too small to be split");
             seed = data.random().nextLong();
             x = data.uniform(n, 3);
             y = data.uniform(n, 1);

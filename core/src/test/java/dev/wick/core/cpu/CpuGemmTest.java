@@ -106,11 +106,12 @@ class CpuGemmTest {
     void resultsDoNotDependOnTheThreadCount() {
         TestData data = TestData.fresh();
         for (DType dtype : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
-            // Large enough to be split (>= 2^20 multiply-adds), both by columns (n >= m) and by rows.
-            for (int[] s : new int[][]{{24, 300, 160}, {300, 70, 100}, {129, 67, 130}}) {
+            // Large enough to be split (>= 2^21 multiply-adds), both by columns (n >= m) and by rows.
+            for (int[] s : new int[][]{{24, 300, 300}, {300, 70, 100}, {129, 67, 250}}) {
                 for (int t = 0; t < 4; t++) {
                     boolean ta = t >= 2, tb = (t & 1) == 1;
                     int m = s[0], n = s[1], k = s[2];
+                    assertTrue((long) m * n * k >= GemmPlan.PARALLEL_MIN_MACS, "shape must be split");
                     double[] a = data.uniform(m * k, 1), b = data.uniform(k * n, 1), c = data.uniform(m * n, 1);
                     List<double[]> results = new ArrayList<>();
                     for (int threads : new int[]{1, 2, 3}) {

@@ -19,11 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every CpuBackend primitive but GEMM against a plain float64 loop written here, in float32 and
  * float64, on one and two threads, with sizes that are not powers of two, views at offsets (the
- * kernels' general path) and aliasing where the interface allows it. Lengths above 2^18 make the
+ * kernels' general path) and aliasing where the interface allows it. LARGE lengths make the
  * two-thread backend split the work.
  */
 class CpuKernelsTest {
-    private static final int LARGE = 270_001;
+    /** Above twice the backend's grain for cheap loops: split on two threads. */
+    private static final int LARGE = 2 * CpuBackend.CHEAP_GRAIN + 7;
 
     static Stream<Arguments> configs() {
         return Stream.of(Arguments.of(DType.FLOAT32, 1), Arguments.of(DType.FLOAT32, 2),
