@@ -46,15 +46,22 @@ final class CpuBuffer implements Buffer {
     }
 
     float[] f() {
-        return (float[]) array;
+        if (array instanceof float[] a) return a;
+        throw wrongDType(DType.FLOAT32);
     }
 
     double[] d() {
-        return (double[]) array;
+        if (array instanceof double[] a) return a;
+        throw wrongDType(DType.FLOAT64);
     }
 
     int[] i() {
-        return (int[]) array;
+        if (array instanceof int[] a) return a;
+        throw wrongDType(DType.INT32);
+    }
+
+    private IllegalArgumentException wrongDType(DType expected) {
+        return new IllegalArgumentException("expected a " + expected + " buffer, got " + this);
     }
 
     @Override

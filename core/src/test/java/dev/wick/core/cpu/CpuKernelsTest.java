@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -520,6 +521,18 @@ class CpuKernelsTest {
             assertEquals(3, backend.firstIndexOutOfRange(ix, 5, 5, -100));
             assertEquals(-1, backend.firstIndexOutOfRange(ix, 2, 5, 0));
             assertEquals(1, backend.firstIndexOutOfRange(ix.slice(3, 2), 2, 5, 5), "a view counts positions from its start");
+        }
+    }
+
+    @Test
+    void buffersOfTheWrongDTypeAreIllegalArguments() {
+        try (CpuBackend backend = new CpuBackend(1)) {
+            Buffer doubles = backend.allocate(DType.FLOAT64, 4), ints = backend.allocate(DType.INT32, 4);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> backend.upload(new float[4], 0, doubles, 4));
+            assertTrue(e.getMessage().contains("FLOAT32") && e.getMessage().contains("FLOAT64"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> backend.tanh(ints, ints, 4));
+            assertThrows(IllegalArgumentException.class, () -> backend.copy(doubles, ints, 4));
         }
     }
 
