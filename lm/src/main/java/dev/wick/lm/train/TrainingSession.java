@@ -66,8 +66,9 @@ public final class TrainingSession {
         out.printf(Locale.ROOT, "trained steps %d to %d (%.2f epochs in all) in %.1f s: %,.0f tokens/s on %s%n", start + 1,
                 settings.steps(), settings.steps() / (double) trainer.stepsPerEpoch(), seconds,
                 (settings.steps() - start) * tokensPerStep / seconds, device);
-        out.println("wrote " + outDir.resolve(CheckpointStore.INDEX) + " and the loss curve "
-                + outDir.resolve(LossCurve.PNG) + " (numbers in " + LossCurve.CSV + ")");
+        out.println("wrote " + outDir.resolve(CheckpointStore.INDEX) + (pngFailed
+                ? " and the loss curve's numbers in " + outDir.resolve(LossCurve.CSV) + " (no picture: see the warning above)"
+                : " and the loss curve " + outDir.resolve(LossCurve.PNG) + " (numbers in " + LossCurve.CSV + ")"));
         Evaluation finalValidation = trainer.validate(0);
         out.println(finalValidation == null ? "no validation split (--val-fraction 0)"
                 : "validation (whole split): " + finalValidation.describe());
