@@ -264,15 +264,17 @@ final class FloatKernels {
     // ---- embedding ------------------------------------------------------------------------------
 
     /**
-     * table[idx[p]] += src[p] for every position p in index order, but only for destination rows
-     * in [fromRow, toRow): threads split the table's rows, never the positions, so each row sums
-     * its contributions in index order whatever the thread count.
+     * table[idx[p]] += src[p] for every position p in index order, but only for the destination
+     * rows this task owns: granules of {@code rowsPerGranule} rows dealt round-robin to the tasks.
+     * Threads split the table's rows, never the positions, so each row sums its contributions in
+     * index order whatever the thread count; dealing granules round-robin (not halves of the
+     * table) keeps the split even when the frequent indices are the small ones, as in text.
      */
     static void scatterAdd(float[] t, int to, int[] idx, int io, float[] s, int so, int count, int rowLength,
-                           int skipIndex, int fromRow, int toRow) {
+                           int skipIndex, int task, int tasks, int rowsPerGranule) {
         for (int p = 0; p < count; p++) {
             int row = idx[io + p];
-            if (row == skipIndex || row < fromRow || row >= toRow) continue;
+            if (row == skipIndex || (row / rowsPerGranule) % tasks != task) continue;
             int tb = to + row * rowLength, sb = so + p * rowLength;
             for (int j = 0; j < rowLength; j++) t[tb + j] += s[sb + j];
         }
