@@ -213,16 +213,17 @@ public final class CpuBackend implements Backend {
         int rows = t.length / rowLength;
         boolean parallel = (long) count * rowLength >= 2L * CHEAP_GRAIN && rows > 1;
         int tasks = parallel ? Math.min(threads, rows) : 1;
+        // Rows are dealt to tasks in granules of at least a cache line, so no line has two writers.
+        int granule = Math.max(1, 16 / rowLength);
         int[] idx = ix.i();
-        // Threads own disjoint ranges of destination rows; every task walks all positions in order.
         if (f32(t)) {
             float[] ta = t.f(), sa = s.f();
             workers.forTasks(tasks, task -> FloatKernels.scatterAdd(ta, t.offset, idx, ix.offset, sa, s.offset, count,
-                    rowLength, skipIndex, CpuWorkers.chunkStart(rows, tasks, task), CpuWorkers.chunkStart(rows, tasks, task + 1)));
+                    rowLength, skipIndex, task, tasks, granule));
         } else {
             double[] ta = t.d(), sa = s.d();
             workers.forTasks(tasks, task -> DoubleKernels.scatterAdd(ta, t.offset, idx, ix.offset, sa, s.offset, count,
-                    rowLength, skipIndex, CpuWorkers.chunkStart(rows, tasks, task), CpuWorkers.chunkStart(rows, tasks, task + 1)));
+                    rowLength, skipIndex, task, tasks, granule));
         }
     }
 

@@ -209,10 +209,10 @@ final class DoubleKernels {
 
     /** See {@link FloatKernels#scatterAdd}. */
     static void scatterAdd(double[] t, int to, int[] idx, int io, double[] s, int so, int count, int rowLength,
-                           int skipIndex, int fromRow, int toRow) {
+                           int skipIndex, int task, int tasks, int rowsPerGranule) {
         for (int p = 0; p < count; p++) {
             int row = idx[io + p];
-            if (row == skipIndex || row < fromRow || row >= toRow) continue;
+            if (row == skipIndex || (row / rowsPerGranule) % tasks != task) continue;
             int tb = to + row * rowLength, sb = so + p * rowLength;
             for (int j = 0; j < rowLength; j++) t[tb + j] += s[sb + j];
         }
