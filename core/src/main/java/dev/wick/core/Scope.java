@@ -24,6 +24,12 @@ public final class Scope implements AutoCloseable {
 
     void adopt(Tensor t) {
         owned.add(t);
+        t.owner = this;
+    }
+
+    /** Called by a tensor closed by hand, so a long-lived scope does not pile up dead tensors. */
+    void forget(Tensor t) {
+        if (!closed) owned.remove(t);
     }
 
     /**
@@ -32,8 +38,9 @@ public final class Scope implements AutoCloseable {
      */
     public Tensor keep(Tensor t) {
         if (closed) throw new IllegalStateException("scope is closed");
-        if (owned.remove(t) && parent != null) {
-            parent.adopt(t);
+        if (owned.remove(t)) {
+            t.owner = null;
+            if (parent != null) parent.adopt(t);
         }
         return t;
     }

@@ -22,6 +22,7 @@ public final class Tensor implements AutoCloseable {
     private final Buffer buffer;
     private final Tensor base; // null when this tensor owns its buffer
     private boolean closed;
+    Scope owner; // the scope that will close this tensor, if any (set by Scope)
 
     Tensor(Engine engine, Shape shape, DType dtype, Buffer buffer) {
         this(engine, shape, dtype, buffer, null);
@@ -521,6 +522,10 @@ public final class Tensor implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        if (owner != null) {
+            owner.forget(this);
+            owner = null;
+        }
         if (base == null && !engine.isClosed()) {
             engine.backend().release(buffer);
         }

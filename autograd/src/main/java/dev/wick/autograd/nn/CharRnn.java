@@ -1,0 +1,84 @@
+package dev.wick.autograd.nn;
+
+import dev.wick.autograd.F;
+import dev.wick.autograd.Variable;
+import dev.wick.core.DType;
+import dev.wick.core.Engine;
+import dev.wick.core.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The character-level language model Wick was built for: embedding -> tanh RNN -> linear head.
+ * Inputs are time-major token ids [T, B]; the logits come out as [T * B, V], row t * B + b.
+ * Parameter names (and so checkpoint names): embedding.weight [V, E], rnn.weight_ih [H, E],
+ * rnn.weight_hh [H, H], rnn.bias [H], head.weight [V, H], head.bias [V].
+ */
+public final class CharRnn implements Module {
+    private final Embedding embedding;
+    private final RNN rnn;
+    private final Linear head;
+    private final int vocab;
+
+    public CharRnn(Engine e, DType dtype, int vocab, int embed, int hidden, long seed) {
+        this.vocab = vocab;
+        this.embedding = new Embedding(e, dtype, vocab, embed, Init.subSeed(seed, 0));
+        this.rnn = new RNN(e, dtype, embed, hidden, Init.subSeed(seed, 1));
+        this.head = new Linear(e, dtype, hidden, vocab, Init.subSeed(seed, 2));
+    }
+
+    /** The logits of every position and the last hidden state (to carry into the next chunk, detached). */
+    public record Output(Variable logits, Variable lastHidden) {
+    }
+
+    /** inputs INT32 [T, B]; h0 [B, H] or null for zeros. */
+    public Output forward(Tensor inputs, Variable h0) {
+        if (inputs.rank() != 2) {
+            throw new IllegalArgumentException("CharRnn: inputs must be [T, B] token ids, got " + inputs.shape());
+        }
+        int steps = inputs.shape().dim(0), batch = inputs.shape().dim(1);
+        Variable hs = rnn.forward(embedding.forward(inputs), h0);
+        Variable logits = head.forward(F.reshape(hs, steps * batch, hiddenSize()));
+        return new Output(logits, RNN.lastHidden(hs));
+    }
+
+    /** Mean cross-entropy of the next-token predictions against targets INT32 [T * B] (or [T, B]). */
+    public Variable loss(Tensor inputs, Tensor targets, Variable h0) {
+        Tensor flat = targets.rank() == 1 ? targets : targets.reshape(targets.numel());
+        return F.crossEntropy(forward(inputs, h0).logits(), flat);
+    }
+
+    public int vocabSize() {
+        return vocab;
+    }
+
+    public int embedSize() {
+        return embedding.weight().shape().dim(1);
+    }
+
+    public int hiddenSize() {
+        return rnn.hiddenSize();
+    }
+
+    public Embedding embedding() {
+        return embedding;
+    }
+
+    public RNN rnn() {
+        return rnn;
+    }
+
+    public Linear head() {
+        return head;
+    }
+
+    @Override
+    public Map<String, Variable> namedParameters() {
+        Map<String, Variable> m = new LinkedHashMap<>();
+        embedding.namedParameters().forEach((k, v) -> m.put("embedding." + k, v));
+        rnn.namedParameters().forEach((k, v) -> m.put("rnn." + k, v));
+        head.namedParameters().forEach((k, v) -> m.put("head." + k, v));
+        return m;
+    }
+}
