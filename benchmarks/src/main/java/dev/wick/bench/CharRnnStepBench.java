@@ -3,7 +3,6 @@ package dev.wick.bench;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -27,13 +26,11 @@ import java.util.concurrent.TimeUnit;
  * each iteration: in a steady state it is 0 (it stays 0 for PyTorch, which exposes no such count).
  * Allocation of the JVM heap per step: run with {@code -prof gc} (gc.alloc.rate.norm).
  */
-@State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx8g"})
-public class CharRnnStepBench {
+public class CharRnnStepBench extends BenchmarkDefaults {
     @Param({Backends.WICK_CPU, Backends.PYTORCH_CPU, Backends.PYTORCH_CPU_FUSED})
     public String backend;
 

@@ -2,17 +2,12 @@ package dev.wick.bench;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 
@@ -27,13 +22,9 @@ import java.util.concurrent.TimeUnit;
  * <p>{@code lookup} is ROWSxDIM/COUNT/DISTINCT: COUNT indices drawn from DISTINCT random rows
  * ("all": every row), so "50000x256/2048/100" is duplicate-heavy.
  */
-@State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx8g"})
-public class EmbeddingBench {
+public class EmbeddingBench extends BenchmarkDefaults {
     @Param({Backends.WICK_CPU, Backends.PYTORCH_CPU})
     public String backend;
 

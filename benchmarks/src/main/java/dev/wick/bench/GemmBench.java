@@ -3,9 +3,7 @@ package dev.wick.bench;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -13,7 +11,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 
@@ -23,13 +20,9 @@ import java.util.concurrent.TimeUnit;
  * (batch 32 times W_hh) and the output head (2048 tokens times the vocabulary). Throughput mode;
  * the auxiliary counter {@code gflop} counts 2mnk / 1e9 per call, so JMH reports it in GFLOP/s.
  */
-@State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx8g"})
-public class GemmBench {
+public class GemmBench extends BenchmarkDefaults {
     @Param({Backends.WICK_CPU, Backends.PYTORCH_CPU})
     public String backend;
 
