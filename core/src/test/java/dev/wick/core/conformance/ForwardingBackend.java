@@ -1,0 +1,63 @@
+package dev.wick.core.conformance;
+
+import dev.wick.core.DType;
+import dev.wick.core.Device;
+import dev.wick.core.backend.Backend;
+import dev.wick.core.backend.Buffer;
+import dev.wick.core.backend.MemoryStats;
+import dev.wick.core.backend.ScatterMode;
+
+/** Passes every call to another backend; tests override single primitives to plant bugs. */
+class ForwardingBackend implements Backend {
+    final Backend delegate;
+
+    ForwardingBackend(Backend delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override public Device device() { return delegate.device(); }
+    @Override public String description() { return "forwarding " + delegate.description(); }
+    @Override public Buffer allocate(DType dtype, int length) { return delegate.allocate(dtype, length); }
+    @Override public void release(Buffer buffer) { delegate.release(buffer); }
+    @Override public MemoryStats memoryStats() { return delegate.memoryStats(); }
+    @Override public void trimCache() { delegate.trimCache(); }
+    @Override public void upload(float[] src, int srcOffset, Buffer dst, int length) { delegate.upload(src, srcOffset, dst, length); }
+    @Override public void upload(double[] src, int srcOffset, Buffer dst, int length) { delegate.upload(src, srcOffset, dst, length); }
+    @Override public void upload(int[] src, int srcOffset, Buffer dst, int length) { delegate.upload(src, srcOffset, dst, length); }
+    @Override public void download(Buffer src, float[] dst, int dstOffset, int length) { delegate.download(src, dst, dstOffset, length); }
+    @Override public void download(Buffer src, double[] dst, int dstOffset, int length) { delegate.download(src, dst, dstOffset, length); }
+    @Override public void download(Buffer src, int[] dst, int dstOffset, int length) { delegate.download(src, dst, dstOffset, length); }
+    @Override public void synchronize() { delegate.synchronize(); }
+    @Override public void copy(Buffer src, Buffer dst, int length) { delegate.copy(src, dst, length); }
+    @Override public void fill(Buffer dst, double value, int length) { delegate.fill(dst, value, length); }
+    @Override public void uniform(Buffer dst, int length, long seed, double low, double high) { delegate.uniform(dst, length, seed, low, high); }
+    @Override public void normal(Buffer dst, int length, long seed, double mean, double std) { delegate.normal(dst, length, seed, mean, std); }
+    @Override public int firstIndexOutOfRange(Buffer indices, int count, int bound, int exempt) { return delegate.firstIndexOutOfRange(indices, count, bound, exempt); }
+    @Override public void gather(Buffer table, Buffer indices, Buffer out, int count, int rowLength) { delegate.gather(table, indices, out, count, rowLength); }
+    @Override public void scatterAdd(Buffer table, Buffer indices, Buffer src, int count, int rowLength, int skipIndex, ScatterMode mode) {
+        delegate.scatterAdd(table, indices, src, count, rowLength, skipIndex, mode);
+    }
+    @Override public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, Buffer a, Buffer b, double beta, Buffer c) {
+        delegate.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+    }
+    @Override public void tanh(Buffer x, Buffer y, int length) { delegate.tanh(x, y, length); }
+    @Override public void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate) { delegate.tanhBackward(y, dy, dx, length, accumulate); }
+    @Override public void softmaxCrossEntropy(Buffer logits, Buffer targets, int rows, int cols, int ignoreIndex, Buffer loss, Buffer dLogits) {
+        delegate.softmaxCrossEntropy(logits, targets, rows, cols, ignoreIndex, loss, dLogits);
+    }
+    @Override public void addRowVector(Buffer x, Buffer bias, Buffer out, int rows, int cols) { delegate.addRowVector(x, bias, out, rows, cols); }
+    @Override public void sumRows(Buffer x, Buffer out, int rows, int cols, boolean accumulate) { delegate.sumRows(x, out, rows, cols, accumulate); }
+    @Override public void add(Buffer a, Buffer b, Buffer out, int length) { delegate.add(a, b, out, length); }
+    @Override public void mul(Buffer a, Buffer b, Buffer out, int length) { delegate.mul(a, b, out, length); }
+    @Override public void scale(Buffer x, double alpha, Buffer out, int length) { delegate.scale(x, alpha, out, length); }
+    @Override public void axpy(double alpha, Buffer x, Buffer y, int length) { delegate.axpy(alpha, x, y, length); }
+    @Override public void sum(Buffer x, Buffer out, int length) { delegate.sum(x, out, length); }
+    @Override public void squaredNorm(Buffer x, Buffer out, int length) { delegate.squaredNorm(x, out, length); }
+    @Override public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, double lr, double momentum, double weightDecay) {
+        delegate.sgdUpdate(param, grad, velocity, length, lr, momentum, weightDecay);
+    }
+    @Override public void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length, double lr, double beta1, double beta2, double eps, double weightDecay, int step) {
+        delegate.adamUpdate(param, grad, m, v, length, lr, beta1, beta2, eps, weightDecay, step);
+    }
+    @Override public void close() { delegate.close(); }
+}

@@ -1,0 +1,185 @@
+// Elementwise kernels: fills and seeded random numbers, tanh and its backward, bias add,
+// arithmetic, and the in-place optimizer updates (SGD, Adam).
+//
+// Every kernel is a grid-stride loop over [0, n), launched with 256 threads per block and
+// min(ceil(n / 256), 8192) blocks; outputs may alias inputs exactly where the Backend contract
+// allows it, which is why no pointer is __restrict__. The _f32 and _f64 kernels share one template;
+// their scalar parameters are float and double respectively, except where noted.
+#include "wick.cuh"
+
+// ---- fills and random numbers ---------------------------------------------------------------
+// (32-bit fills use cuMemsetD32Async; only FLOAT64 needs a kernel.)
+
+extern "C" __global__ void wick_fill_f64(double* dst, int n, double value) {
+    WICK_FOR_EACH(i, n) dst[i] = value;
+}
+
+// dst[i] = low + span * u(seed, i), computed in double and rounded once to T, as the CPU does.
+// __dadd_rn/__dmul_rn keep the compiler from fusing them into an FMA (which rounds differently).
+template <typename T>
+__device__ void uniform_impl(T* dst, int n, long long seed, double low, double span) {
+    WICK_FOR_EACH(i, n) {
+        double u = wick_rng_uniform((wick_u64)seed, (wick_u64)i);
+        dst[i] = (T)__dadd_rn(low, __dmul_rn(span, u));
+    }
+}
+
+template <typename T>
+__device__ void normal_impl(T* dst, int n, long long seed, double mean, double std) {
+    WICK_FOR_EACH(i, n) {
+        double z = wick_rng_normal((wick_u64)seed, (wick_u64)i);
+        dst[i] = (T)__dadd_rn(mean, __dmul_rn(std, z));
+    }
+}
+
+// The random kernels take double scalars in both variants (the arithmetic is in double).
+extern "C" __global__ void wick_uniform_f32(float* dst, int n, long long seed, double low, double span) {
+    uniform_impl<float>(dst, n, seed, low, span);
+}
+extern "C" __global__ void wick_uniform_f64(double* dst, int n, long long seed, double low, double span) {
+    uniform_impl<double>(dst, n, seed, low, span);
+}
+extern "C" __global__ void wick_normal_f32(float* dst, int n, long long seed, double mean, double std) {
+    normal_impl<float>(dst, n, seed, mean, std);
+}
+extern "C" __global__ void wick_normal_f64(double* dst, int n, long long seed, double mean, double std) {
+    normal_impl<double>(dst, n, seed, mean, std);
+}
+
+// ---- activations -------------------------------------------------------------------------------
+
+template <typename T>
+__device__ void tanh_impl(const T* x, T* y, int n) {
+    WICK_FOR_EACH(i, n) y[i] = wick_tanh(x[i]);
+}
+
+// dx = dy * (1 - y^2), written (1 - y)(1 + y): for |y| near 1 that keeps the relative error at a
+// few roundings where 1 - y*y would lose digits to cancellation. dx may alias dy (read first).
+template <typename T>
+__device__ void tanh_backward_impl(const T* y, const T* dy, T* dx, int n, int accumulate) {
+    const T one = (T)1;
+    WICK_FOR_EACH(i, n) {
+        T yv = y[i];
+        T g = dy[i] * ((one - yv) * (one + yv));
+        dx[i] = accumulate ? dx[i] + g : g;
+    }
+}
+
+extern "C" __global__ void wick_tanh_f32(const float* x, float* y, int n) { tanh_impl<float>(x, y, n); }
+extern "C" __global__ void wick_tanh_f64(const double* x, double* y, int n) { tanh_impl<double>(x, y, n); }
+extern "C" __global__ void wick_tanh_backward_f32(const float* y, const float* dy, float* dx, int n, int accumulate) {
+    tanh_backward_impl<float>(y, dy, dx, n, accumulate);
+}
+extern "C" __global__ void wick_tanh_backward_f64(const double* y, const double* dy, double* dx, int n, int accumulate) {
+    tanh_backward_impl<double>(y, dy, dx, n, accumulate);
+}
+
+// ---- bias ------------------------------------------------------------------------------------
+
+// out[i] = x[i] + bias[i % cols] over total = rows * cols elements; out may be x.
+template <typename T>
+__device__ void add_row_vector_impl(const T* x, const T* bias, T* out, int total, int cols) {
+    WICK_FOR_EACH(i, total) out[i] = x[i] + bias[i % (unsigned int)cols];
+}
+
+extern "C" __global__ void wick_add_row_vector_f32(const float* x, const float* bias, float* out, int total, int cols) {
+    add_row_vector_impl<float>(x, bias, out, total, cols);
+}
+extern "C" __global__ void wick_add_row_vector_f64(const double* x, const double* bias, double* out, int total, int cols) {
+    add_row_vector_impl<double>(x, bias, out, total, cols);
+}
+
+// ---- arithmetic --------------------------------------------------------------------------------
+
+template <typename T>
+__device__ void add_impl(const T* a, const T* b, T* out, int n) {
+    WICK_FOR_EACH(i, n) out[i] = a[i] + b[i];
+}
+template <typename T>
+__device__ void mul_impl(const T* a, const T* b, T* out, int n) {
+    WICK_FOR_EACH(i, n) out[i] = a[i] * b[i];
+}
+template <typename T>
+__device__ void scale_impl(const T* x, T alpha, T* out, int n) {
+    WICK_FOR_EACH(i, n) out[i] = alpha * x[i];
+}
+template <typename T>
+__device__ void axpy_impl(T alpha, const T* x, T* y, int n) {
+    WICK_FOR_EACH(i, n) y[i] = y[i] + alpha * x[i];
+}
+
+extern "C" __global__ void wick_add_f32(const float* a, const float* b, float* out, int n) { add_impl<float>(a, b, out, n); }
+extern "C" __global__ void wick_add_f64(const double* a, const double* b, double* out, int n) { add_impl<double>(a, b, out, n); }
+extern "C" __global__ void wick_mul_f32(const float* a, const float* b, float* out, int n) { mul_impl<float>(a, b, out, n); }
+extern "C" __global__ void wick_mul_f64(const double* a, const double* b, double* out, int n) { mul_impl<double>(a, b, out, n); }
+extern "C" __global__ void wick_scale_f32(const float* x, float alpha, float* out, int n) { scale_impl<float>(x, alpha, out, n); }
+extern "C" __global__ void wick_scale_f64(const double* x, double alpha, double* out, int n) { scale_impl<double>(x, alpha, out, n); }
+extern "C" __global__ void wick_axpy_f32(float alpha, const float* x, float* y, int n) { axpy_impl<float>(alpha, x, y, n); }
+extern "C" __global__ void wick_axpy_f64(double alpha, const double* x, double* y, int n) { axpy_impl<double>(alpha, x, y, n); }
+
+// ---- optimizers, in place ------------------------------------------------------------------------
+
+// SGD without momentum: g = grad + wd * p; p -= lr * g.
+template <typename T>
+__device__ void sgd_impl(T* p, const T* grad, int n, T lr, T wd) {
+    WICK_FOR_EACH(i, n) {
+        T pv = p[i];
+        T g = grad[i] + wd * pv;
+        p[i] = pv - lr * g;
+    }
+}
+
+// SGD with momentum: v = momentum * v + g; p -= lr * v.
+template <typename T>
+__device__ void sgd_momentum_impl(T* p, const T* grad, T* velocity, int n, T lr, T momentum, T wd) {
+    WICK_FOR_EACH(i, n) {
+        T pv = p[i];
+        T g = grad[i] + wd * pv;
+        T v = momentum * velocity[i] + g;
+        velocity[i] = v;
+        p[i] = pv - lr * v;
+    }
+}
+
+// Adam with PyTorch's bias correction; 1 - beta and the corrections 1 - beta^step are computed on
+// the host in double and passed in, so the float variant rounds each only once.
+template <typename T>
+__device__ void adam_impl(T* p, const T* grad, T* m, T* v, int n, T lr, T beta1, T one_minus_beta1, T beta2,
+                          T one_minus_beta2, T eps, T wd, T bias_correction1, T bias_correction2) {
+    WICK_FOR_EACH(i, n) {
+        T pv = p[i];
+        T g = grad[i] + wd * pv;
+        T mi = beta1 * m[i] + one_minus_beta1 * g;
+        T vi = beta2 * v[i] + one_minus_beta2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = pv - lr * (mi / bias_correction1) / (wick_sqrt(vi / bias_correction2) + eps);
+    }
+}
+
+extern "C" __global__ void wick_sgd_f32(float* p, const float* grad, int n, float lr, float wd) {
+    sgd_impl<float>(p, grad, n, lr, wd);
+}
+extern "C" __global__ void wick_sgd_f64(double* p, const double* grad, int n, double lr, double wd) {
+    sgd_impl<double>(p, grad, n, lr, wd);
+}
+extern "C" __global__ void wick_sgd_momentum_f32(float* p, const float* grad, float* velocity, int n, float lr,
+                                                 float momentum, float wd) {
+    sgd_momentum_impl<float>(p, grad, velocity, n, lr, momentum, wd);
+}
+extern "C" __global__ void wick_sgd_momentum_f64(double* p, const double* grad, double* velocity, int n, double lr,
+                                                 double momentum, double wd) {
+    sgd_momentum_impl<double>(p, grad, velocity, n, lr, momentum, wd);
+}
+extern "C" __global__ void wick_adam_f32(float* p, const float* grad, float* m, float* v, int n, float lr, float beta1,
+                                         float one_minus_beta1, float beta2, float one_minus_beta2, float eps,
+                                         float wd, float bias_correction1, float bias_correction2) {
+    adam_impl<float>(p, grad, m, v, n, lr, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, wd,
+                     bias_correction1, bias_correction2);
+}
+extern "C" __global__ void wick_adam_f64(double* p, const double* grad, double* m, double* v, int n, double lr,
+                                         double beta1, double one_minus_beta1, double beta2, double one_minus_beta2,
+                                         double eps, double wd, double bias_correction1, double bias_correction2) {
+    adam_impl<double>(p, grad, m, v, n, lr, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, wd,
+                      bias_correction1, bias_correction2);
+}

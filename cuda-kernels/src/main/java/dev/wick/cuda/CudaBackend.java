@@ -1,0 +1,720 @@
+package dev.wick.cuda;
+
+import dev.wick.core.DType;
+import dev.wick.core.Device;
+import dev.wick.core.Wick;
+import dev.wick.core.backend.Backend;
+import dev.wick.core.backend.Buffer;
+import dev.wick.core.backend.MemoryStats;
+import dev.wick.core.backend.ScatterMode;
+
+import java.nio.ByteBuffer;
+import java.util.Locale;
+
+/**
+ * The CUDA backend: Wick's PTX kernels (src/main/cuda) launched through JCuda's driver API on one
+ * stream, memory from a caching allocator, transfers through page-locked staging, GEMM through
+ * cuBLAS or, where cuBLAS cannot load (or {@code -Dwick.gemm=ptx} asks), Wick's own tiled kernel.
+ * Implements FLOAT32 and FLOAT64 for every primitive (the CPU backend is the reference it is checked
+ * against, see dev.wick.core.conformance).
+ *
+ * <p>Each launch below lists the kernel's parameters next to the arguments built for it; the
+ * arguments are also checked against the PTX declaration before every launch, so a mismatch fails
+ * loudly instead of computing garbage.
+ */
+public final class CudaBackend implements Backend {
+    /** Threads per block of the grid-stride kernels. */
+    static final int THREADS = 256;
+    /** Blocks of the grid-stride kernels: enough to fill any current GPU; the loops do the rest. */
+    static final int MAX_BLOCKS = 8192;
+    /** Blocks of the one-block-per-row kernels (gather, scatter, softmax); they loop over the rest. */
+    static final int MAX_ROW_BLOCKS = 65_536;
+    /** Blocks of the first reduction pass; fixed by the length alone, so results do not vary. */
+    static final int REDUCE_BLOCKS = 1024;
+    /** Keys per shared-memory tile of the bitonic sort, and threads of its blocks (embedding.cu). */
+    static final int SORT_TILE = 2048;
+    static final int SORT_THREADS = 1024;
+    /** The GEMM kernel's tile of C and its 16 x 16 thread blocks (gemm.cu). */
+    static final int GEMM_TILE = 64;
+    /** Cap on the doubles of sumRows' partial sums (16 MiB of scratch). */
+    static final long SUM_ROWS_PARTIALS = 2L << 20;
+
+    private final DeviceApi device;
+    private final PtxModules ptx;
+    private final DeviceAllocator allocator;
+    private final HostStaging staging;
+    private final BlasGemm blas;
+    private final Device deviceId;
+    private final String description;
+    private volatile boolean closed;
+
+    /**
+     * Opens device {@code ordinal}. GEMM goes through cuBLAS unless the system property
+     * {@code wick.gemm} is {@code ptx} or cuBLAS cannot be loaded; the choice is logged once.
+     */
+    public static CudaBackend open(int ordinal) {
+        boolean ptxGemm = "ptx".equalsIgnoreCase(System.getProperty("wick.gemm", "").trim());
+        return new CudaBackend(JCudaDevice.open(ordinal, !ptxGemm), ordinal);
+    }
+
+    CudaBackend(DeviceApi device, int ordinal) {
+        this.device = device;
+        this.deviceId = Device.cuda(ordinal);
+        this.ptx = PtxModules.get();
+        this.allocator = new DeviceAllocator(device);
+        this.staging = new HostStaging(device);
+        this.blas = device.blas();
+        String gemm = blas != null ? blas.name() : "Wick PTX SGEMM (" + device.blasUnavailableReason() + ")";
+        int cc = device.computeCapability();
+        this.description = String.format(Locale.ROOT, "%s %s (sm_%d, %.1f GiB), GEMM: %s", deviceId, device.name(), cc,
+                device.totalMemoryBytes() / (double) (1L << 30), gemm);
+        Wick.log(deviceId + ": GEMM through " + gemm);
+    }
+
+    @Override
+    public Device device() {
+        return deviceId;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    /** Whether GEMM runs on cuBLAS (false: Wick's PTX kernel). */
+    public boolean usesCublas() {
+        return blas != null;
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------------
+
+    private void enter() {
+        if (closed) throw new IllegalStateException(deviceId + " backend is closed");
+        device.makeCurrent();
+    }
+
+    private CudaBuffer cb(Buffer b) {
+        if (b instanceof CudaBuffer c && c.owner() == this) return c;
+        throw new IllegalArgumentException("not a buffer of this CUDA backend (" + deviceId + "): " + b);
+    }
+
+    /** The buffer, which must hold {@code dtype} (any, if null) and at least {@code length} elements. */
+    private CudaBuffer cb(Buffer b, DType dtype, long length, String primitive) {
+        CudaBuffer c = cb(b);
+        if (dtype != null && c.dtype() != dtype) {
+            throw new IllegalArgumentException(primitive + ": expected a " + dtype + " buffer, got " + c.dtype());
+        }
+        if (c.length() < length) {
+            throw new IllegalArgumentException(primitive + ": buffer of " + c.length() + " elements, needs " + length);
+        }
+        return c;
+    }
+
+    /** The floating dtype of a primitive's first buffer, which picks the _f32 or _f64 kernel. */
+    private static DType real(Buffer b, String primitive) {
+        DType t = b.dtype();
+        if (!t.isFloating()) throw new IllegalArgumentException(primitive + " needs floating buffers, got " + t);
+        return t;
+    }
+
+    private static String kernel(String base, DType real) {
+        return base + (real == DType.FLOAT64 ? "_f64" : "_f32");
+    }
+
+    private static int blocks(long n) {
+        return (int) Math.max(1, Math.min(MAX_BLOCKS, (n + THREADS - 1) / THREADS));
+    }
+
+    /** Threads for one-row-per-block kernels: the row length rounded up to a warp, at most 256. */
+    private static int rowThreads(int rowLength) {
+        return Math.min(THREADS, (rowLength + 31) / 32 * 32);
+    }
+
+    private void launch(Launch launch) {
+        ptx.checkArguments(launch.kernel(), launch.args());
+        device.launch(launch);
+    }
+
+    private DeviceAllocator.Block scratch(long bytes) {
+        return allocator.allocate(bytes);
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    public Buffer allocate(DType dtype, int length) {
+        if (dtype == null) throw new IllegalArgumentException("dtype must not be null");
+        if (length < 0) throw new IllegalArgumentException("negative buffer length " + length);
+        enter();
+        if (length == 0) return new CudaBuffer(this, dtype, null, 0, 0, true);
+        return new CudaBuffer(this, dtype, allocator.allocate((long) length * dtype.byteSize()), 0, length, true);
+    }
+
+    @Override
+    public void release(Buffer buffer) {
+        CudaBuffer c = cb(buffer);
+        if (!c.owning()) throw new IllegalArgumentException("cannot release a view");
+        if (c.block() == null || closed) return; // closing freed everything already
+        allocator.release(c.block());
+    }
+
+    @Override
+    public MemoryStats memoryStats() {
+        return allocator.stats();
+    }
+
+    @Override
+    public void trimCache() {
+        enter();
+        allocator.trim();
+    }
+
+    // ---- transfers ------------------------------------------------------------------------------
+
+    /** Fills the staging buffer with elements [from, from + count) of the host array. */
+    @FunctionalInterface
+    private interface ChunkWriter {
+        void write(ByteBuffer staging, int from, int count);
+    }
+
+    /** Copies elements [from, from + count) out of the staging buffer into the host array. */
+    @FunctionalInterface
+    private interface ChunkReader {
+        void read(ByteBuffer staging, int from, int count);
+    }
+
+    private static void checkHostRange(int arrayLength, int offset, int length) {
+        if (offset < 0 || length < 0 || (long) offset + length > arrayLength) {
+            throw new IndexOutOfBoundsException("host range [" + offset + ", " + ((long) offset + length)
+                    + ") of an array of " + arrayLength);
+        }
+    }
+
+    private synchronized void upload(CudaBuffer dst, int length, ChunkWriter writer) {
+        if (length == 0) return;
+        enter();
+        int size = dst.dtype().byteSize();
+        int chunkElements = (int) (HostStaging.MAX_CHUNK / size);
+        for (long at = 0; at < length; at += chunkElements) { // long: at + chunk may pass 2^31 - 1
+            int done = (int) at;
+            int count = Math.min(chunkElements, length - done);
+            writer.write(staging.acquire((long) count * size), done, count);
+            device.copyToDevice(dst.memory(), dst.byteOffset(done), staging.memory(), (long) count * size);
+            staging.uploadQueued();
+        }
+    }
+
+    private synchronized void download(CudaBuffer src, int length, ChunkReader reader) {
+        if (length == 0) return;
+        enter();
+        int size = src.dtype().byteSize();
+        int chunkElements = (int) (HostStaging.MAX_CHUNK / size);
+        for (long at = 0; at < length; at += chunkElements) {
+            int done = (int) at;
+            int count = Math.min(chunkElements, length - done);
+            ByteBuffer b = staging.acquire((long) count * size);
+            device.copyToHost(staging.memory(), src.memory(), src.byteOffset(done), (long) count * size);
+            device.synchronize();
+            staging.drained();
+            reader.read(b, done, count);
+        }
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Buffer dst, int length) {
+        checkHostRange(src.length, srcOffset, length);
+        upload(cb(dst, DType.FLOAT32, length, "upload"), length,
+                (b, from, count) -> b.asFloatBuffer().put(src, srcOffset + from, count));
+    }
+
+    @Override
+    public void upload(double[] src, int srcOffset, Buffer dst, int length) {
+        checkHostRange(src.length, srcOffset, length);
+        upload(cb(dst, DType.FLOAT64, length, "upload"), length,
+                (b, from, count) -> b.asDoubleBuffer().put(src, srcOffset + from, count));
+    }
+
+    @Override
+    public void upload(int[] src, int srcOffset, Buffer dst, int length) {
+        checkHostRange(src.length, srcOffset, length);
+        upload(cb(dst, DType.INT32, length, "upload"), length,
+                (b, from, count) -> b.asIntBuffer().put(src, srcOffset + from, count));
+    }
+
+    @Override
+    public void download(Buffer src, float[] dst, int dstOffset, int length) {
+        checkHostRange(dst.length, dstOffset, length);
+        download(cb(src, DType.FLOAT32, length, "download"), length,
+                (b, from, count) -> b.asFloatBuffer().get(dst, dstOffset + from, count));
+    }
+
+    @Override
+    public void download(Buffer src, double[] dst, int dstOffset, int length) {
+        checkHostRange(dst.length, dstOffset, length);
+        download(cb(src, DType.FLOAT64, length, "download"), length,
+                (b, from, count) -> b.asDoubleBuffer().get(dst, dstOffset + from, count));
+    }
+
+    @Override
+    public void download(Buffer src, int[] dst, int dstOffset, int length) {
+        checkHostRange(dst.length, dstOffset, length);
+        download(cb(src, DType.INT32, length, "download"), length,
+                (b, from, count) -> b.asIntBuffer().get(dst, dstOffset + from, count));
+    }
+
+    @Override
+    public synchronized void synchronize() {
+        enter();
+        device.synchronize();
+        staging.drained();
+    }
+
+    // ---- fills, copies, random ------------------------------------------------------------------
+
+    @Override
+    public void copy(Buffer src, Buffer dst, int length) {
+        CudaBuffer s = cb(src, null, length, "copy");
+        CudaBuffer d = cb(dst, s.dtype(), length, "copy");
+        if (length == 0) return;
+        enter();
+        long bytes = (long) length * s.dtype().byteSize();
+        long from = s.byteOffset(0), to = d.byteOffset(0);
+        if (s.memory() == d.memory() && from < to + bytes && to < from + bytes && from != to) {
+            // cuMemcpyDtoD leaves overlapping ranges undefined; the CPU copies as if through a
+            // temporary, so do exactly that
+            DeviceAllocator.Block tmp = scratch(bytes);
+            try {
+                device.copyOnDevice(tmp.memory, 0, s.memory(), from, bytes);
+                device.copyOnDevice(d.memory(), to, tmp.memory, 0, bytes);
+            } finally {
+                allocator.release(tmp);
+            }
+            return;
+        }
+        device.copyOnDevice(d.memory(), to, s.memory(), from, bytes);
+    }
+
+    @Override
+    public void fill(Buffer dst, double value, int length) {
+        CudaBuffer d = cb(dst, null, length, "fill");
+        if (length == 0) return;
+        enter();
+        switch (d.dtype()) {
+            case FLOAT32 -> device.fill32(d.memory(), d.byteOffset(0), Float.floatToRawIntBits((float) value), length);
+            case INT32 -> device.fill32(d.memory(), d.byteOffset(0), (int) value, length);
+            // wick_fill_f64(double* dst, int n, double value)
+            case FLOAT64 -> launch(Launch.of("wick_fill_f64", blocks(length), THREADS,
+                    new KernelArgs().ptr(d).i32(length).f64(value)));
+        }
+    }
+
+    @Override
+    public void uniform(Buffer dst, int length, long seed, double low, double high) {
+        DType t = real(dst, "uniform");
+        CudaBuffer d = cb(dst, t, length, "uniform");
+        if (length == 0) return;
+        enter();
+        // wick_uniform_fXX(T* dst, int n, long long seed, double low, double span)
+        launch(Launch.of(kernel("wick_uniform", t), blocks(length), THREADS,
+                new KernelArgs().ptr(d).i32(length).i64(seed).f64(low).f64(high - low)));
+    }
+
+    @Override
+    public void normal(Buffer dst, int length, long seed, double mean, double std) {
+        DType t = real(dst, "normal");
+        CudaBuffer d = cb(dst, t, length, "normal");
+        if (length == 0) return;
+        enter();
+        // wick_normal_fXX(T* dst, int n, long long seed, double mean, double std)
+        launch(Launch.of(kernel("wick_normal", t), blocks(length), THREADS,
+                new KernelArgs().ptr(d).i32(length).i64(seed).f64(mean).f64(std)));
+    }
+
+    // ---- embedding ------------------------------------------------------------------------------
+
+    @Override
+    public int firstIndexOutOfRange(Buffer indices, int count, int bound, int exempt) {
+        CudaBuffer ix = cb(indices, DType.INT32, count, "firstIndexOutOfRange");
+        if (count == 0) return -1;
+        enter();
+        DeviceAllocator.Block first = scratch(Integer.BYTES);
+        try {
+            device.fill32(first.memory, 0, Integer.MAX_VALUE, 1);
+            // wick_first_index_out_of_range(const int* indices, int n, int bound, int exempt, int* first)
+            launch(Launch.of("wick_first_index_out_of_range", blocks(count), THREADS,
+                    new KernelArgs().ptr(ix).i32(count).i32(bound).i32(exempt).ptr(first.memory, 0)));
+            int position = readInt(first);
+            return position == Integer.MAX_VALUE ? -1 : position;
+        } finally {
+            allocator.release(first);
+        }
+    }
+
+    private synchronized int readInt(DeviceAllocator.Block block) {
+        ByteBuffer b = staging.acquire(Integer.BYTES);
+        device.copyToHost(staging.memory(), block.memory, 0, Integer.BYTES);
+        device.synchronize();
+        staging.drained();
+        return b.getInt(0);
+    }
+
+    @Override
+    public void gather(Buffer table, Buffer indices, Buffer out, int count, int rowLength) {
+        DType t = real(table, "gather");
+        CudaBuffer tb = cb(table, t, 0, "gather");
+        CudaBuffer ix = cb(indices, DType.INT32, count, "gather");
+        CudaBuffer o = cb(out, t, (long) count * rowLength, "gather");
+        if (count == 0 || rowLength == 0) return;
+        enter();
+        // wick_gather_fXX(const T* table, const int* indices, T* out, int count, int row_length)
+        launch(Launch.of(kernel("wick_gather", t), Math.min(count, MAX_ROW_BLOCKS), rowThreads(rowLength),
+                new KernelArgs().ptr(tb).ptr(ix).ptr(o).i32(count).i32(rowLength)));
+    }
+
+    @Override
+    public void scatterAdd(Buffer table, Buffer indices, Buffer src, int count, int rowLength, int skipIndex,
+                           ScatterMode mode) {
+        DType t = real(table, "scatterAdd");
+        CudaBuffer tb = cb(table, t, 0, "scatterAdd");
+        CudaBuffer ix = cb(indices, DType.INT32, count, "scatterAdd");
+        CudaBuffer s = cb(src, t, (long) count * rowLength, "scatterAdd");
+        if (count == 0 || rowLength == 0) return;
+        enter();
+        if (mode == ScatterMode.DETERMINISTIC) {
+            scatterAddSorted(t, tb, ix, s, count, rowLength, skipIndex);
+            return;
+        }
+        // wick_scatter_add_atomic_fXX(T* table, const int* indices, const T* src, int count, int row_length,
+        //                             int skip_index)
+        launch(Launch.of(kernel("wick_scatter_add_atomic", t), Math.min(count, MAX_ROW_BLOCKS), rowThreads(rowLength),
+                new KernelArgs().ptr(tb).ptr(ix).ptr(s).i32(count).i32(rowLength).i32(skipIndex)));
+    }
+
+    /** Sort (row, position) keys, then add each row's contributions in position order. */
+    private void scatterAddSorted(DType t, CudaBuffer table, CudaBuffer indices, CudaBuffer src, int count,
+                                  int rowLength, int skipIndex) {
+        if (count > 1 << 30) {
+            throw new UnsupportedOperationException("deterministic scatterAdd of " + count
+                    + " indices (at most 2^30 on CUDA)");
+        }
+        int n = Math.max(2, Integer.highestOneBit(count - 1) << 1); // power of two >= count
+        DeviceAllocator.Block keys = scratch((long) n * Long.BYTES);
+        try {
+            // wick_scatter_keys(const int* indices, int count, int skip_index, int n, unsigned long long* keys)
+            launch(Launch.of("wick_scatter_keys", blocks(n), THREADS,
+                    new KernelArgs().ptr(indices).i32(count).i32(skipIndex).i32(n).ptr(keys.memory, 0)));
+            sortKeys(keys, n);
+            // wick_scatter_add_sorted_fXX(T* table, const unsigned long long* keys, const T* src, int count,
+            //                             int row_length)
+            launch(Launch.of(kernel("wick_scatter_add_sorted", t), Math.min(count, MAX_ROW_BLOCKS),
+                    rowThreads(rowLength),
+                    new KernelArgs().ptr(table).ptr(keys.memory, 0).ptr(src).i32(count).i32(rowLength)));
+        } finally {
+            allocator.release(keys);
+        }
+    }
+
+    /** Bitonic sort of n (a power of two, 2 <= n <= 2^30) 64-bit keys; the schedule of embedding.cu. */
+    private void sortKeys(DeviceAllocator.Block keys, int n) {
+        int tile = Math.min(n, SORT_TILE);
+        // wick_bitonic_sort_tile(unsigned long long* keys, int n): n / tile blocks of 1024 threads
+        launch(Launch.of("wick_bitonic_sort_tile", n / tile, SORT_THREADS,
+                new KernelArgs().ptr(keys.memory, 0).i32(n)));
+        for (long k = 2L * tile; k <= n; k <<= 1) {
+            for (long j = k / 2; j >= tile; j >>= 1) {
+                // wick_bitonic_merge_global(unsigned long long* keys, int n, int j, int k)
+                launch(Launch.of("wick_bitonic_merge_global", blocks(n / 2), THREADS,
+                        new KernelArgs().ptr(keys.memory, 0).i32(n).i32((int) j).i32((int) k)));
+            }
+            // wick_bitonic_merge_tile(unsigned long long* keys, int n, int k): n / 2048 blocks of 1024 threads
+            launch(Launch.of("wick_bitonic_merge_tile", n / SORT_TILE, SORT_THREADS,
+                    new KernelArgs().ptr(keys.memory, 0).i32(n).i32((int) k)));
+        }
+    }
+
+    // ---- linear algebra -------------------------------------------------------------------------
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, Buffer a, Buffer b,
+                     double beta, Buffer c) {
+        if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("gemm: negative size " + m + "x" + n + "x" + k);
+        DType t = real(c, "gemm");
+        CudaBuffer A = cb(a, t, (long) m * k, "gemm");
+        CudaBuffer B = cb(b, t, (long) k * n, "gemm");
+        CudaBuffer C = cb(c, t, (long) m * n, "gemm");
+        if (m == 0 || n == 0) return;
+        if (k == 0) { // op(A) op(B) is the zero matrix: C = beta C (beta == 0 ignores C, NaN included)
+            if (beta == 0) fill(C, 0, m * n);
+            else scale(C, beta, C, m * n);
+            return;
+        }
+        enter();
+        if (blas != null) {
+            blas.gemm(t, transA, transB, m, n, k, alpha, A, B, beta, C);
+            return;
+        }
+        if (m > Integer.MAX_VALUE - GEMM_TILE || n > Integer.MAX_VALUE - GEMM_TILE) { // tile indices stay ints
+            throw new UnsupportedOperationException("PTX gemm with " + m + " x " + n + " outputs");
+        }
+        String name = "wick_gemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
+        int tilesN = (n + GEMM_TILE - 1) / GEMM_TILE;
+        int tilesM = Math.min((m + GEMM_TILE - 1) / GEMM_TILE, Launch.MAX_GRID_Y); // the kernel loops over more
+        // wick_gemm_XY_fXX(int m, int n, int k, T alpha, const T* A, const T* B, T beta, T* C):
+        // grid ceil(n / 64) x min(ceil(m / 64), 65535), blocks of 16 x 16 threads
+        launch(new Launch(kernel(name, t), tilesN, tilesM, 16, 16, 0,
+                new KernelArgs().i32(m).i32(n).i32(k).real(t, alpha).ptr(A).ptr(B).real(t, beta).ptr(C)));
+    }
+
+    // ---- activations -----------------------------------------------------------------------------
+
+    @Override
+    public void tanh(Buffer x, Buffer y, int length) {
+        DType t = real(x, "tanh");
+        CudaBuffer X = cb(x, t, length, "tanh"), Y = cb(y, t, length, "tanh");
+        if (length == 0) return;
+        enter();
+        // wick_tanh_fXX(const T* x, T* y, int n)
+        launch(Launch.of(kernel("wick_tanh", t), blocks(length), THREADS, new KernelArgs().ptr(X).ptr(Y).i32(length)));
+    }
+
+    @Override
+    public void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate) {
+        DType t = real(y, "tanhBackward");
+        CudaBuffer Y = cb(y, t, length, "tanhBackward"), DY = cb(dy, t, length, "tanhBackward");
+        CudaBuffer DX = cb(dx, t, length, "tanhBackward");
+        if (length == 0) return;
+        enter();
+        // wick_tanh_backward_fXX(const T* y, const T* dy, T* dx, int n, int accumulate)
+        launch(Launch.of(kernel("wick_tanh_backward", t), blocks(length), THREADS,
+                new KernelArgs().ptr(Y).ptr(DY).ptr(DX).i32(length).i32(accumulate ? 1 : 0)));
+    }
+
+    // ---- loss -----------------------------------------------------------------------------------
+
+    @Override
+    public void softmaxCrossEntropy(Buffer logits, Buffer targets, int rows, int cols, int ignoreIndex, Buffer loss,
+                                    Buffer dLogits) {
+        DType t = real(logits, "softmaxCrossEntropy");
+        long cells = (long) rows * cols;
+        CudaBuffer X = cb(logits, t, cells, "softmaxCrossEntropy");
+        CudaBuffer T = cb(targets, DType.INT32, rows, "softmaxCrossEntropy");
+        CudaBuffer L = cb(loss, t, 1, "softmaxCrossEntropy");
+        CudaBuffer G = cb(dLogits, t, cells, "softmaxCrossEntropy");
+        if (rows == 0) { // no rows, so none that counts: the mean is NaN, as on the CPU
+            fill(L, Double.NaN, 1);
+            return;
+        }
+        enter();
+        int rowsWithLoss = cols == 0 ? 0 : rows; // with no classes every target must be ignored
+        DeviceAllocator.Block count = scratch(Integer.BYTES);
+        DeviceAllocator.Block rowLoss = scratch((long) Math.max(1, rowsWithLoss) * t.byteSize());
+        try {
+            // wick_count_not_ignored(const int* targets, int rows, int ignore_index, int* count): 1 block
+            launch(Launch.of("wick_count_not_ignored", 1, THREADS,
+                    new KernelArgs().ptr(T).i32(rows).i32(ignoreIndex).ptr(count.memory, 0)));
+            if (rowsWithLoss > 0) {
+                // wick_softmax_ce_rows_fXX(const T* logits, const int* targets, int rows, int cols,
+                //                          int ignore_index, const int* count, T* row_loss, T* d_logits)
+                launch(Launch.of(kernel("wick_softmax_ce_rows", t), Math.min(rows, MAX_ROW_BLOCKS), rowThreads(cols),
+                        new KernelArgs().ptr(X).ptr(T).i32(rows).i32(cols).i32(ignoreIndex).ptr(count.memory, 0)
+                                .ptr(rowLoss.memory, 0).ptr(G)));
+            }
+            // wick_softmax_ce_loss_fXX(const T* row_loss, int rows, const int* count, T* loss): 1 block
+            launch(Launch.of(kernel("wick_softmax_ce_loss", t), 1, THREADS,
+                    new KernelArgs().ptr(rowLoss.memory, 0).i32(rowsWithLoss).ptr(count.memory, 0).ptr(L)));
+        } finally {
+            allocator.release(rowLoss);
+            allocator.release(count);
+        }
+    }
+
+    // ---- bias ----------------------------------------------------------------------------------
+
+    @Override
+    public void addRowVector(Buffer x, Buffer bias, Buffer out, int rows, int cols) {
+        DType t = real(x, "addRowVector");
+        long total = (long) rows * cols;
+        CudaBuffer X = cb(x, t, total, "addRowVector"), B = cb(bias, t, cols, "addRowVector");
+        CudaBuffer O = cb(out, t, total, "addRowVector");
+        if (total == 0) return;
+        enter();
+        // wick_add_row_vector_fXX(const T* x, const T* bias, T* out, int total, int cols)
+        launch(Launch.of(kernel("wick_add_row_vector", t), blocks(total), THREADS,
+                new KernelArgs().ptr(X).ptr(B).ptr(O).i32((int) total).i32(cols)));
+    }
+
+    @Override
+    public void sumRows(Buffer x, Buffer out, int rows, int cols, boolean accumulate) {
+        DType t = real(x, "sumRows");
+        CudaBuffer X = cb(x, t, (long) rows * cols, "sumRows"), O = cb(out, t, cols, "sumRows");
+        if (cols == 0) return;
+        if (rows == 0) {
+            if (!accumulate) fill(O, 0, cols);
+            return;
+        }
+        enter();
+        long maxChunks = Math.max(1, Math.min(1024, SUM_ROWS_PARTIALS / cols));
+        int chunks = (int) Math.min(maxChunks, (rows + 31) / 32);
+        int rowsPerChunk = (rows + chunks - 1) / chunks;
+        chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+        DeviceAllocator.Block partial = scratch((long) chunks * cols * Double.BYTES);
+        try {
+            // wick_sum_rows_partial_fXX(const T* x, double* partial, int rows, int cols, int rows_per_chunk):
+            // grid ceil(cols / 32) x chunks, blocks of 32 x 8 threads
+            launch(new Launch(kernel("wick_sum_rows_partial", t), (cols + 31) / 32, chunks, 32, 8, 0,
+                    new KernelArgs().ptr(X).ptr(partial.memory, 0).i32(rows).i32(cols).i32(rowsPerChunk)));
+            // wick_sum_rows_final_fXX(const double* partial, T* out, int chunks, int cols, int accumulate)
+            launch(Launch.of(kernel("wick_sum_rows_final", t), blocks(cols), THREADS,
+                    new KernelArgs().ptr(partial.memory, 0).ptr(O).i32(chunks).i32(cols).i32(accumulate ? 1 : 0)));
+        } finally {
+            allocator.release(partial);
+        }
+    }
+
+    // ---- elementwise -----------------------------------------------------------------------------
+
+    @Override
+    public void add(Buffer a, Buffer b, Buffer out, int length) {
+        binary("add", "wick_add", a, b, out, length);
+    }
+
+    @Override
+    public void mul(Buffer a, Buffer b, Buffer out, int length) {
+        binary("mul", "wick_mul", a, b, out, length);
+    }
+
+    private void binary(String primitive, String base, Buffer a, Buffer b, Buffer out, int length) {
+        DType t = real(a, primitive);
+        CudaBuffer A = cb(a, t, length, primitive), B = cb(b, t, length, primitive), O = cb(out, t, length, primitive);
+        if (length == 0) return;
+        enter();
+        // wick_add_fXX / wick_mul_fXX(const T* a, const T* b, T* out, int n)
+        launch(Launch.of(kernel(base, t), blocks(length), THREADS, new KernelArgs().ptr(A).ptr(B).ptr(O).i32(length)));
+    }
+
+    @Override
+    public void scale(Buffer x, double alpha, Buffer out, int length) {
+        DType t = real(x, "scale");
+        CudaBuffer X = cb(x, t, length, "scale"), O = cb(out, t, length, "scale");
+        if (length == 0) return;
+        enter();
+        // wick_scale_fXX(const T* x, T alpha, T* out, int n)
+        launch(Launch.of(kernel("wick_scale", t), blocks(length), THREADS,
+                new KernelArgs().ptr(X).real(t, alpha).ptr(O).i32(length)));
+    }
+
+    @Override
+    public void axpy(double alpha, Buffer x, Buffer y, int length) {
+        DType t = real(x, "axpy");
+        CudaBuffer X = cb(x, t, length, "axpy"), Y = cb(y, t, length, "axpy");
+        if (length == 0) return;
+        enter();
+        // wick_axpy_fXX(T alpha, const T* x, T* y, int n)
+        launch(Launch.of(kernel("wick_axpy", t), blocks(length), THREADS,
+                new KernelArgs().real(t, alpha).ptr(X).ptr(Y).i32(length)));
+    }
+
+    // ---- reductions ------------------------------------------------------------------------------
+
+    @Override
+    public void sum(Buffer x, Buffer out, int length) {
+        reduce("sum", x, out, length, false);
+    }
+
+    @Override
+    public void squaredNorm(Buffer x, Buffer out, int length) {
+        reduce("squaredNorm", x, out, length, true);
+    }
+
+    private void reduce(String primitive, Buffer x, Buffer out, int length, boolean squared) {
+        DType t = real(x, primitive);
+        CudaBuffer X = cb(x, t, length, primitive), O = cb(out, t, 1, primitive);
+        if (length == 0) {
+            fill(O, 0, 1);
+            return;
+        }
+        enter();
+        int parts = (int) Math.min(REDUCE_BLOCKS, (length + (long) THREADS - 1) / THREADS);
+        DeviceAllocator.Block partial = scratch((long) parts * Double.BYTES);
+        try {
+            // wick_reduce_partial_fXX(const T* x, int n, int squared, double* partial): parts blocks
+            launch(Launch.of(kernel("wick_reduce_partial", t), parts, THREADS,
+                    new KernelArgs().ptr(X).i32(length).i32(squared ? 1 : 0).ptr(partial.memory, 0)));
+            // wick_reduce_final_fXX(const double* partial, int parts, T* out): 1 block
+            launch(Launch.of(kernel("wick_reduce_final", t), 1, THREADS,
+                    new KernelArgs().ptr(partial.memory, 0).i32(parts).ptr(O)));
+        } finally {
+            allocator.release(partial);
+        }
+    }
+
+    // ---- optimizers ------------------------------------------------------------------------------
+
+    @Override
+    public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, double lr, double momentum,
+                          double weightDecay) {
+        DType t = real(param, "sgdUpdate");
+        CudaBuffer P = cb(param, t, length, "sgdUpdate"), G = cb(grad, t, length, "sgdUpdate");
+        CudaBuffer V = velocity == null ? null : cb(velocity, t, length, "sgdUpdate");
+        if (length == 0) return;
+        enter();
+        if (V == null) {
+            // wick_sgd_fXX(T* p, const T* grad, int n, T lr, T wd)
+            launch(Launch.of(kernel("wick_sgd", t), blocks(length), THREADS,
+                    new KernelArgs().ptr(P).ptr(G).i32(length).real(t, lr).real(t, weightDecay)));
+        } else {
+            // wick_sgd_momentum_fXX(T* p, const T* grad, T* velocity, int n, T lr, T momentum, T wd)
+            launch(Launch.of(kernel("wick_sgd_momentum", t), blocks(length), THREADS,
+                    new KernelArgs().ptr(P).ptr(G).ptr(V).i32(length).real(t, lr).real(t, momentum)
+                            .real(t, weightDecay)));
+        }
+    }
+
+    @Override
+    public void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length, double lr, double beta1,
+                           double beta2, double eps, double weightDecay, int step) {
+        DType t = real(param, "adamUpdate");
+        CudaBuffer P = cb(param, t, length, "adamUpdate"), G = cb(grad, t, length, "adamUpdate");
+        CudaBuffer M = cb(m, t, length, "adamUpdate"), V = cb(v, t, length, "adamUpdate");
+        if (length == 0) return;
+        enter();
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        // wick_adam_fXX(T* p, const T* grad, T* m, T* v, int n, T lr, T beta1, T one_minus_beta1, T beta2,
+        //               T one_minus_beta2, T eps, T wd, T bias_correction1, T bias_correction2)
+        launch(Launch.of(kernel("wick_adam", t), blocks(length), THREADS,
+                new KernelArgs().ptr(P).ptr(G).ptr(M).ptr(V).i32(length).real(t, lr).real(t, beta1).real(t, 1 - beta1)
+                        .real(t, beta2).real(t, 1 - beta2).real(t, eps).real(t, weightDecay).real(t, bc1)
+                        .real(t, bc2)));
+    }
+
+    // ---- lifecycle --------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        RuntimeException first = null;
+        try {
+            device.makeCurrent();
+            staging.close();
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        try {
+            allocator.close();
+        } catch (RuntimeException e) {
+            if (first == null) first = e;
+        }
+        try {
+            device.close();
+        } catch (RuntimeException e) {
+            if (first == null) first = e;
+        }
+        if (first != null) throw first;
+    }
+
+    @Override
+    public String toString() {
+        return "CudaBackend[" + description + "]";
+    }
+}

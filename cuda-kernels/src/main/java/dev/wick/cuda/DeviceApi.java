@@ -1,0 +1,69 @@
+package dev.wick.cuda;
+
+/**
+ * What the CUDA backend needs from a device: memory, copies and kernel launches on one stream, and
+ * optionally cuBLAS. {@link JCudaDevice} implements it on JCuda's driver API; tests implement it
+ * with a kernel emulator, so that everything above this line (the allocator, the staging, every
+ * launch's grid and arguments) runs without a GPU.
+ *
+ * <p>Every method is called with the device's context current on the calling thread (see
+ * {@link #makeCurrent}); "queued" operations run in order on the device's one stream.
+ */
+interface DeviceApi extends AutoCloseable {
+
+    /** "NVIDIA H100 80GB HBM3". */
+    String name();
+
+    /** Compute capability as major * 10 + minor (75, 80, 90, ...). */
+    int computeCapability();
+
+    long totalMemoryBytes();
+
+    /** Makes this device's context current on the calling thread (cheap; call at every entry). */
+    void makeCurrent();
+
+    /** cuMemAlloc: never cached here (the allocator above caches). */
+    DeviceMemory allocate(long bytes);
+
+    /** cuMemFree; the caller has synchronised, so nothing queued still uses the memory. */
+    void free(DeviceMemory memory);
+
+    /** Page-locked host memory for staging transfers. */
+    HostMemory allocateHost(long bytes);
+
+    void freeHost(HostMemory memory);
+
+    /** Queues a copy of {@code bytes} from the start of {@code src} to {@code dst} + offset. */
+    void copyToDevice(DeviceMemory dst, long dstOffset, HostMemory src, long bytes);
+
+    /** Queues a copy of {@code bytes} from {@code src} + offset to the start of {@code dst}. */
+    void copyToHost(HostMemory dst, DeviceMemory src, long srcOffset, long bytes);
+
+    /** Queues a device-to-device copy. */
+    void copyOnDevice(DeviceMemory dst, long dstOffset, DeviceMemory src, long srcOffset, long bytes);
+
+    /** Queues a fill of {@code count} 32-bit words at {@code dst} + offset with {@code bits}. */
+    void fill32(DeviceMemory dst, long offset, int bits, long count);
+
+    /** Queues a kernel launch (arguments already checked against the kernel's PTX signature). */
+    void launch(Launch launch);
+
+    /** Marks the point after the last queued host-to-device copy (an event on the stream). */
+    void recordStagingFence();
+
+    /** Waits until the device has passed the last {@link #recordStagingFence} point. */
+    void awaitStagingFence();
+
+    /** Waits until everything queued has finished. */
+    void synchronize();
+
+    /** cuBLAS bound to this device's stream, or null where it cannot be used (see the reason). */
+    BlasGemm blas();
+
+    /** Why {@link #blas()} is null ("" when it is not). */
+    String blasUnavailableReason();
+
+    /** Frees the stream, modules, cuBLAS handle and context; memory must have been freed before. */
+    @Override
+    void close();
+}

@@ -1,0 +1,35 @@
+package dev.wick.cuda;
+
+/**
+ * One kernel launch: the kernel's name, a grid of gridX x gridY blocks of blockX x blockY threads,
+ * dynamic shared memory bytes and the arguments. The limits checked here hold on every device
+ * Wick supports (compute capability 7.5 and newer).
+ */
+record Launch(String kernel, int gridX, int gridY, int blockX, int blockY, int sharedBytes, KernelArgs args) {
+    static final int MAX_GRID_X = Integer.MAX_VALUE;
+    static final int MAX_GRID_Y = 65_535;
+    static final int MAX_THREADS = 1024;
+    static final int MAX_STATIC_SHARED = 48 * 1024;
+
+    Launch {
+        if (gridX < 1 || gridY < 1 || gridY > MAX_GRID_Y) {
+            throw new IllegalArgumentException("bad grid " + gridX + " x " + gridY + " for " + kernel);
+        }
+        if (blockX < 1 || blockY < 1 || (long) blockX * blockY > MAX_THREADS) {
+            throw new IllegalArgumentException("bad block " + blockX + " x " + blockY + " for " + kernel);
+        }
+        if (sharedBytes < 0 || sharedBytes > MAX_STATIC_SHARED) {
+            throw new IllegalArgumentException("bad dynamic shared memory " + sharedBytes + " for " + kernel);
+        }
+    }
+
+    /** A one-dimensional launch without dynamic shared memory. */
+    static Launch of(String kernel, int blocks, int threads, KernelArgs args) {
+        return new Launch(kernel, blocks, 1, threads, 1, 0, args);
+    }
+
+    @Override
+    public String toString() {
+        return kernel + "<<<" + gridX + "x" + gridY + ", " + blockX + "x" + blockY + ">>>";
+    }
+}

@@ -1,0 +1,219 @@
+package dev.wick.cuda;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A {@link DeviceApi} whose memory is Java byte arrays and whose kernels run in the host emulator
+ * ({@link KernelEmulator}): the CUDA backend's own code (allocator, staging, every launch) runs
+ * unchanged on a machine without a GPU. Copies and fills are done at once (the emulated stream is
+ * always idle). Records launches and allocations so tests can check them; told not to run
+ * kernels, it only records launches, which is enough for tests of launch plans and transfers.
+ */
+class EmulatedDevice implements DeviceApi {
+
+    static final class Memory implements DeviceMemory {
+        final byte[] data;
+        boolean freed;
+
+        Memory(long bytes) {
+            if (bytes > Integer.MAX_VALUE) throw new IllegalArgumentException("emulated allocation too large: " + bytes);
+            data = new byte[(int) bytes];
+        }
+
+        @Override
+        public long bytes() {
+            return data.length;
+        }
+    }
+
+    private static final class Pinned implements HostMemory {
+        final ByteBuffer buffer;
+
+        Pinned(long bytes) {
+            buffer = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        }
+
+        @Override
+        public long bytes() {
+            return buffer.capacity();
+        }
+
+        @Override
+        public ByteBuffer buffer() {
+            return buffer;
+        }
+    }
+
+    private final boolean runKernels;
+    private final Set<Memory> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    final List<Launch> launches = new ArrayList<>();
+    int hostAllocations;
+    int deviceAllocations;
+    boolean closed;
+
+    /** With {@code runKernels} false, launches are recorded but not run (no g++ needed). */
+    EmulatedDevice(boolean runKernels) {
+        this.runKernels = runKernels;
+    }
+
+    int liveAllocations() {
+        return live.size();
+    }
+
+    @Override
+    public String name() {
+        return "host emulator";
+    }
+
+    @Override
+    public int computeCapability() {
+        return 75;
+    }
+
+    @Override
+    public long totalMemoryBytes() {
+        return 1L << 30;
+    }
+
+    @Override
+    public void makeCurrent() {
+        if (closed) throw new IllegalStateException("emulated device used after close");
+    }
+
+    private static Memory mem(DeviceMemory m) {
+        Memory e = (Memory) m;
+        if (e.freed) throw new IllegalStateException("emulated memory used after cuMemFree");
+        return e;
+    }
+
+    @Override
+    public DeviceMemory allocate(long bytes) {
+        Memory m = new Memory(bytes);
+        live.add(m);
+        deviceAllocations++;
+        return m;
+    }
+
+    @Override
+    public void free(DeviceMemory memory) {
+        Memory m = mem(memory);
+        m.freed = true;
+        live.remove(m);
+    }
+
+    @Override
+    public HostMemory allocateHost(long bytes) {
+        hostAllocations++;
+        return new Pinned(bytes);
+    }
+
+    @Override
+    public void freeHost(HostMemory memory) {
+    }
+
+    private static void checkRange(Memory m, long offset, long bytes) {
+        if (offset < 0 || bytes < 0 || offset + bytes > m.data.length) {
+            throw new IllegalStateException("device access [" + offset + ", " + (offset + bytes) + ") outside an allocation of "
+                    + m.data.length + " bytes");
+        }
+    }
+
+    @Override
+    public void copyToDevice(DeviceMemory dst, long dstOffset, HostMemory src, long bytes) {
+        Memory d = mem(dst);
+        checkRange(d, dstOffset, bytes);
+        if (bytes > src.bytes()) throw new IllegalStateException("copy of " + bytes + " bytes from " + src.bytes());
+        src.buffer().duplicate().position(0).get(d.data, (int) dstOffset, (int) bytes);
+    }
+
+    @Override
+    public void copyToHost(HostMemory dst, DeviceMemory src, long srcOffset, long bytes) {
+        Memory s = mem(src);
+        checkRange(s, srcOffset, bytes);
+        if (bytes > dst.bytes()) throw new IllegalStateException("copy of " + bytes + " bytes into " + dst.bytes());
+        dst.buffer().duplicate().position(0).put(s.data, (int) srcOffset, (int) bytes);
+    }
+
+    @Override
+    public void copyOnDevice(DeviceMemory dst, long dstOffset, DeviceMemory src, long srcOffset, long bytes) {
+        Memory d = mem(dst), s = mem(src);
+        checkRange(d, dstOffset, bytes);
+        checkRange(s, srcOffset, bytes);
+        if (d == s && srcOffset < dstOffset + bytes && dstOffset < srcOffset + bytes && srcOffset != dstOffset) {
+            throw new IllegalStateException("overlapping cuMemcpyDtoDAsync: undefined on a real device");
+        }
+        System.arraycopy(s.data, (int) srcOffset, d.data, (int) dstOffset, (int) bytes);
+    }
+
+    @Override
+    public void fill32(DeviceMemory dst, long offset, int bits, long count) {
+        Memory d = mem(dst);
+        checkRange(d, offset, count * 4);
+        ByteBuffer b = ByteBuffer.wrap(d.data).order(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < count; i++) b.putInt((int) (offset + 4 * i), bits);
+    }
+
+    @Override
+    public void launch(Launch launch) {
+        launches.add(launch);
+        Map<Memory, Integer> index = new IdentityHashMap<>();
+        List<byte[]> memories = new ArrayList<>();
+        List<Object[]> args = new ArrayList<>();
+        KernelArgs a = launch.args();
+        for (int i = 0; i < a.size(); i++) {
+            Object v = a.value(i);
+            args.add(switch (a.kind(i)) {
+                case POINTER -> {
+                    KernelArgs.Address address = (KernelArgs.Address) v;
+                    Memory m = mem(address.memory());
+                    checkRange(m, address.byteOffset(), 0);
+                    int at = index.computeIfAbsent(m, k -> {
+                        memories.add(k.data);
+                        return memories.size() - 1;
+                    });
+                    yield new Object[]{0, at, address.byteOffset()};
+                }
+                case I32 -> new Object[]{1, v};
+                case I64 -> new Object[]{2, v};
+                case F32 -> new Object[]{3, v};
+                case F64 -> new Object[]{4, v};
+            });
+        }
+        // the shared emulator restarts itself if an earlier kernel crashed it (AddressSanitizer aborts)
+        if (runKernels) KernelEmulator.shared().run(launch, memories, args);
+    }
+
+    @Override
+    public void recordStagingFence() {
+    }
+
+    @Override
+    public void awaitStagingFence() {
+    }
+
+    @Override
+    public void synchronize() {
+    }
+
+    @Override
+    public BlasGemm blas() {
+        return null;
+    }
+
+    @Override
+    public String blasUnavailableReason() {
+        return "emulated device";
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,172 @@
+package dev.wick.cuda;
+
+import dev.wick.core.DType;
+import dev.wick.core.backend.Buffer;
+import dev.wick.core.backend.ScatterMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the backend asks the device to run, without running it (an {@link EmulatedDevice} with no
+ * emulator only records launches): every kernel is reachable and every launch's arguments match the
+ * kernel's PTX parameters (the backend checks that before each launch), grids stay within the
+ * hardware limits at sizes beyond them, and the bitonic sort's schedule sorts.
+ */
+class LaunchPlanTest {
+
+    private static CudaBackend recording(EmulatedDevice device) {
+        return new CudaBackend(device, 0);
+    }
+
+    private static void everyPrimitive(CudaBackend b, DType t) {
+        int n = 300, v = 17, d = 9;
+        Buffer x = b.allocate(t, n), y = b.allocate(t, n), z = b.allocate(t, n), w = b.allocate(t, n);
+        Buffer one = b.allocate(t, 1);
+        Buffer idx = b.allocate(DType.INT32, n);
+        b.fill(idx, 3, n);
+        Buffer table = b.allocate(t, v * d), rows = b.allocate(t, n * d);
+        b.fill(x, 1.5, n);
+        b.uniform(x, n, 1, -1, 1);
+        b.normal(x, n, 2, 0, 1);
+        b.copy(x, y, n);
+        b.firstIndexOutOfRange(idx, n, v, 0);
+        b.gather(table, idx, rows, n, d);
+        b.scatterAdd(table, idx, rows, n, d, -1, ScatterMode.ATOMIC);
+        b.scatterAdd(table, idx, rows, n, d, 4, ScatterMode.DETERMINISTIC);
+        b.gemm(false, false, 10, 30, 10, 1, x, y, 0, z);
+        b.gemm(false, true, 10, 30, 10, 1, x, y, 0.5, z);
+        b.gemm(true, false, 10, 30, 10, 1, x, y, 0.5, z);
+        b.gemm(true, true, 10, 30, 10, 1, x, y, 0.5, z);
+        b.tanh(x, y, n);
+        b.tanhBackward(y, x, z, n, true);
+        b.softmaxCrossEntropy(x, idx, 30, 10, -100, one, y);
+        b.addRowVector(x, y, z, 30, 10);
+        b.sumRows(x, y, 30, 10, true);
+        b.add(x, y, z, n);
+        b.mul(x, y, z, n);
+        b.scale(x, 2, z, n);
+        b.axpy(2, x, z, n);
+        b.sum(x, one, n);
+        b.squaredNorm(x, one, n);
+        b.sgdUpdate(x, y, null, n, 0.1, 0, 0);
+        b.sgdUpdate(x, y, z, n, 0.1, 0.9, 0);
+        b.adamUpdate(x, y, z, w, n, 0.1, 0.9, 0.999, 1e-8, 0, 3);
+    }
+
+    @Test
+    void everyKernelIsLaunchedWithArgumentsMatchingItsPtxParameters() {
+        EmulatedDevice device = new EmulatedDevice(false);
+        try (CudaBackend b = recording(device)) {
+            everyPrimitive(b, DType.FLOAT32);
+            everyPrimitive(b, DType.FLOAT64);
+        }
+        Set<String> launched = device.launches.stream().map(Launch::kernel).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> all = PtxModules.get().modules().stream().flatMap(m -> m.kernels().keySet().stream())
+                .collect(Collectors.toCollection(TreeSet::new));
+        all.remove("wick_bitonic_merge_global"); // only for more than 2 * 2048 keys: see the sort test
+        all.remove("wick_bitonic_merge_tile");
+        assertEquals(all, launched);
+    }
+
+    @Test
+    void argumentsThatDoNotMatchThePtxAreRefusedBeforeLaunch() {
+        PtxModules ptx = PtxModules.get();
+        KernelArgs wrong = new KernelArgs().i32(1).i32(2).i32(3).f64(1.0).ptr(null, 0).ptr(null, 0).f32(0).ptr(null, 0);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ptx.checkArguments("wick_gemm_nn_f32", wrong));
+        assertTrue(e.getMessage().contains("wick_gemm_nn_f32"), e.getMessage());
+        KernelArgs tooFew = new KernelArgs().ptr(null, 0).ptr(null, 0);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ptx.checkArguments("wick_tanh_f32", tooFew));
+    }
+
+    @Test
+    void gridsStayWithinTheHardwareLimitsBeyondThem() {
+        EmulatedDevice device = new EmulatedDevice(false);
+        try (CudaBackend b = recording(device)) {
+            int m = 65_535 * 64 + 100; // more row tiles than a grid's y dimension holds
+            Buffer a = b.allocate(DType.FLOAT32, m), bb = b.allocate(DType.FLOAT32, 1), c = b.allocate(DType.FLOAT32, m);
+            b.gemm(false, false, m, 1, 1, 1, a, bb, 0, c);
+            Launch gemm = device.launches.get(device.launches.size() - 1);
+            assertEquals(65_535, gemm.gridY());
+            assertEquals(1, gemm.gridX());
+            int count = 70_000;
+            Buffer idx = b.allocate(DType.INT32, count), out = b.allocate(DType.FLOAT32, count);
+            b.fill(idx, 0, count);
+            b.gather(bb, idx, out, count, 1);
+            Launch gather = device.launches.get(device.launches.size() - 1);
+            assertEquals(CudaBackend.MAX_ROW_BLOCKS, gather.gridX());
+            assertEquals(32, gather.blockX());
+        }
+    }
+
+    /** The bitonic network as defined (pairs i, i + j with bit j of i clear), for one launch. */
+    private static void apply(Launch l, long[] keys) {
+        int n = keys.length;
+        KernelArgs a = l.args();
+        switch (l.kernel()) {
+            case "wick_bitonic_sort_tile" -> {
+                int tile = Math.min(n, CudaBackend.SORT_TILE);
+                assertEquals(n / tile, l.gridX());
+                for (int base = 0; base < n; base += tile)
+                    for (int k = 2; k <= tile; k <<= 1)
+                        for (int j = k >> 1; j > 0; j >>= 1)
+                            for (int i = base; i < base + tile; i++)
+                                if ((i & j) == 0) exchange(keys, i, i + j, (i & k) == 0);
+            }
+            case "wick_bitonic_merge_global" -> {
+                int j = (Integer) a.value(2), k = (Integer) a.value(3);
+                assertTrue(j >= CudaBackend.SORT_TILE && j < k, "global step j=" + j + " k=" + k);
+                for (int i = 0; i < n; i++) if ((i & j) == 0) exchange(keys, i, i + j, (i & k) == 0);
+            }
+            case "wick_bitonic_merge_tile" -> {
+                int k = (Integer) a.value(2);
+                assertEquals(n / CudaBackend.SORT_TILE, l.gridX());
+                for (int base = 0; base < n; base += CudaBackend.SORT_TILE)
+                    for (int j = CudaBackend.SORT_TILE / 2; j > 0; j >>= 1)
+                        for (int i = base; i < base + CudaBackend.SORT_TILE; i++)
+                            if ((i & j) == 0) exchange(keys, i, i + j, (i & k) == 0);
+            }
+            default -> { }
+        }
+    }
+
+    private static void exchange(long[] keys, int i, int l, boolean ascending) {
+        if ((Long.compareUnsigned(keys[i], keys[l]) > 0) == ascending) {
+            long t = keys[i];
+            keys[i] = keys[l];
+            keys[l] = t;
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 1000, 2048, 2049, 4096, 5000, 70_000})
+    void theSortScheduleSortsAnyCount(int count) {
+        EmulatedDevice device = new EmulatedDevice(false);
+        try (CudaBackend b = recording(device)) {
+            Buffer table = b.allocate(DType.FLOAT32, 10), idx = b.allocate(DType.INT32, count);
+            Buffer src = b.allocate(DType.FLOAT32, count);
+            b.fill(idx, 0, count);
+            b.scatterAdd(table, idx, src, count, 1, -1, ScatterMode.DETERMINISTIC);
+        }
+        List<Launch> sort = device.launches.stream().filter(l -> l.kernel().startsWith("wick_bitonic")).toList();
+        int n = (Integer) sort.get(0).args().value(1);
+        assertEquals(Math.max(2, Integer.highestOneBit(count - 1) << 1), n);
+        long[] keys = new Random(count).longs(n).map(k -> k >>> 1).toArray();
+        long[] expected = keys.clone();
+        Arrays.sort(expected);
+        for (Launch l : sort) apply(l, keys);
+        assertTrue(Arrays.equals(expected, keys), "the launches for " + count + " keys do not sort them");
+    }
+}
