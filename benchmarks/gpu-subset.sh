@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# The GPU subset of the benchmarks, for the project's gpu-check.sh: Wick on CUDA alone (PyTorch's
-# GPU figures come from shared/gpu/torch_ref.py in the same device run), at the benchmark sizes
-# plus torch_ref.py's (GEMM 1024 and 4096; embedding 100,000 x 256 with 262,144 indices). Needs
-# only the shaded jar, no Maven:
+# The GPU subset of the benchmarks, for the project's gpu-check.sh: Wick on CUDA alone, at the sizes
+# of shared/gpu/torch_ref.py, which gives PyTorch's figures on the same GPU in the same device run:
+#   GEMM 4096^3 (torch_ref: sgemm_fp32_4096) and the char-RNN head 2048x512x65;
+#   embedding forward + backward, 100,000 x 256, 262,144 indices, all rows or 100 distinct
+#     (torch_ref: embedding_backward_distinct100000 / distinct100, atomic);
+#   softmax cross-entropy forward + backward 2048 x 50,000;
+#   the char-RNN training step (torch_ref: char_rnn_small_eager / _fused), with the
+#     driverAllocations counter, which must stay 0 in a steady state.
+# One fork each, 1 warm-up and 3 measurement iterations of 1 s: about 45 s on an H100 (give the
+# step a 90 s timeout). Needs only the shaded jar, no Maven:
 #   JAVA  a java binary (default: java)
 #   JARS  the folder holding benchmarks.jar (required)
 #   OUT   where results go (default: /tmp/out): bench-gpu.md (medians) and bench-gpu.json (JMH)
 # Exits 0 and says why when wick-cuda cannot run here (no GPU, no driver, no CUDA backend in the jar).
-# About 2 minutes on an H100.
+# Extra arguments go to JMH (e.g. -p mkn=1024x1024x1024 to change a size).
 set -uo pipefail
 JAVA=${JAVA:-java}
 JARS=${JARS:?set JARS to the folder holding benchmarks.jar}
@@ -22,7 +28,7 @@ fi
 exec "$JAVA" -cp "$jar" dev.wick.bench.Compare --markdown "$OUT/bench-gpu.md" \
   'GemmBench|EmbeddingBench.forwardBackward|SoftmaxCrossEntropyBench|CharRnnStepBench' \
   -p backend=wick-cuda \
-  -p mkn=1024x1024x1024,4096x4096x4096,32x512x512,2048x512x65 \
-  -p lookup=50000x256/2048/all,50000x256/2048/100,100000x256/262144/all,100000x256/262144/100 \
-  -p logits=2048x65,2048x50000 \
-  -f 1 -wi 2 -i 3 -w 1 -r 1 -rf json -rff "$OUT/bench-gpu.json" "$@"
+  -p mkn=4096x4096x4096,2048x512x65 \
+  -p lookup=100000x256/262144/all,100000x256/262144/100 \
+  -p logits=2048x50000 \
+  -f 1 -wi 1 -i 3 -w 1 -r 1 -rf json -rff "$OUT/bench-gpu.json" "$@"
