@@ -1,6 +1,5 @@
 package dev.wick.core.cpu;
 
-import dev.wick.core.CounterRng;
 import dev.wick.core.DType;
 import dev.wick.core.Device;
 import dev.wick.core.backend.Backend;
@@ -8,21 +7,43 @@ import dev.wick.core.backend.Buffer;
 import dev.wick.core.backend.MemoryStats;
 import dev.wick.core.backend.ScatterMode;
 
+import java.util.Arrays;
+
 /**
- * The CPU backend: plain Java over arrays. It is both the fallback and the reference that the CUDA
- * backend is checked against. FIRST DRAFT: straightforward loops; GEMM blocking, threading and the
- * caching allocator come next.
+ * The CPU backend: plain Java over arrays, the fallback when there is no GPU and the reference the
+ * CUDA backend is checked against. Memory comes from a caching allocator ({@link CpuAllocator});
+ * the loops are specialised per dtype ({@link FloatKernels}, {@link DoubleKernels}, blocked GEMM
+ * in {@link FloatGemm} and {@link DoubleGemm}); work large enough to pay for it is split over the
+ * backend's own threads ({@link CpuWorkers}).
+ *
+ * <p>Results depend neither on timing nor on the thread count: elementwise work is split into
+ * independent ranges, reductions sum fixed blocks in a fixed order, scatterAdd splits destination
+ * rows (each row sums its sources in index order), GEMM splits C (each element sees the same
+ * operations in the same order). Both {@link ScatterMode}s give that same deterministic result.
+ *
+ * <p>Where the interface leaves it open: GEMM with alpha == 0 (or k == 0) only scales C by beta and
+ * reads neither A nor B, as BLAS does.
  */
 public final class CpuBackend implements Backend {
-    private final int threads;
+    /** Elements per thread below which a cheap (vectorised, memory-bound) loop stays on one thread. */
+    static final int CHEAP_GRAIN = 1 << 17;
+    /** The same for loops that call exp, log or the random number generator per element. */
+    static final int COSTLY_GRAIN = 1 << 12;
 
+    private final int threads;
+    private final CpuWorkers workers;
+    private final CpuAllocator allocator = new CpuAllocator();
+
+    /** A backend on all available processors. */
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
     }
 
+    /** A backend computing on at most {@code threads} threads; 1 is fully sequential. */
     public CpuBackend(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
+        this.workers = new CpuWorkers(threads);
     }
 
     @Override
@@ -40,38 +61,35 @@ public final class CpuBackend implements Backend {
         throw new IllegalArgumentException("not a CPU buffer: " + b);
     }
 
+    /** Whether a floating buffer is float32 (else float64). */
+    private static boolean f32(CpuBuffer b) {
+        return switch (b.dtype) {
+            case FLOAT32 -> true;
+            case FLOAT64 -> false;
+            case INT32 -> throw new IllegalArgumentException("expected a floating buffer, got " + b);
+        };
+    }
+
     // ---- memory ---------------------------------------------------------------------------------
 
-    private long inUse, peak, allocations, frees;
-
     @Override
-    public synchronized Buffer allocate(DType dtype, int length) {
-        Object array = switch (dtype) {
-            case FLOAT32 -> new float[length];
-            case FLOAT64 -> new double[length];
-            case INT32 -> new int[length];
-        };
-        allocations++;
-        inUse += (long) length * dtype.byteSize();
-        peak = Math.max(peak, inUse);
-        return new CpuBuffer(dtype, array, 0, length, true);
+    public Buffer allocate(DType dtype, int length) {
+        return allocator.allocate(dtype, length);
     }
 
     @Override
-    public synchronized void release(Buffer buffer) {
-        CpuBuffer c = cb(buffer);
-        if (!c.owning) throw new IllegalArgumentException("cannot release a view");
-        inUse -= (long) c.length * c.dtype.byteSize();
-        frees++;
+    public void release(Buffer buffer) {
+        allocator.release(cb(buffer));
     }
 
     @Override
-    public synchronized MemoryStats memoryStats() {
-        return new MemoryStats(inUse, peak, 0, allocations, frees);
+    public MemoryStats memoryStats() {
+        return allocator.stats();
     }
 
     @Override
     public void trimCache() {
+        allocator.trim();
     }
 
     @Override
@@ -112,6 +130,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void synchronize() {
+        // Every call has finished when it returns.
     }
 
     // ---- fills, copies, random ------------------------------------------------------------------
@@ -119,6 +138,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void copy(Buffer src, Buffer dst, int length) {
         CpuBuffer s = cb(src), d = cb(dst);
+        if (s.dtype != d.dtype) {
+            throw new IllegalArgumentException("copy between dtypes " + s.dtype + " and " + d.dtype);
+        }
         System.arraycopy(s.array, s.offset, d.array, d.offset, length);
     }
 
@@ -126,9 +148,9 @@ public final class CpuBackend implements Backend {
     public void fill(Buffer dst, double value, int length) {
         CpuBuffer d = cb(dst);
         switch (d.dtype) {
-            case FLOAT32 -> java.util.Arrays.fill(d.f(), d.offset, d.offset + length, (float) value);
-            case FLOAT64 -> java.util.Arrays.fill(d.d(), d.offset, d.offset + length, value);
-            case INT32 -> java.util.Arrays.fill(d.i(), d.offset, d.offset + length, (int) value);
+            case FLOAT32 -> Arrays.fill(d.f(), d.offset, d.offset + length, (float) value);
+            case FLOAT64 -> Arrays.fill(d.d(), d.offset, d.offset + length, value);
+            case INT32 -> Arrays.fill(d.i(), d.offset, d.offset + length, (int) value);
         }
     }
 
@@ -136,27 +158,25 @@ public final class CpuBackend implements Backend {
     public void uniform(Buffer dst, int length, long seed, double low, double high) {
         CpuBuffer d = cb(dst);
         double span = high - low;
-        for (int i = 0; i < length; i++) {
-            double v = low + span * CounterRng.uniform(seed, i);
-            set(d, i, v);
+        if (f32(d)) {
+            float[] a = d.f();
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> FloatKernels.uniform(a, d.offset, from, to, seed, low, span));
+        } else {
+            double[] a = d.d();
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> DoubleKernels.uniform(a, d.offset, from, to, seed, low, span));
         }
     }
 
     @Override
     public void normal(Buffer dst, int length, long seed, double mean, double std) {
         CpuBuffer d = cb(dst);
-        for (int i = 0; i < length; i++) {
-            set(d, i, mean + std * CounterRng.normal(seed, i));
+        if (f32(d)) {
+            float[] a = d.f();
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> FloatKernels.normal(a, d.offset, from, to, seed, mean, std));
+        } else {
+            double[] a = d.d();
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> DoubleKernels.normal(a, d.offset, from, to, seed, mean, std));
         }
-    }
-
-    private static void set(CpuBuffer b, int i, double v) {
-        if (b.dtype == DType.FLOAT32) b.f()[b.offset + i] = (float) v;
-        else b.d()[b.offset + i] = v;
-    }
-
-    private static double get(CpuBuffer b, int i) {
-        return b.dtype == DType.FLOAT32 ? b.f()[b.offset + i] : b.d()[b.offset + i];
     }
 
     // ---- embedding -----------------------------------------------------------------------------
@@ -175,23 +195,34 @@ public final class CpuBackend implements Backend {
     @Override
     public void gather(Buffer table, Buffer indices, Buffer out, int count, int rowLength) {
         CpuBuffer t = cb(table), ix = cb(indices), o = cb(out);
+        if (t.dtype != o.dtype) throw new IllegalArgumentException("gather from " + t.dtype + " into " + o.dtype);
         int[] idx = ix.i();
-        for (int p = 0; p < count; p++) {
-            System.arraycopy(t.array, t.offset + idx[ix.offset + p] * rowLength, o.array, o.offset + p * rowLength, rowLength);
-        }
+        workers.forRange(count, Math.max(1, CHEAP_GRAIN / Math.max(1, rowLength)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                System.arraycopy(t.array, t.offset + idx[ix.offset + p] * rowLength, o.array, o.offset + p * rowLength,
+                        rowLength);
+            }
+        });
     }
 
     @Override
     public void scatterAdd(Buffer table, Buffer indices, Buffer src, int count, int rowLength, int skipIndex,
                            ScatterMode mode) {
         CpuBuffer t = cb(table), ix = cb(indices), s = cb(src);
+        if (rowLength == 0 || count == 0) return;
+        int rows = t.length / rowLength;
+        boolean parallel = (long) count * rowLength >= 2L * CHEAP_GRAIN && rows > 1;
+        int tasks = parallel ? Math.min(threads, rows) : 1;
         int[] idx = ix.i();
-        for (int p = 0; p < count; p++) {
-            int row = idx[ix.offset + p];
-            if (row == skipIndex) continue;
-            for (int j = 0; j < rowLength; j++) {
-                set(t, row * rowLength + j, get(t, row * rowLength + j) + get(s, p * rowLength + j));
-            }
+        // Threads own disjoint ranges of destination rows; every task walks all positions in order.
+        if (f32(t)) {
+            float[] ta = t.f(), sa = s.f();
+            workers.forTasks(tasks, task -> FloatKernels.scatterAdd(ta, t.offset, idx, ix.offset, sa, s.offset, count,
+                    rowLength, skipIndex, CpuWorkers.chunkStart(rows, tasks, task), CpuWorkers.chunkStart(rows, tasks, task + 1)));
+        } else {
+            double[] ta = t.d(), sa = s.d();
+            workers.forTasks(tasks, task -> DoubleKernels.scatterAdd(ta, t.offset, idx, ix.offset, sa, s.offset, count,
+                    rowLength, skipIndex, CpuWorkers.chunkStart(rows, tasks, task), CpuWorkers.chunkStart(rows, tasks, task + 1)));
         }
     }
 
@@ -201,18 +232,22 @@ public final class CpuBackend implements Backend {
     public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, Buffer a, Buffer b,
                      double beta, Buffer c) {
         CpuBuffer A = cb(a), B = cb(b), C = cb(c);
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double acc = 0;
-                for (int p = 0; p < k; p++) {
-                    double av = transA ? get(A, p * m + i) : get(A, i * k + p);
-                    double bv = transB ? get(B, j * k + p) : get(B, p * n + j);
-                    acc += av * bv;
-                }
-                double prev = beta == 0 ? 0 : beta * get(C, i * n + j);
-                set(C, i * n + j, alpha * acc + prev);
-            }
+        long cLength = (long) m * n;
+        if (overlaps(C, cLength, A, (long) m * k) || overlaps(C, cLength, B, (long) k * n)) {
+            throw new IllegalArgumentException("gemm: C must not share memory with A or B");
         }
+        if (f32(C)) {
+            FloatGemm.gemm(workers, transA, transB, m, n, k, (float) alpha, A.f(), A.offset, B.f(), B.offset,
+                    (float) beta, C.f(), C.offset);
+        } else {
+            DoubleGemm.gemm(workers, transA, transB, m, n, k, alpha, A.d(), A.offset, B.d(), B.offset, beta, C.d(),
+                    C.offset);
+        }
+    }
+
+    private static boolean overlaps(CpuBuffer x, long xLength, CpuBuffer y, long yLength) {
+        return x.array == y.array && xLength > 0 && yLength > 0
+                && x.offset < y.offset + yLength && y.offset < x.offset + xLength;
     }
 
     // ---- activations ---------------------------------------------------------------------------
@@ -220,16 +255,26 @@ public final class CpuBackend implements Backend {
     @Override
     public void tanh(Buffer x, Buffer y, int length) {
         CpuBuffer X = cb(x), Y = cb(y);
-        for (int i = 0; i < length; i++) set(Y, i, Math.tanh(get(X, i)));
+        if (f32(X)) {
+            float[] xa = X.f(), ya = Y.f();
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> FloatKernels.tanh(xa, X.offset, ya, Y.offset, from, to));
+        } else {
+            double[] xa = X.d(), ya = Y.d();
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> DoubleKernels.tanh(xa, X.offset, ya, Y.offset, from, to));
+        }
     }
 
     @Override
     public void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate) {
         CpuBuffer Y = cb(y), DY = cb(dy), DX = cb(dx);
-        for (int i = 0; i < length; i++) {
-            double yv = get(Y, i);
-            double g = get(DY, i) * (1 - yv * yv);
-            set(DX, i, accumulate ? get(DX, i) + g : g);
+        if (f32(Y)) {
+            float[] ya = Y.f(), dya = DY.f(), dxa = DX.f();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) ->
+                    FloatKernels.tanhBackward(ya, Y.offset, dya, DY.offset, dxa, DX.offset, from, to, accumulate));
+        } else {
+            double[] ya = Y.d(), dya = DY.d(), dxa = DX.d();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) ->
+                    DoubleKernels.tanhBackward(ya, Y.offset, dya, DY.offset, dxa, DX.offset, from, to, accumulate));
         }
     }
 
@@ -242,26 +287,28 @@ public final class CpuBackend implements Backend {
         int[] t = T.i();
         int count = 0;
         for (int r = 0; r < rows; r++) if (t[T.offset + r] != ignoreIndex) count++;
-        double total = 0;
-        for (int r = 0; r < rows; r++) {
-            int target = t[T.offset + r];
-            int base = r * cols;
-            if (target == ignoreIndex) {
-                for (int j = 0; j < cols; j++) set(G, base + j, 0);
-                continue;
-            }
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) max = Math.max(max, get(X, base + j));
-            double s = 0;
-            for (int j = 0; j < cols; j++) s += Math.exp(get(X, base + j) - max);
-            double lse = max + Math.log(s);
-            total += lse - get(X, base + target);
-            for (int j = 0; j < cols; j++) {
-                double p = Math.exp(get(X, base + j) - lse);
-                set(G, base + j, (p - (j == target ? 1 : 0)) / count);
-            }
+        int counted = count;
+        // Each row's loss lands in its own slot and the slots are summed in row order afterwards,
+        // so the mean does not depend on how rows were split between threads.
+        double[] rowLoss = new double[rows];
+        int minRows = Math.max(1, COSTLY_GRAIN / Math.max(1, cols));
+        if (f32(X)) {
+            float[] x = X.f(), g = G.f();
+            workers.forRange(rows, minRows, (from, to) -> FloatKernels.softmaxCrossEntropy(x, X.offset, t, T.offset, g,
+                    G.offset, from, to, cols, ignoreIndex, counted, rowLoss));
+        } else {
+            double[] x = X.d(), g = G.d();
+            workers.forRange(rows, minRows, (from, to) -> DoubleKernels.softmaxCrossEntropy(x, X.offset, t, T.offset, g,
+                    G.offset, from, to, cols, ignoreIndex, counted, rowLoss));
         }
-        set(L, 0, count == 0 ? Double.NaN : total / count);
+        double total = 0;
+        for (double v : rowLoss) total += v;
+        storeScalar(L, count == 0 ? Double.NaN : total / count);
+    }
+
+    private static void storeScalar(CpuBuffer out, double value) {
+        if (f32(out)) out.f()[out.offset] = (float) value;
+        else out.d()[out.offset] = value;
     }
 
     // ---- bias ----------------------------------------------------------------------------------
@@ -269,17 +316,31 @@ public final class CpuBackend implements Backend {
     @Override
     public void addRowVector(Buffer x, Buffer bias, Buffer out, int rows, int cols) {
         CpuBuffer X = cb(x), B = cb(bias), O = cb(out);
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++) set(O, r * cols + c, get(X, r * cols + c) + get(B, c));
+        int minRows = Math.max(1, CHEAP_GRAIN / Math.max(1, cols));
+        if (f32(X)) {
+            float[] xa = X.f(), ba = B.f(), oa = O.f();
+            workers.forRange(rows, minRows, (from, to) ->
+                    FloatKernels.addRowVector(xa, X.offset, ba, B.offset, oa, O.offset, from, to, cols));
+        } else {
+            double[] xa = X.d(), ba = B.d(), oa = O.d();
+            workers.forRange(rows, minRows, (from, to) ->
+                    DoubleKernels.addRowVector(xa, X.offset, ba, B.offset, oa, O.offset, from, to, cols));
+        }
     }
 
     @Override
     public void sumRows(Buffer x, Buffer out, int rows, int cols, boolean accumulate) {
         CpuBuffer X = cb(x), O = cb(out);
-        for (int c = 0; c < cols; c++) {
-            double s = 0;
-            for (int r = 0; r < rows; r++) s += get(X, r * cols + c);
-            set(O, c, accumulate ? get(O, c) + s : s);
+        // Threads split the columns; every column sums its rows in order, whatever the split.
+        int minCols = Math.max(1, CHEAP_GRAIN / Math.max(1, rows));
+        if (f32(X)) {
+            float[] xa = X.f(), oa = O.f();
+            workers.forRange(cols, minCols, (from, to) -> FloatKernels.sumRows(xa, X.offset, oa, O.offset, rows, cols,
+                    from, to, accumulate, new double[to - from]));
+        } else {
+            double[] xa = X.d(), oa = O.d();
+            workers.forRange(cols, minCols, (from, to) -> DoubleKernels.sumRows(xa, X.offset, oa, O.offset, rows, cols,
+                    from, to, accumulate, new double[to - from]));
         }
     }
 
@@ -288,25 +349,51 @@ public final class CpuBackend implements Backend {
     @Override
     public void add(Buffer a, Buffer b, Buffer out, int length) {
         CpuBuffer A = cb(a), B = cb(b), O = cb(out);
-        for (int i = 0; i < length; i++) set(O, i, get(A, i) + get(B, i));
+        if (f32(O)) {
+            float[] aa = A.f(), ba = B.f(), oa = O.f();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> FloatKernels.add(aa, A.offset, ba, B.offset, oa, O.offset, from, to));
+        } else {
+            double[] aa = A.d(), ba = B.d(), oa = O.d();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> DoubleKernels.add(aa, A.offset, ba, B.offset, oa, O.offset, from, to));
+        }
     }
 
     @Override
     public void mul(Buffer a, Buffer b, Buffer out, int length) {
         CpuBuffer A = cb(a), B = cb(b), O = cb(out);
-        for (int i = 0; i < length; i++) set(O, i, get(A, i) * get(B, i));
+        if (f32(O)) {
+            float[] aa = A.f(), ba = B.f(), oa = O.f();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> FloatKernels.mul(aa, A.offset, ba, B.offset, oa, O.offset, from, to));
+        } else {
+            double[] aa = A.d(), ba = B.d(), oa = O.d();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> DoubleKernels.mul(aa, A.offset, ba, B.offset, oa, O.offset, from, to));
+        }
     }
 
     @Override
     public void scale(Buffer x, double alpha, Buffer out, int length) {
         CpuBuffer X = cb(x), O = cb(out);
-        for (int i = 0; i < length; i++) set(O, i, alpha * get(X, i));
+        if (f32(O)) {
+            float[] xa = X.f(), oa = O.f();
+            float fa = (float) alpha;
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> FloatKernels.scale(xa, X.offset, fa, oa, O.offset, from, to));
+        } else {
+            double[] xa = X.d(), oa = O.d();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> DoubleKernels.scale(xa, X.offset, alpha, oa, O.offset, from, to));
+        }
     }
 
     @Override
     public void axpy(double alpha, Buffer x, Buffer y, int length) {
         CpuBuffer X = cb(x), Y = cb(y);
-        for (int i = 0; i < length; i++) set(Y, i, get(Y, i) + alpha * get(X, i));
+        if (f32(Y)) {
+            float[] xa = X.f(), ya = Y.f();
+            float fa = (float) alpha;
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> FloatKernels.axpy(fa, xa, X.offset, ya, Y.offset, from, to));
+        } else {
+            double[] xa = X.d(), ya = Y.d();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> DoubleKernels.axpy(alpha, xa, X.offset, ya, Y.offset, from, to));
+        }
     }
 
     // ---- reductions ----------------------------------------------------------------------------
@@ -314,20 +401,29 @@ public final class CpuBackend implements Backend {
     @Override
     public void sum(Buffer x, Buffer out, int length) {
         CpuBuffer X = cb(x);
-        double s = 0;
-        for (int i = 0; i < length; i++) s += get(X, i);
-        set(cb(out), 0, s);
+        double total;
+        if (f32(X)) {
+            float[] xa = X.f();
+            total = workers.sumOfBlocks(length, (from, to) -> FloatKernels.sum(xa, X.offset, from, to));
+        } else {
+            double[] xa = X.d();
+            total = workers.sumOfBlocks(length, (from, to) -> DoubleKernels.sum(xa, X.offset, from, to));
+        }
+        storeScalar(cb(out), total);
     }
 
     @Override
     public void squaredNorm(Buffer x, Buffer out, int length) {
         CpuBuffer X = cb(x);
-        double s = 0;
-        for (int i = 0; i < length; i++) {
-            double v = get(X, i);
-            s += v * v;
+        double total;
+        if (f32(X)) {
+            float[] xa = X.f();
+            total = workers.sumOfBlocks(length, (from, to) -> FloatKernels.squaredNorm(xa, X.offset, from, to));
+        } else {
+            double[] xa = X.d();
+            total = workers.sumOfBlocks(length, (from, to) -> DoubleKernels.squaredNorm(xa, X.offset, from, to));
         }
-        set(cb(out), 0, s);
+        storeScalar(cb(out), total);
     }
 
     // ---- optimizers ----------------------------------------------------------------------------
@@ -336,14 +432,26 @@ public final class CpuBackend implements Backend {
     public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, double lr, double momentum,
                           double weightDecay) {
         CpuBuffer P = cb(param), G = cb(grad), V = velocity == null ? null : cb(velocity);
-        for (int i = 0; i < length; i++) {
-            double g = get(G, i) + weightDecay * get(P, i);
-            if (V != null) {
-                double v = momentum * get(V, i) + g;
-                set(V, i, v);
-                g = v;
+        if (f32(P)) {
+            float[] pa = P.f(), ga = G.f();
+            if (V == null) {
+                workers.forRange(length, CHEAP_GRAIN, (from, to) ->
+                        FloatKernels.sgd(pa, P.offset, ga, G.offset, from, to, lr, weightDecay));
+            } else {
+                float[] va = V.f();
+                workers.forRange(length, CHEAP_GRAIN, (from, to) ->
+                        FloatKernels.sgdMomentum(pa, P.offset, ga, G.offset, va, V.offset, from, to, lr, momentum, weightDecay));
             }
-            set(P, i, get(P, i) - lr * g);
+        } else {
+            double[] pa = P.d(), ga = G.d();
+            if (V == null) {
+                workers.forRange(length, CHEAP_GRAIN, (from, to) ->
+                        DoubleKernels.sgd(pa, P.offset, ga, G.offset, from, to, lr, weightDecay));
+            } else {
+                double[] va = V.d();
+                workers.forRange(length, CHEAP_GRAIN, (from, to) ->
+                        DoubleKernels.sgdMomentum(pa, P.offset, ga, G.offset, va, V.offset, from, to, lr, momentum, weightDecay));
+            }
         }
     }
 
@@ -352,17 +460,21 @@ public final class CpuBackend implements Backend {
                            double beta2, double eps, double weightDecay, int step) {
         CpuBuffer P = cb(param), G = cb(grad), M = cb(m), V = cb(v);
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        for (int i = 0; i < length; i++) {
-            double g = get(G, i) + weightDecay * get(P, i);
-            double mi = beta1 * get(M, i) + (1 - beta1) * g;
-            double vi = beta2 * get(V, i) + (1 - beta2) * g * g;
-            set(M, i, mi);
-            set(V, i, vi);
-            set(P, i, get(P, i) - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
+        if (f32(P)) {
+            float[] pa = P.f(), ga = G.f(), ma = M.f(), va = V.f();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> FloatKernels.adam(pa, P.offset, ga, G.offset, ma, M.offset,
+                    va, V.offset, from, to, lr, beta1, beta2, eps, weightDecay, bc1, bc2));
+        } else {
+            double[] pa = P.d(), ga = G.d(), ma = M.d(), va = V.d();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) -> DoubleKernels.adam(pa, P.offset, ga, G.offset, ma, M.offset,
+                    va, V.offset, from, to, lr, beta1, beta2, eps, weightDecay, bc1, bc2));
         }
     }
 
+    /** Shuts the worker threads down and drops the cache; buffers are invalid afterwards. */
     @Override
     public void close() {
+        workers.close();
+        allocator.close();
     }
 }

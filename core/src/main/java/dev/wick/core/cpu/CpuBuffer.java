@@ -3,15 +3,23 @@ package dev.wick.core.cpu;
 import dev.wick.core.DType;
 import dev.wick.core.backend.Buffer;
 
-/** A run of a Java array: float[] for FLOAT32, double[] for FLOAT64, int[] for INT32. */
+/**
+ * A run of a Java array: float[] for FLOAT32, double[] for FLOAT64, int[] for INT32. The array may
+ * be longer than {@link #length} (the allocator serves a request from a size class), so kernels
+ * use {@code offset} and {@code length}, never {@code array.length}.
+ */
 final class CpuBuffer implements Buffer {
+    final CpuAllocator origin;
     final DType dtype;
     final Object array;
     final int offset;
     final int length;
     final boolean owning;
+    /** Set, under the allocator's lock, when an owning buffer goes back to the cache. */
+    boolean released;
 
-    CpuBuffer(DType dtype, Object array, int offset, int length, boolean owning) {
+    CpuBuffer(CpuAllocator origin, DType dtype, Object array, int offset, int length, boolean owning) {
+        this.origin = origin;
         this.dtype = dtype;
         this.array = array;
         this.offset = offset;
@@ -31,21 +39,33 @@ final class CpuBuffer implements Buffer {
 
     @Override
     public Buffer slice(int off, int len) {
-        if (off < 0 || len < 0 || off + len > length) {
-            throw new IndexOutOfBoundsException("slice [" + off + ", " + (off + len) + ") of a buffer of " + length);
+        if (off < 0 || len < 0 || off > length - len) {
+            throw new IndexOutOfBoundsException("slice [" + off + ", " + ((long) off + len) + ") of a buffer of " + length);
         }
-        return new CpuBuffer(dtype, array, offset + off, len, false);
+        return new CpuBuffer(origin, dtype, array, offset + off, len, false);
     }
 
     float[] f() {
-        return (float[]) array;
+        if (array instanceof float[] a) return a;
+        throw wrongDType(DType.FLOAT32);
     }
 
     double[] d() {
-        return (double[]) array;
+        if (array instanceof double[] a) return a;
+        throw wrongDType(DType.FLOAT64);
     }
 
     int[] i() {
-        return (int[]) array;
+        if (array instanceof int[] a) return a;
+        throw wrongDType(DType.INT32);
+    }
+
+    private IllegalArgumentException wrongDType(DType expected) {
+        return new IllegalArgumentException("expected a " + expected + " buffer, got " + this);
+    }
+
+    @Override
+    public String toString() {
+        return "CpuBuffer[" + dtype + " x " + length + (offset != 0 ? " at " + offset : "") + (owning ? "" : ", view") + "]";
     }
 }

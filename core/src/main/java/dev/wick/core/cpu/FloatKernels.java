@@ -1,0 +1,270 @@
+package dev.wick.core.cpu;
+
+import dev.wick.core.CounterRng;
+
+/**
+ * The float32 loops of the CPU backend, each over a range [from, to) of elements (or rows) so
+ * that the backend can split them over threads.
+ *
+ * <p>Why the loops look as they do: HotSpot's C2 (JDK 17) vectorises a loop only when every
+ * array it indexes is addressed with the same loop-invariant offset, and not when converting
+ * between float and double. So every loop that can vectorise comes in two forms: one indexed
+ * with the absolute position, taken when all buffers start at the same offset (owning buffers
+ * start at 0; that is the usual case), and one with per-buffer offsets for views. Arithmetic stays
+ * in float where double would only round the same (add, mul) or cost speed for no accuracy that
+ * matters (scale, axpy, optimisers); it goes to double where float would cancel (1 - y^2 in the
+ * tanh backward), accumulate (sums, softmax) or lack a fast function (exp).
+ */
+final class FloatKernels {
+    private FloatKernels() {
+    }
+
+    // ---- random ---------------------------------------------------------------------------------
+
+    static void uniform(float[] d, int o, int from, int to, long seed, double low, double span) {
+        for (int i = from; i < to; i++) d[o + i] = (float) (low + span * CounterRng.uniform(seed, i));
+    }
+
+    static void normal(float[] d, int o, int from, int to, long seed, double mean, double std) {
+        for (int i = from; i < to; i++) d[o + i] = (float) (mean + std * CounterRng.normal(seed, i));
+    }
+
+    // ---- activations ----------------------------------------------------------------------------
+
+    static void tanh(float[] x, int xo, float[] y, int yo, int from, int to) {
+        for (int i = from; i < to; i++) y[yo + i] = tanh(x[xo + i]);
+    }
+
+    /**
+     * tanh through Math.exp, which C2 compiles to a fast intrinsic (Math.tanh is a call into
+     * fdlibm, several times slower). In double the result is within about 1e-13 relative of the
+     * true value, far below float's rounding; below 2^-11 the series x - x^3/3 avoids the
+     * cancellation in 1 - e.
+     */
+    static float tanh(float v) {
+        double a = Math.abs((double) v);
+        double t;
+        if (a < 0x1p-11) {
+            t = a - a * a * a / 3;
+        } else {
+            double e = Math.exp(-2 * a);
+            t = (1 - e) / (1 + e);
+        }
+        return (float) Math.copySign(t, v);
+    }
+
+    static void tanhBackward(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int from, int to,
+                             boolean accumulate) {
+        // 1 - y*y is computed in double, where y*y is exact: in float it cancels as |y| nears 1.
+        if (accumulate) {
+            for (int i = from; i < to; i++) {
+                double v = y[yo + i];
+                dx[dxo + i] = (float) (dx[dxo + i] + dy[dyo + i] * (1.0 - v * v));
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                double v = y[yo + i];
+                dx[dxo + i] = (float) (dy[dyo + i] * (1.0 - v * v));
+            }
+        }
+    }
+
+    // ---- loss -----------------------------------------------------------------------------------
+
+    /**
+     * Softmax cross-entropy over rows [fromRow, toRow): writes each row's gradient, already divided
+     * by {@code count}, and its loss into rowLoss[r] (0 for ignored rows).
+     */
+    static void softmaxCrossEntropy(float[] x, int xo, int[] t, int to, float[] g, int go, int fromRow, int toRow,
+                                    int cols, int ignoreIndex, int count, double[] rowLoss) {
+        for (int r = fromRow; r < toRow; r++) {
+            int target = t[to + r];
+            int xb = xo + r * cols, gb = go + r * cols;
+            if (target == ignoreIndex) {
+                java.util.Arrays.fill(g, gb, gb + cols, 0f);
+                rowLoss[r] = 0;
+                continue;
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) max = Math.max(max, x[xb + j]);
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                double e = Math.exp((double) x[xb + j] - max);
+                g[gb + j] = (float) e;
+                sum += e;
+            }
+            rowLoss[r] = ((double) max - x[xb + target]) + Math.log(sum);
+            float norm = (float) (1.0 / (sum * count));
+            for (int j = 0; j < cols; j++) g[gb + j] *= norm;
+            // p - 1 cancels as p nears 1: the target's probability is recomputed in double.
+            g[gb + target] = (float) ((Math.exp((double) x[xb + target] - max) / sum - 1) / count);
+        }
+    }
+
+    // ---- bias -----------------------------------------------------------------------------------
+
+    static void addRowVector(float[] x, int xo, float[] b, int bo, float[] out, int oo, int fromRow, int toRow,
+                             int cols) {
+        for (int r = fromRow; r < toRow; r++) {
+            int xb = xo + r * cols, ob = oo + r * cols;
+            for (int c = 0; c < cols; c++) out[ob + c] = x[xb + c] + b[bo + c];
+        }
+    }
+
+    /** Column sums over all rows for columns [fromCol, toCol), each in row order, in double. */
+    static void sumRows(float[] x, int xo, float[] out, int oo, int rows, int cols, int fromCol, int toCol,
+                        boolean accumulate, double[] scratch) {
+        int width = toCol - fromCol;
+        java.util.Arrays.fill(scratch, 0, width, 0);
+        for (int r = 0; r < rows; r++) {
+            int xb = xo + r * cols + fromCol;
+            for (int c = 0; c < width; c++) scratch[c] += x[xb + c];
+        }
+        int ob = oo + fromCol;
+        for (int c = 0; c < width; c++) out[ob + c] = (float) (accumulate ? out[ob + c] + scratch[c] : scratch[c]);
+    }
+
+    // ---- elementwise ----------------------------------------------------------------------------
+
+    static void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int from, int to) {
+        if (ao == oo && bo == oo) {
+            for (int i = oo + from, end = oo + to; i < end; i++) out[i] = a[i] + b[i];
+        } else {
+            for (int i = from; i < to; i++) out[oo + i] = a[ao + i] + b[bo + i];
+        }
+    }
+
+    static void mul(float[] a, int ao, float[] b, int bo, float[] out, int oo, int from, int to) {
+        if (ao == oo && bo == oo) {
+            for (int i = oo + from, end = oo + to; i < end; i++) out[i] = a[i] * b[i];
+        } else {
+            for (int i = from; i < to; i++) out[oo + i] = a[ao + i] * b[bo + i];
+        }
+    }
+
+    static void scale(float[] x, int xo, float alpha, float[] out, int oo, int from, int to) {
+        if (xo == oo) {
+            for (int i = oo + from, end = oo + to; i < end; i++) out[i] = alpha * x[i];
+        } else {
+            for (int i = from; i < to; i++) out[oo + i] = alpha * x[xo + i];
+        }
+    }
+
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int from, int to) {
+        if (xo == yo) {
+            for (int i = yo + from, end = yo + to; i < end; i++) y[i] += alpha * x[i];
+        } else {
+            for (int i = from; i < to; i++) y[yo + i] += alpha * x[xo + i];
+        }
+    }
+
+    // ---- reductions -----------------------------------------------------------------------------
+
+    /** Sum of x[o + from .. o + to) in double, with four interleaved accumulators. */
+    static double sum(float[] x, int o, int from, int to) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = o + from, end = o + to;
+        for (; i + 3 < end; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+        }
+        for (; i < end; i++) s0 += x[i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    static double squaredNorm(float[] x, int o, int from, int to) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = o + from, end = o + to;
+        for (; i + 3 < end; i += 4) {
+            double v0 = x[i], v1 = x[i + 1], v2 = x[i + 2], v3 = x[i + 3];
+            s0 += v0 * v0;
+            s1 += v1 * v1;
+            s2 += v2 * v2;
+            s3 += v3 * v3;
+        }
+        for (; i < end; i++) {
+            double v = x[i];
+            s0 += v * v;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    // ---- optimizers -----------------------------------------------------------------------------
+
+    static void sgd(float[] p, int po, float[] g, int go, int from, int to, double learningRate, double decay) {
+        float lr = (float) learningRate, weightDecay = (float) decay;
+        if (po == go) {
+            for (int i = po + from, end = po + to; i < end; i++) p[i] -= lr * (g[i] + weightDecay * p[i]);
+        } else {
+            for (int i = from; i < to; i++) p[po + i] -= lr * (g[go + i] + weightDecay * p[po + i]);
+        }
+    }
+
+    static void sgdMomentum(float[] p, int po, float[] g, int go, float[] v, int vo, int from, int to,
+                            double learningRate, double momentumFactor, double decay) {
+        float lr = (float) learningRate, momentum = (float) momentumFactor, weightDecay = (float) decay;
+        if (po == go && po == vo) {
+            for (int i = po + from, end = po + to; i < end; i++) {
+                float vi = momentum * v[i] + (g[i] + weightDecay * p[i]);
+                v[i] = vi;
+                p[i] -= lr * vi;
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                float vi = momentum * v[vo + i] + (g[go + i] + weightDecay * p[po + i]);
+                v[vo + i] = vi;
+                p[po + i] -= lr * vi;
+            }
+        }
+    }
+
+    /**
+     * Adam with bias corrections bc1 = 1 - beta1^step and bc2 = 1 - beta2^step given; the constants
+     * are rounded to float once, from their double values (1 - beta included).
+     */
+    static void adam(float[] p, int po, float[] g, int go, float[] m, int mo, float[] v, int vo, int from, int to,
+                     double learningRate, double b1, double b2, double epsilon, double decay, double biasCorrection1,
+                     double biasCorrection2) {
+        float lr = (float) learningRate, beta1 = (float) b1, beta2 = (float) b2, eps = (float) epsilon;
+        float weightDecay = (float) decay, bc1 = (float) biasCorrection1, bc2 = (float) biasCorrection2;
+        float oneMinusBeta1 = (float) (1 - b1), oneMinusBeta2 = (float) (1 - b2);
+        if (po == go && po == mo && po == vo) {
+            for (int i = po + from, end = po + to; i < end; i++) {
+                float gi = g[i] + weightDecay * p[i];
+                float mi = beta1 * m[i] + oneMinusBeta1 * gi;
+                float vi = beta2 * v[i] + oneMinusBeta2 * gi * gi;
+                m[i] = mi;
+                v[i] = vi;
+                p[i] -= lr * (mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps);
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                float gi = g[go + i] + weightDecay * p[po + i];
+                float mi = beta1 * m[mo + i] + oneMinusBeta1 * gi;
+                float vi = beta2 * v[vo + i] + oneMinusBeta2 * gi * gi;
+                m[mo + i] = mi;
+                v[vo + i] = vi;
+                p[po + i] -= lr * (mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps);
+            }
+        }
+    }
+
+    // ---- embedding ------------------------------------------------------------------------------
+
+    /**
+     * table[idx[p]] += src[p] for every position p in index order, but only for destination rows
+     * in [fromRow, toRow): threads split the table's rows, never the positions, so each row sums
+     * its contributions in index order whatever the thread count.
+     */
+    static void scatterAdd(float[] t, int to, int[] idx, int io, float[] s, int so, int count, int rowLength,
+                           int skipIndex, int fromRow, int toRow) {
+        for (int p = 0; p < count; p++) {
+            int row = idx[io + p];
+            if (row == skipIndex || row < fromRow || row >= toRow) continue;
+            int tb = to + row * rowLength, sb = so + p * rowLength;
+            for (int j = 0; j < rowLength; j++) t[tb + j] += s[sb + j];
+        }
+    }
+}
