@@ -7,8 +7,8 @@
 #   softmax cross-entropy forward + backward 2048 x 50,000;
 #   the char-RNN training step (torch_ref: char_rnn_small_eager / _fused), with the
 #     driverAllocations counter, which must stay 0 in a steady state.
-# One fork each, 1 warm-up and 3 measurement iterations of 1 s: about 45 s on an H100 (give the
-# step a 90 s timeout). Needs only the shaded jar, no Maven:
+# One fork each, 1 warm-up and 3 measurement iterations of 1 s: six forks of about 6 s (not yet
+# timed on a GPU; give the step a 90 s timeout). Needs only the shaded jar, no Maven:
 #   JAVA  a java binary (default: java)
 #   JARS  the folder holding benchmarks.jar (required)
 #   OUT   where results go (default: /tmp/out): bench-gpu.md (medians) and bench-gpu.json (JMH)
