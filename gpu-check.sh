@@ -5,16 +5,17 @@
 #   JARS    the folder holding the project's runnable jars (wick-cuda-selfcheck.jar, wick-lm.jar, ...)
 #   OUT     the folder for result files
 #   CORPUS  a text file to train on (tiny Shakespeare)
-# Steps, each under its own timeout (80 + 80 + 45 + 45 s, plus 10 s grace each, and 50 s more for
-# the diagnostic rerun that follows only a failed first selfcheck: within the 330 s device-run.sh
-# allows; in practice a selfcheck takes well under a minute):
+# Steps, each under its own timeout (70 + 60 + 50 + 90 + 50 s; 40 s more for the diagnostic rerun
+# that follows only a failed first selfcheck; device-run.sh allows 330 s in all, so the most telling
+# steps come first):
 #   1. selfcheck, GEMM through cuBLAS: the conformance suite, CUDA against the CPU, float32 and
 #      float64, plus the CUDA backend checks (allocator steady state, two backends, misuse);
 #      if it fails, once more in float32 with CUDA_LAUNCH_BLOCKING=1 and the same seed
-#   2. selfcheck, GEMM through Wick's PTX kernel (-Dwick.gemm=ptx): the fallback for machines without
+#   2. wick-lm train on the GPU for 300 steps on CORPUS (tokens per second, losses), if wick-lm.jar is there
+#   3. wick-lm selfcheck: the suite again plus a few training steps compared on CUDA and the CPU
+#   4. the GPU benchmarks (benchmarks/gpu-subset.sh), if benchmarks.jar is there
+#   5. selfcheck, GEMM through Wick's PTX kernel (-Dwick.gemm=ptx): the fallback for machines without
 #      libcublas.so.12
-#   3. [lead] a short training run of wick-lm on the GPU, if wick-lm.jar is there
-#   4. [lead] the GPU benchmarks, if wick-benchmarks.jar is there
 # Both selfchecks write their tables to $OUT/selfcheck.txt. A summary table ends the output. The
 # exit code is 0 when every step that ran passed.
 set -u
@@ -59,43 +60,58 @@ run_step() {
 selfcheck_jar="$JARS/wick-cuda-selfcheck.jar"
 : > "$OUT/selfcheck.txt"
 
-# ---- 1 and 2: the conformance suite on CUDA ------------------------------------------------------
+# The most telling steps come first: device-run.sh stops this script at 330 s.
+# ---- 1: the conformance suite on CUDA, GEMM through cuBLAS -----------------------------------------
 if [[ -f "$selfcheck_jar" ]]; then
-  run_step "selfcheck, GEMM: cuBLAS" 80 "$OUT/selfcheck.txt" \
+  run_step "selfcheck, GEMM: cuBLAS" 70 "$OUT/selfcheck.txt" \
     "$JAVA" -jar "$selfcheck_jar"
   case ${codes[-1]} in
     0 | 3 | 124 | 137) ;;
     *) # a failure: once more with every launch synchronous, so a faulting kernel is named where it
        # faults, with the same seed (printed on the last line of the failed run)
        seed=$(grep -oE 'SELFCHECK FAIL \(seed -?[0-9]+\)' "$OUT/selfcheck.txt" | grep -oE -- '-?[0-9]+' | tail -1)
-       run_step "selfcheck again, CUDA_LAUNCH_BLOCKING=1, float32" 50 "$OUT/selfcheck.txt" \
+       run_step "selfcheck again, CUDA_LAUNCH_BLOCKING=1, float32" 40 "$OUT/selfcheck.txt" \
          env CUDA_LAUNCH_BLOCKING=1 "$JAVA" -jar "$selfcheck_jar" --dtype float32 ${seed:+--seed "$seed"} ;;
   esac
-  run_step "selfcheck, GEMM: Wick PTX (-Dwick.gemm=ptx)" 80 "$OUT/selfcheck.txt" \
-    "$JAVA" -Dwick.gemm=ptx -jar "$selfcheck_jar"
 else
   echo "no $selfcheck_jar: the cuda-kernels module was not built (mvn package) or not packed"
   record "selfcheck" "MISSING" "-" 0 "wick-cuda-selfcheck.jar not in \$JARS"
 fi
 
-# ---- 3: [lead] language-model training on the GPU --------------------------------------------------
-# TODO(lead): set the arguments wick-lm's train command takes; this step runs only if the jar exists.
+# ---- 2 and 3: wick-lm on the GPU: a short training run, then selfcheck (suite + training steps) -------
 lm_jar="$JARS/wick-lm.jar"
 if [[ -f "$lm_jar" ]]; then
-  run_step "wick-lm train (cuda)" 45 "$OUT/lm-train.txt" \
-    "$JAVA" -jar "$lm_jar" train --device cuda --corpus "$CORPUS" --steps 200 --out "$OUT/lm-run"
+  if [[ -n "$CORPUS" && -f "$CORPUS" ]]; then
+    run_step "wick-lm train (cuda, 300 steps)" 60 "$OUT/lm-train.txt" \
+      "$JAVA" -Djava.awt.headless=true -jar "$lm_jar" train --device cuda --text "$CORPUS" --steps 300 \
+      --eval-every 100 --out "$OUT/lm-run"
+  else
+    record "wick-lm train (cuda)" "SKIP" "-" 0 "no CORPUS file"
+  fi
+  run_step "wick-lm selfcheck (suite + 5 training steps)" 50 "$OUT/lm-selfcheck.txt" \
+    "$JAVA" -jar "$lm_jar" selfcheck
 else
-  record "wick-lm train (cuda)" "SKIP" "-" 0 "no wick-lm.jar in \$JARS"
+  record "wick-lm (cuda)" "SKIP" "-" 0 "no wick-lm.jar in \$JARS"
 fi
 
-# ---- 4: [lead] GPU benchmarks ---------------------------------------------------------------------
-# TODO(lead): choose the benchmarks and JMH options (keep them inside the timeout); runs only if the jar exists.
-bench_jar="$JARS/wick-benchmarks.jar"
-if [[ -f "$bench_jar" ]]; then
-  run_step "benchmarks (cuda)" 45 "$OUT/benchmarks.txt" \
-    "$JAVA" -jar "$bench_jar" -p device=cuda -f 1 -wi 1 -i 2 -w 2s -r 2s -rf json -rff "$OUT/benchmarks.json"
+# ---- 4: the GPU benchmarks (benchmarks/gpu-subset.sh: Wick on CUDA at torch_ref.py's sizes) ------------
+bench_jar="$JARS/benchmarks.jar"
+here=$(cd "$(dirname "$0")" && pwd)
+subset=""
+for candidate in "$here/benchmarks/gpu-subset.sh" "$here/../benchmarks/gpu-subset.sh"; do
+  [[ -f "$candidate" ]] && subset=$candidate && break
+done
+if [[ -f "$bench_jar" && -n "$subset" ]]; then
+  run_step "benchmarks (wick-cuda)" 90 "$OUT/benchmarks.txt" \
+    env JAVA="$JAVA" JARS="$JARS" OUT="$OUT" bash "$subset"
 else
-  record "benchmarks (cuda)" "SKIP" "-" 0 "no wick-benchmarks.jar in \$JARS"
+  record "benchmarks (wick-cuda)" "SKIP" "-" 0 "no benchmarks.jar in \$JARS or no benchmarks/gpu-subset.sh"
+fi
+
+# ---- 5: the conformance suite again, GEMM through Wick's PTX kernel (the no-cuBLAS fallback) ------------
+if [[ -f "$selfcheck_jar" ]]; then
+  run_step "selfcheck, GEMM: Wick PTX (-Dwick.gemm=ptx)" 50 "$OUT/selfcheck.txt" \
+    "$JAVA" -Dwick.gemm=ptx -jar "$selfcheck_jar"
 fi
 
 # ---- summary --------------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+package dev.wick.lm;
+
+import dev.wick.core.Wick;
+import dev.wick.lm.cli.EvalCommand;
+import dev.wick.lm.cli.SampleCommand;
+import dev.wick.lm.cli.SelfcheckCommand;
+import dev.wick.lm.cli.TrainCommand;
+import dev.wick.lm.cli.UsageException;
+import dev.wick.lm.train.TrainingFailure;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+/**
+ * The wick-lm program. Exit codes: 0 success, 1 failure while working (training diverged, a disk
+ * error), 2 bad usage or bad input (one line on stderr).
+ */
+@Command(name = "wick-lm", mixinStandardHelpOptions = true, version = "wick-lm 0.1.0",
+        description = "Train, evaluate and sample character-level RNN language models on the Wick tensor engine.",
+        subcommands = {TrainCommand.class, EvalCommand.class, SampleCommand.class, SelfcheckCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_USAGE = 2;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().getErr().println("wick-lm: a subcommand is required: train, eval, sample or selfcheck"
+                + " (see wick-lm --help)");
+        return EXIT_USAGE;
+    }
+
+    public static void main(String[] args) {
+        // Before anything touches AWT: the loss curve is rendered without a display.
+        System.setProperty("java.awt.headless", "true");
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        System.exit(run(out, err, args));
+    }
+
+    /** Runs the program in-process with the given streams (tests call this) and returns the exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": " + oneLine(ex.getMessage())
+                    + " (see --help)");
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            String who = cmd.getCommandSpec().qualifiedName();
+            if (ex instanceof UsageException) {
+                err.println(who + ": " + oneLine(ex.getMessage()));
+                return EXIT_USAGE;
+            }
+            if (ex instanceof TrainingFailure) {
+                err.println(who + ": " + oneLine(ex.getMessage()));
+                return EXIT_FAILURE;
+            }
+            err.println(who + ": internal error: " + ex);
+            ex.printStackTrace(err);
+            return EXIT_FAILURE;
+        });
+        Wick.setLog(line -> {
+            err.println("[wick] " + line);
+            err.flush();
+        });
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+            Wick.setLog(line -> System.err.println("[wick] " + line));
+        }
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.wick.lm.checkpoint;
+
+import java.util.Map;
+
+/**
+ * A checkpoint in memory: the document and the tensors of its two files. {@code state} is null
+ * when it was loaded for inference only (eval, sample), which needs no optimizer state.
+ */
+public record Checkpoint(CheckpointDocument document, Map<String, HostTensor> weights, Map<String, HostTensor> state) {
+    /** Name of the state tensor holding the carried hidden state [batch, hidden]. */
+    public static final String HIDDEN_TENSOR = "train.hidden";
+
+    public static String firstMomentName(String parameter) {
+        return "adam.m." + parameter;
+    }
+
+    public static String secondMomentName(String parameter) {
+        return "adam.v." + parameter;
+    }
+}

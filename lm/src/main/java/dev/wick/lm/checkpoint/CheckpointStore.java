@@ -1,0 +1,155 @@
+package dev.wick.lm.checkpoint;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import dev.wick.lm.data.Sha256;
+import dev.wick.lm.model.ModelShape;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Saves and loads checkpoints in a folder: checkpoint.json plus model-STEP.safetensors (the
+ * weights) and state-STEP.safetensors (Adam's moments and the carried hidden state).
+ *
+ * <p>Saving is crash-safe: the two tensor files are written under new, step-numbered names
+ * (each atomically), then checkpoint.json is replaced atomically, and only then are the files of
+ * older checkpoints deleted. Whenever the process dies, checkpoint.json names a complete set of
+ * files whose digests it holds. Loading refuses anything that does not check out: a file missing,
+ * shorter or longer than written, a digest mismatch, a malformed header, a tensor missing or with
+ * the wrong shape, a document with impossible values.
+ */
+public final class CheckpointStore {
+    public static final String INDEX = "checkpoint.json";
+    private static final Pattern OWN_FILE = Pattern.compile("(model|state)-\\d{8,}\\.safetensors");
+    private static final long MAX_INDEX_BYTES = 512L * 1024 * 1024;
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+            .serializeSpecialFloatingPointValues().create();
+
+    private CheckpointStore() {
+    }
+
+    public static boolean exists(Path dir) {
+        return Files.isRegularFile(dir.resolve(INDEX));
+    }
+
+    /**
+     * Writes a checkpoint into {@code dir} (which must exist). The document's weights and state
+     * references are filled in here; those given are ignored.
+     */
+    public static void save(Path dir, CheckpointDocument doc, Map<String, HostTensor> weights,
+                            Map<String, HostTensor> state) throws IOException {
+        String suffix = String.format(Locale.ROOT, "-%08d.safetensors", doc.step());
+        CheckpointDocument.FileRef w = writeTensors(dir, "model" + suffix, weights, doc);
+        CheckpointDocument.FileRef s = writeTensors(dir, "state" + suffix, state, doc);
+        CheckpointDocument complete = new CheckpointDocument(doc.format(), doc.version(), doc.step(), doc.model(),
+                doc.training(), doc.settings(), doc.optimizer(), w, s, doc.data(), doc.random(), doc.history());
+        AtomicFiles.write(dir.resolve(INDEX), GSON.toJson(complete).getBytes(StandardCharsets.UTF_8));
+        removeStaleFiles(dir, w.file(), s.file());
+    }
+
+    private static CheckpointDocument.FileRef writeTensors(Path dir, String name, Map<String, HostTensor> tensors,
+                                                           CheckpointDocument doc) throws IOException {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", CheckpointDocument.FORMAT);
+        metadata.put("step", Integer.toString(doc.step()));
+        byte[] bytes = SafeTensors.encode(tensors, metadata);
+        AtomicFiles.write(dir.resolve(name), bytes);
+        return new CheckpointDocument.FileRef(name, Sha256.of(bytes));
+    }
+
+    /** Files of older checkpoints, and temporary files a crash left behind; never anything else. */
+    private static void removeStaleFiles(Path dir, String keepWeights, String keepState) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                boolean old = OWN_FILE.matcher(n).matches() && !n.equals(keepWeights) && !n.equals(keepState);
+                if (old || AtomicFiles.isTemporary(f)) Files.deleteIfExists(f);
+            }
+        }
+        AtomicFiles.forceDirectory(dir);
+    }
+
+    /**
+     * Loads and checks the checkpoint in {@code dir}; with {@code withState} false the state file
+     * is neither read nor checked (inference needs only the weights).
+     */
+    public static Checkpoint load(Path dir, boolean withState) throws CheckpointException {
+        Path index = dir.resolve(INDEX);
+        CheckpointDocument doc = readDocument(index);
+        CheckpointDocument.Model m = doc.model();
+        ModelShape shape = new ModelShape(m.vocabSize(), m.embed(), m.hidden());
+        Map<String, HostTensor> weights = new LinkedHashMap<>();
+        SafeTensors.Contents wc = readTensors(dir, doc.weights(), "weights");
+        for (Map.Entry<String, int[]> p : shape.parameterShapes().entrySet()) {
+            weights.put(p.getKey(), wc.require(doc.weights().file(), p.getKey(), p.getValue()));
+        }
+        if (!withState) return new Checkpoint(doc, weights, null);
+
+        Map<String, HostTensor> state = new LinkedHashMap<>();
+        SafeTensors.Contents sc = readTensors(dir, doc.state(), "state");
+        String file = doc.state().file();
+        for (Map.Entry<String, int[]> p : shape.parameterShapes().entrySet()) {
+            String mName = Checkpoint.firstMomentName(p.getKey()), vName = Checkpoint.secondMomentName(p.getKey());
+            state.put(mName, sc.require(file, mName, p.getValue()));
+            state.put(vName, sc.require(file, vName, p.getValue()));
+        }
+        String hidden = doc.data().hiddenTensor();
+        state.put(Checkpoint.HIDDEN_TENSOR, sc.require(file, hidden, doc.training().batch(), m.hidden()));
+        return new Checkpoint(doc, weights, state);
+    }
+
+    private static CheckpointDocument readDocument(Path index) throws CheckpointException {
+        byte[] bytes;
+        try {
+            if (Files.size(index) > MAX_INDEX_BYTES) throw new CheckpointException(index + " is implausibly large");
+            bytes = Files.readAllBytes(index);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException("no checkpoint in " + index.getParent() + " (" + INDEX + " is missing)");
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + index + ": " + e.getMessage(), e);
+        }
+        CheckpointDocument doc;
+        try {
+            doc = GSON.fromJson(new String(bytes, StandardCharsets.UTF_8), CheckpointDocument.class);
+        } catch (JsonParseException | IllegalStateException | IllegalArgumentException e) {
+            throw new CheckpointException(index + " is not a valid checkpoint document (corrupted or truncated JSON)", e);
+        }
+        if (doc == null) throw new CheckpointException(index + " is empty");
+        try {
+            DocumentCheck.check(doc);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(index + ": " + e.getMessage(), e);
+        }
+        return doc;
+    }
+
+    private static SafeTensors.Contents readTensors(Path dir, CheckpointDocument.FileRef ref, String what)
+            throws CheckpointException {
+        Path file = dir.resolve(ref.file());
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException("the checkpoint's " + what + " file " + file + " is missing");
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        // The structure is checked first: it says more precisely what is wrong than a digest can.
+        SafeTensors.Contents contents = SafeTensors.decode(file.toString(), bytes);
+        if (!Sha256.of(bytes).equalsIgnoreCase(ref.sha256())) {
+            throw new CheckpointException(file + " does not match the SHA-256 recorded in " + INDEX
+                    + " (the file is corrupted or belongs to another checkpoint)");
+        }
+        return contents;
+    }
+}

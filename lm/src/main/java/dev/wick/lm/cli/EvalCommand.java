@@ -1,0 +1,66 @@
+package dev.wick.lm.cli;
+
+import dev.wick.autograd.nn.CharRnn;
+import dev.wick.core.Engine;
+import dev.wick.lm.checkpoint.Checkpoint;
+import dev.wick.lm.data.CorpusText;
+import dev.wick.lm.data.Streams;
+import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.train.Evaluation;
+import dev.wick.lm.train.Evaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** wick-lm eval: the loss of a checkpoint's model on a text, in nats and bits per character and as perplexity. */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Evaluates a checkpoint on a text: loss in nats per character, bits per character and perplexity.")
+public final class EvalCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A training output folder (holding checkpoint.json).")
+    private Path checkpointDir;
+
+    @Option(names = "--text", required = true, paramLabel = "FILE|DIR", description = "The text to evaluate (UTF-8; a directory's text files are concatenated).")
+    private Path text;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda", description = "Default: ${DEFAULT-VALUE}.")
+    private String device;
+
+    @Option(names = "--batch", paramLabel = "B", description = "Parallel streams (default: the checkpoint's batch).")
+    private Integer batch;
+
+    @Option(names = "--seq", paramLabel = "T", description = "Characters per chunk (default: the checkpoint's seq).")
+    private Integer seq;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        if (batch != null) Inputs.requirePositive("--batch", batch);
+        if (seq != null) Inputs.requirePositive("--seq", seq);
+        Checkpoint checkpoint = Inputs.loadCheckpoint(checkpointDir, false);
+        int streams = batch != null ? batch : checkpoint.document().training().batch();
+        int chunk = seq != null ? seq : checkpoint.document().training().seq();
+        CorpusText corpus = Inputs.loadText(text, err);
+        Vocabulary vocabulary = ModelLoader.vocabulary(checkpoint);
+        int[] ids;
+        try {
+            ids = vocabulary.encode(corpus.codePoints(), "--text " + text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (ids.length < 2) throw new UsageException("--text " + text + ": at least 2 characters are needed, it has " + ids.length);
+        try (Engine engine = Inputs.openEngine(device); CharRnn model = ModelLoader.model(engine, checkpoint)) {
+            Streams layout = new Streams(ids, 0, ids.length, Math.min(streams, ids.length / 2));
+            Evaluation e = Evaluator.evaluate(model, layout, chunk, 0);
+            spec.commandLine().getOut().println(e.describe());
+        }
+        return 0;
+    }
+}

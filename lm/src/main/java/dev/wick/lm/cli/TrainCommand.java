@@ -1,0 +1,249 @@
+package dev.wick.lm.cli;
+
+import dev.wick.core.Engine;
+import dev.wick.lm.checkpoint.Checkpoint;
+import dev.wick.lm.checkpoint.CheckpointDocument;
+import dev.wick.lm.checkpoint.CheckpointStore;
+import dev.wick.lm.data.CorpusText;
+import dev.wick.lm.data.TextLoader;
+import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.report.TrainingProgress;
+import dev.wick.lm.train.DataSplit;
+import dev.wick.lm.train.TrainConfig;
+import dev.wick.lm.train.Trainer;
+import dev.wick.lm.train.TrainingSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+
+/**
+ * wick-lm train: everything is checked (options, output folder, checkpoint, text, device) before
+ * the output folder is created or touched; then a {@link TrainingSession} runs.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains a character-level tanh RNN language model and writes checkpoints, loss.csv and loss.png into --out.",
+                "Without --text it trains on the corpus bundled in the program (the project's own sources and docs)."})
+public final class TrainCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--text", paramLabel = "FILE|DIR",
+            description = "Training text: a UTF-8 file, or a directory whose regular text files (sorted, hidden ones skipped) are concatenated. Default: the bundled corpus; on --resume: the checkpoint's text.")
+    private Path text;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder: checkpoints, loss.csv, loss.png.")
+    private Path out;
+
+    @Option(names = "--resume", description = "Continue the checkpoint in --out exactly where it stopped (same losses as an uninterrupted run).")
+    private boolean resume;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
+            description = "Where to train: auto (CUDA when available), cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
+    private String device;
+
+    @Option(names = "--embed", paramLabel = "E", defaultValue = "128", description = "Embedding size. Default: ${DEFAULT-VALUE}.")
+    private int embed;
+
+    @Option(names = "--hidden", paramLabel = "H", defaultValue = "512", description = "RNN hidden size. Default: ${DEFAULT-VALUE}.")
+    private int hidden;
+
+    @Option(names = "--seq", paramLabel = "T", defaultValue = "64", description = "Characters per stream per step (truncated BPTT length). Default: ${DEFAULT-VALUE}.")
+    private int seq;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Parallel streams through the text. Default: ${DEFAULT-VALUE}.")
+    private int batch;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "2000", description = "Total optimizer steps (a resumed run continues up to it). Default: ${DEFAULT-VALUE}.")
+    private int steps;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Instead of --steps: passes over the training split.")
+    private Integer epochs;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "2e-3", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
+    private double lr;
+
+    @Option(names = "--clip", paramLabel = "NORM", defaultValue = "5", description = "Global gradient-norm clipping threshold; 0 turns it off. Default: ${DEFAULT-VALUE}.")
+    private double clip;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed of the initial weights and of sampling. Default: ${DEFAULT-VALUE}.")
+    private long seed;
+
+    @Option(names = "--val-fraction", paramLabel = "F", defaultValue = "0.1", description = "Fraction of the text, at its end, held out for validation; 0 for none. Default: ${DEFAULT-VALUE}.")
+    private double valFraction;
+
+    @Option(names = "--eval-every", defaultValue = "100", paramLabel = "K", description = "Validate every K steps (and at the last). Default: ${DEFAULT-VALUE}.")
+    private int evalEvery;
+
+    @Option(names = "--val-chunks", paramLabel = "N", defaultValue = "16", description = "Chunks per stream a periodic validation reads (the final one reads the whole split). Default: ${DEFAULT-VALUE}.")
+    private int valChunks;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "500", description = "Save a checkpoint every N steps (and at the end). Default: ${DEFAULT-VALUE}.")
+    private int checkpointEvery;
+
+    @Option(names = "--sample-length", paramLabel = "N", defaultValue = "300", description = "Characters of sample text printed at the end; 0 for none. Default: ${DEFAULT-VALUE}.")
+    private int sampleLength;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter stdout = spec.commandLine().getOut();
+        checkSizes();
+        Checkpoint checkpoint = checkOutputFolder();
+        TrainConfig config = resolveConfig(checkpoint);
+        CorpusText corpus = Inputs.loadText(resolveTextPath(checkpoint), err);
+        Vocabulary vocabulary;
+        if (checkpoint != null) {
+            CheckpointDocument.Data d = checkpoint.document().data();
+            if (!corpus.sha256().equals(d.sha256())) {
+                throw new UsageException("--resume: the text (" + corpus.source() + ", " + corpus.length()
+                        + " characters) is not the one the checkpoint was trained on (" + d.source() + ", " + d.characters()
+                        + " characters)");
+            }
+            vocabulary = Vocabulary.fromCodePoints(checkpoint.document().model().vocabulary());
+        } else {
+            vocabulary = Vocabulary.of(corpus.codePoints());
+        }
+        int[] ids = vocabulary.encode(corpus.codePoints(), corpus.source());
+        DataSplit split;
+        try {
+            split = DataSplit.of(ids.length, config);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException((text != null ? "--text " + text : corpus.source()) + ": " + e.getMessage());
+        }
+        int totalSteps = resolveSteps(checkpoint, split, config);
+        CheckpointDocument.Settings settings = new CheckpointDocument.Settings(totalSteps,
+                pick("--eval-every", evalEvery, checkpoint, s -> s.evalEvery()),
+                pick("--val-chunks", valChunks, checkpoint, s -> s.valChunks()),
+                pick("--checkpoint-every", checkpointEvery, checkpoint, s -> s.checkpointEvery()),
+                pick("--sample-length", sampleLength, checkpoint, s -> s.sampleLength()));
+
+        try (Engine engine = Inputs.openEngine(device)) {
+            try {
+                Files.createDirectories(out);
+            } catch (IOException e) {
+                throw new UsageException("--out " + out + ": cannot create the folder: " + e.getMessage());
+            }
+            try (Trainer trainer = new Trainer(engine, config, vocabulary, corpus, ids, split)) {
+                if (checkpoint != null) trainer.restore(checkpoint);
+                describeRun(err, trainer, corpus, totalSteps, engine.description());
+                // The bar shows the short device name ("cpu", "cuda:0"); the line above has the full description.
+                TrainingProgress progress = TrainingProgress.create(err, System.console() != null,
+                        engine.device().toString(), trainer.stepCount(), totalSteps);
+                new TrainingSession(trainer, settings, out, stdout, err, engine.description()).run(progress);
+            }
+        }
+        return 0;
+    }
+
+    private ParseResult parsed() {
+        return spec.commandLine().getParseResult();
+    }
+
+    private boolean given(String option) {
+        return parsed().hasMatchedOption(option);
+    }
+
+    private void checkSizes() {
+        Inputs.requirePositive("--embed", embed);
+        Inputs.requirePositive("--hidden", hidden);
+        Inputs.requirePositive("--seq", seq);
+        Inputs.requirePositive("--batch", batch);
+        Inputs.requirePositive("--steps", steps);
+        if (epochs != null) Inputs.requirePositive("--epochs", epochs);
+        if (epochs != null && given("--steps")) throw new UsageException("give --steps or --epochs, not both");
+        Inputs.requirePositive("--eval-every", evalEvery);
+        Inputs.requirePositive("--checkpoint-every", checkpointEvery);
+        if (valChunks < 0) throw new UsageException("--val-chunks must be >= 0 (0: the whole split), got " + valChunks);
+        if (sampleLength < 0) throw new UsageException("--sample-length must be >= 0, got " + sampleLength);
+        try {
+            new TrainConfig(embed, hidden, seq, batch, lr, clip, seed, valFraction);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** Refuses to train over a checkpoint without --resume; with --resume, loads (and checks) the checkpoint. */
+    private Checkpoint checkOutputFolder() {
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new UsageException("--out " + out + " exists and is not a folder");
+        boolean has = CheckpointStore.exists(out);
+        if (has && !resume) {
+            throw new UsageException("--out " + out + " already holds a checkpoint; pass --resume to continue it, or choose another --out");
+        }
+        if (!resume) return null;
+        if (!has) throw new UsageException("--resume: " + out + " holds no checkpoint (" + CheckpointStore.INDEX + ")");
+        return Inputs.loadCheckpoint(out, true);
+    }
+
+    /** The options, or on --resume the checkpoint's values, refusing options that contradict it. */
+    private TrainConfig resolveConfig(Checkpoint checkpoint) {
+        TrainConfig mine = new TrainConfig(embed, hidden, seq, batch, lr, clip, seed, valFraction);
+        if (checkpoint == null) return mine;
+        CheckpointDocument.Model m = checkpoint.document().model();
+        CheckpointDocument.Training t = checkpoint.document().training();
+        TrainConfig theirs = new TrainConfig(m.embed(), m.hidden(), t.seq(), t.batch(), t.lr(), t.clip(), t.seed(), t.valFraction());
+        conflict("--embed", mine.embed(), theirs.embed());
+        conflict("--hidden", mine.hidden(), theirs.hidden());
+        conflict("--seq", mine.seq(), theirs.seq());
+        conflict("--batch", mine.batch(), theirs.batch());
+        conflict("--lr", mine.lr(), theirs.lr());
+        conflict("--clip", mine.clip(), theirs.clip());
+        conflict("--seed", mine.seed(), theirs.seed());
+        conflict("--val-fraction", mine.valFraction(), theirs.valFraction());
+        return theirs;
+    }
+
+    private void conflict(String option, Object mine, Object theirs) {
+        if (given(option) && !Objects.equals(mine, theirs)) {
+            throw new UsageException("--resume: " + option + " " + mine + " differs from the checkpoint's " + theirs
+                    + " (a resumed run keeps the checkpoint's hyperparameters)");
+        }
+    }
+
+    private Path resolveTextPath(Checkpoint checkpoint) {
+        if (text != null || checkpoint == null) return text;
+        String source = checkpoint.document().data().source();
+        return source.equals(TextLoader.BUNDLED) ? null : Path.of(source);
+    }
+
+    private int resolveSteps(Checkpoint checkpoint, DataSplit split, TrainConfig config) {
+        long total;
+        if (epochs != null) {
+            total = (long) epochs * split.stepsPerEpoch(config);
+        } else {
+            total = pick("--steps", steps, checkpoint, s -> s.steps());
+        }
+        if (total > Integer.MAX_VALUE) throw new UsageException("--epochs " + epochs + " is too many steps (" + total + ")");
+        if (checkpoint != null && total <= checkpoint.document().step()) {
+            throw new UsageException("--resume: the checkpoint is at step " + checkpoint.document().step()
+                    + " already; ask for more with --steps (the total, now " + total + ")");
+        }
+        return (int) total;
+    }
+
+    private int pick(String option, int value, Checkpoint checkpoint,
+                     java.util.function.ToIntFunction<CheckpointDocument.Settings> saved) {
+        return checkpoint == null || given(option) ? value : saved.applyAsInt(checkpoint.document().settings());
+    }
+
+    private static void describeRun(PrintWriter err, Trainer trainer, CorpusText corpus, int totalSteps, String device) {
+        TrainConfig c = trainer.config();
+        DataSplit s = trainer.split();
+        err.printf(Locale.ROOT, "%s: vocabulary %d, embed %d, hidden %d (%,d parameters); %,d training + %,d validation"
+                        + " characters of %s; %d streams x %d steps, %d steps per epoch; %s to step %d on %s%n",
+                trainer.stepCount() > 0 ? "resuming" : "training", trainer.vocabulary().size(), c.embed(), c.hidden(),
+                trainer.shape().parameterCount(), s.trainCharacters(), s.validationCharacters(), corpus.source(),
+                c.batch(), c.seq(), trainer.stepsPerEpoch(),
+                trainer.stepCount() > 0 ? "from step " + trainer.stepCount() : "from step 0", totalSteps, device);
+        err.flush();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.wick.lm.train;
+
+import dev.wick.autograd.Tape;
+import dev.wick.autograd.Variable;
+import dev.wick.autograd.nn.CharRnn;
+import dev.wick.core.DType;
+import dev.wick.core.Engine;
+import dev.wick.core.Scope;
+import dev.wick.core.Tensor;
+import dev.wick.lm.data.Vocabulary;
+
+/**
+ * Generates text one character at a time: the prime is read in one pass, then each next character
+ * is drawn from softmax(logits / temperature) and fed back in.
+ */
+public final class Sampler {
+    /** Sampling from the model's own distribution; lower is more conservative, higher more varied. */
+    public static final double DEFAULT_TEMPERATURE = 1.0;
+
+    private Sampler() {
+    }
+
+    /** A newline when the vocabulary has one (a text's natural start), else a space, else its first character. */
+    public static int[] defaultPrime(Vocabulary vocabulary) {
+        for (int cp : new int[]{'\n', ' '}) {
+            int id = vocabulary.idOf(cp);
+            if (id >= 0) return new int[]{id};
+        }
+        return new int[]{0};
+    }
+
+    /** {@code length} new character ids following {@code prime} (ids, at least one). */
+    public static int[] generate(CharRnn model, int[] prime, int length, double temperature, SamplingRng rng) {
+        if (prime.length == 0) throw new IllegalArgumentException("the prime must hold at least one character");
+        if (length < 0) throw new IllegalArgumentException("length must be >= 0, got " + length);
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+        }
+        Engine engine = model.embedding().weight().engine();
+        int[] out = new int[length];
+        try (Tape.NoGrad noGrad = Tape.noGrad(); Scope outer = engine.scope()) {
+            Tensor hidden = engine.zeros(DType.FLOAT32, 1, model.hiddenSize());
+            float[] logits = step(model, engine, prime, hidden);
+            for (int i = 0; i < length; i++) {
+                out[i] = draw(logits, temperature, rng.nextUniform());
+                if (i + 1 < length) logits = step(model, engine, new int[]{out[i]}, hidden);
+            }
+        }
+        return out;
+    }
+
+    /** Reads {@code ids} from {@code hidden} (updated in place); returns the logits after the last one. */
+    private static float[] step(CharRnn model, Engine engine, int[] ids, Tensor hidden) {
+        try (Scope s = engine.scope()) {
+            CharRnn.Output out = model.forward(engine.fromInts(ids, ids.length, 1), Variable.constant(hidden));
+            hidden.copyFromInPlace(out.lastHidden().value());
+            return out.logits().value().slice(ids.length - 1, ids.length).toFloatArray();
+        }
+    }
+
+    /** The index where the cumulative softmax(logits / temperature) first exceeds u in [0, 1). */
+    static int draw(float[] logits, double temperature, double u) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) max = Math.max(max, l);
+        double[] w = new double[logits.length];
+        double total = 0;
+        for (int i = 0; i < w.length; i++) {
+            w[i] = Math.exp((logits[i] - max) / temperature);
+            total += w[i];
+        }
+        double target = u * total, cumulative = 0;
+        for (int i = 0; i < w.length; i++) {
+            cumulative += w[i];
+            if (target < cumulative) return i;
+        }
+        return w.length - 1; // u * total rounded up to the total
+    }
+}

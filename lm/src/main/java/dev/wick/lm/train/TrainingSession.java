@@ -1,0 +1,104 @@
+package dev.wick.lm.train;
+
+import dev.wick.lm.checkpoint.Checkpoint;
+import dev.wick.lm.checkpoint.CheckpointDocument;
+import dev.wick.lm.checkpoint.CheckpointStore;
+import dev.wick.lm.report.LossCurve;
+import dev.wick.lm.report.TrainingProgress;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The training loop around a {@link Trainer}: validation every evalEvery steps, checkpoints every
+ * checkpointEvery steps and at the end (with the loss curve beside them), progress on stderr, and
+ * at the end the whole-split validation figures and a sample on stdout.
+ */
+public final class TrainingSession {
+    private final Trainer trainer;
+    private final CheckpointDocument.Settings settings;
+    private final Path outDir;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final String device;
+    private boolean pngFailed;
+
+    public TrainingSession(Trainer trainer, CheckpointDocument.Settings settings, Path outDir, PrintWriter out,
+                           PrintWriter err, String device) {
+        this.trainer = trainer;
+        this.settings = settings;
+        this.outDir = outDir;
+        this.out = out;
+        this.err = err;
+        this.device = device;
+    }
+
+    /** Trains from the trainer's current step to settings.steps(). */
+    public void run(TrainingProgress progress) {
+        TrainConfig c = trainer.config();
+        long tokensPerStep = (long) c.batch() * c.seq();
+        int start = trainer.stepCount();
+        long trainingNanos = 0;
+        double lastValidation = trainer.history().lastValidation();
+        try (progress) {
+            for (int s = start + 1; s <= settings.steps(); s++) {
+                long t0 = System.nanoTime();
+                double loss = trainer.step();
+                trainingNanos += System.nanoTime() - t0;
+                if (!Double.isFinite(loss)) {
+                    throw new TrainingFailure(String.format(Locale.ROOT, "training diverged: the loss is %s at step %d;"
+                            + " nothing was saved after the last checkpoint; try a lower --lr or --clip", loss, s));
+                }
+                boolean validate = trainer.split().hasValidation() && (s % settings.evalEvery() == 0 || s == settings.steps());
+                if (validate) {
+                    Evaluation e = trainer.validate(settings.valChunks());
+                    trainer.recordValidation(e);
+                    lastValidation = e.lossNats();
+                }
+                progress.update(s, loss, lastValidation, validate, (s - start) * tokensPerStep / (trainingNanos / 1e9));
+                if (s % settings.checkpointEvery() == 0 && s != settings.steps()) save();
+            }
+        }
+        save();
+        double seconds = trainingNanos / 1e9;
+        out.printf(Locale.ROOT, "trained steps %d to %d (%.2f epochs in all) in %.1f s: %,.0f tokens/s on %s%n", start + 1,
+                settings.steps(), settings.steps() / (double) trainer.stepsPerEpoch(), seconds,
+                (settings.steps() - start) * tokensPerStep / seconds, device);
+        out.println("wrote " + outDir.resolve(CheckpointStore.INDEX) + (pngFailed
+                ? " and the loss curve's numbers in " + outDir.resolve(LossCurve.CSV) + " (no picture: see the warning above)"
+                : " and the loss curve " + outDir.resolve(LossCurve.PNG) + " (numbers in " + LossCurve.CSV + ")"));
+        Evaluation finalValidation = trainer.validate(0);
+        out.println(finalValidation == null ? "no validation split (--val-fraction 0)"
+                : "validation (whole split): " + finalValidation.describe());
+        if (settings.sampleLength() > 0) {
+            int[] prime = Sampler.defaultPrime(trainer.vocabulary());
+            int[] ids = Sampler.generate(trainer.model(), prime, settings.sampleLength(), Sampler.DEFAULT_TEMPERATURE,
+                    trainer.rng());
+            out.println("sample (temperature " + Sampler.DEFAULT_TEMPERATURE + "):");
+            out.println(trainer.vocabulary().decode(prime) + trainer.vocabulary().decode(ids));
+        }
+        out.flush();
+    }
+
+    /** The checkpoint, then the curve: a crash between them leaves a complete checkpoint and an older curve. */
+    private void save() {
+        Checkpoint cp = trainer.snapshot(settings);
+        try {
+            CheckpointStore.save(outDir, cp.document(), cp.weights(), cp.state());
+            LossCurve.writeCsv(outDir.resolve(LossCurve.CSV), trainer.history());
+        } catch (IOException e) {
+            throw new TrainingFailure("cannot write the checkpoint into " + outDir + ": " + e, e);
+        }
+        if (pngFailed) return;
+        try {
+            LossCurve.writePng(outDir.resolve(LossCurve.PNG), trainer.history(), "wick-lm: loss per character");
+        } catch (IOException | RuntimeException | LinkageError | java.awt.AWTError e) {
+            // A runtime without fonts or image libraries must not stop training: the CSV holds the same numbers.
+            pngFailed = true;
+            err.println("warning: cannot render " + LossCurve.PNG + " (" + e + "); " + LossCurve.CSV + " holds the numbers");
+            err.flush();
+        }
+    }
+}
