@@ -10,8 +10,9 @@ import dev.wick.core.backend.Buffer;
  * The differentiable functions. Each computes its forward through the core's checked tensor
  * operations (so bad shapes and indices are rejected before anything runs) and, when a tape is
  * recording and an input requires a gradient, records one node whose backward is written in
- * backend primitives and adds into the inputs' gradients. The gradient formulas live next to their
- * forward on purpose: one screen per op.
+ * backend primitives and adds into the inputs' gradients (or, for a gradient that holds nothing
+ * yet, writes into it: see contribute). The gradient formulas live next to their forward on
+ * purpose: one screen per op.
  */
 public final class F {
     /** PyTorch's default ignore index for cross-entropy targets. */
@@ -52,8 +53,8 @@ public final class F {
     public static Variable matmul(Variable a, Variable b) {
         Tensor out = a.value().matmul(b.value());
         return record(out, g -> {
-            if (a.requiresGrad()) Tensor.gemm(false, true, 1.0, g, b.value(), 1.0, a.gradForAccumulation());
-            if (b.requiresGrad()) Tensor.gemm(true, false, 1.0, a.value(), g, 1.0, b.gradForAccumulation());
+            if (a.requiresGrad()) contribute(a, (dA, acc) -> Tensor.gemm(false, true, 1.0, g, b.value(), acc ? 1.0 : 0.0, dA));
+            if (b.requiresGrad()) contribute(b, (dB, acc) -> Tensor.gemm(true, false, 1.0, a.value(), g, acc ? 1.0 : 0.0, dB));
         }, a, b);
     }
 
@@ -78,10 +79,12 @@ public final class F {
         Tensor.gemm(false, true, 1.0, x.value(), weight.value(), 0.0, y);
         if (bias != null) backend(y).addRowVector(y.buffer(), bias.value().buffer(), y.buffer(), n, out);
         return record(y, g -> {
-            if (x.requiresGrad()) Tensor.gemm(false, false, 1.0, g, weight.value(), 1.0, x.gradForAccumulation());
-            if (weight.requiresGrad()) Tensor.gemm(true, false, 1.0, g, x.value(), 1.0, weight.gradForAccumulation());
+            if (x.requiresGrad()) contribute(x, (dx, acc) -> Tensor.gemm(false, false, 1.0, g, weight.value(), acc ? 1.0 : 0.0, dx));
+            if (weight.requiresGrad()) {
+                contribute(weight, (dW, acc) -> Tensor.gemm(true, false, 1.0, g, x.value(), acc ? 1.0 : 0.0, dW));
+            }
             if (bias != null && bias.requiresGrad()) {
-                backend(g).sumRows(g.buffer(), bias.gradForAccumulation().buffer(), n, out, true);
+                contribute(bias, (db, acc) -> backend(g).sumRows(g.buffer(), db.buffer(), n, out, acc));
             }
         }, x, weight, bias);
     }
@@ -95,14 +98,14 @@ public final class F {
             Tensor out = a.value().addRowVector(b.value());
             int rows = a.shape().rows(), cols = a.shape().lastDim();
             return record(out, g -> {
-                if (a.requiresGrad()) a.gradForAccumulation().addInPlace(g);
-                if (b.requiresGrad()) backend(g).sumRows(g.buffer(), b.gradForAccumulation().buffer(), rows, cols, true);
+                if (a.requiresGrad()) contribute(a, (dA, acc) -> addOrCopy(dA, g, acc));
+                if (b.requiresGrad()) contribute(b, (dB, acc) -> backend(g).sumRows(g.buffer(), dB.buffer(), rows, cols, acc));
             }, a, b);
         }
         Tensor out = a.value().add(b.value());
         return record(out, g -> {
-            if (a.requiresGrad()) a.gradForAccumulation().addInPlace(g);
-            if (b.requiresGrad()) b.gradForAccumulation().addInPlace(g);
+            if (a.requiresGrad()) contribute(a, (dA, acc) -> addOrCopy(dA, g, acc));
+            if (b.requiresGrad()) contribute(b, (dB, acc) -> addOrCopy(dB, g, acc));
         }, a, b);
     }
 
@@ -131,10 +134,8 @@ public final class F {
 
     public static Variable tanh(Variable x) {
         Tensor y = x.value().tanh();
-        return record(y, g -> {
-            Tensor dx = x.gradForAccumulation();
-            backend(dx).tanhBackward(y.buffer(), g.buffer(), dx.buffer(), y.numel(), true);
-        }, x);
+        return record(y, g -> contribute(x, (dx, acc) ->
+                backend(dx).tanhBackward(y.buffer(), g.buffer(), dx.buffer(), y.numel(), acc)), x);
     }
 
     /** The sum of all elements: a scalar. */
@@ -167,8 +168,23 @@ public final class F {
             saved.close();
             return Variable.constant(lg.loss());
         }
-        return record(lg.loss(), g -> logits.gradForAccumulation().addScaledInPlace(g.item(), saved),
-                new Tensor[]{saved}, logits);
+        Tensor[] owned = {saved};
+        return record(lg.loss(), g -> {
+            double upstream = g.item();
+            if (logits.gradIsFresh()) {
+                // The first (usually only) contribution: the saved gradient becomes the logits'
+                // gradient where they have none allocated (an intermediate), leaving the tape's
+                // hands; else it is written over the stale gradient in one pass.
+                if (upstream != 1.0) saved.scaleInPlace(upstream);
+                if (logits.adoptGrad(saved)) {
+                    owned[0] = null;
+                } else {
+                    logits.gradForOverwrite().copyFromInPlace(saved);
+                }
+            } else {
+                logits.gradForAccumulation().addScaledInPlace(upstream, saved);
+            }
+        }, owned, logits);
     }
 
     // ---- views ---------------------------------------------------------------------------------
@@ -177,7 +193,7 @@ public final class F {
     public static Variable reshape(Variable x, int... dims) {
         Tensor out = x.value().reshape(dims);
         int[] original = x.shape().dims();
-        return record(out, g -> x.gradForAccumulation().addInPlace(g.reshape(original)), x);
+        return record(out, g -> contribute(x, (dx, acc) -> addOrCopy(dx, g.reshape(original), acc)), x);
     }
 
     /** Rows [start, end) along the first dimension (a view): selects timesteps of a [T, B, H] tensor. */
@@ -287,8 +303,31 @@ public final class F {
     private static Variable record(Tensor value, Tape.Backward backward, Tensor[] owned, Variable... inputs) {
         if (!needsRecording(inputs)) return Variable.constant(value);
         Variable out = Variable.intermediate(value);
-        Tape.active().add(out, backward, owned);
+        Tape.active().add(out, backward, owned, inputs);
         return out;
+    }
+
+    /** Writes one input's gradient contribution into {@code grad}: added when {@code accumulate}, else stored. */
+    private interface Contribution {
+        void into(Tensor grad, boolean accumulate);
+    }
+
+    /**
+     * Runs a contribution to v's gradient, telling it to overwrite when the gradient holds nothing
+     * yet (a first contribution, or after a lazy zeroGrad): that spares filling the gradient with
+     * zeros and reading them back.
+     */
+    private static void contribute(Variable v, Contribution c) {
+        if (v.gradIsFresh()) {
+            c.into(v.gradForOverwrite(), false);
+        } else {
+            c.into(v.gradForAccumulation(), true);
+        }
+    }
+
+    private static void addOrCopy(Tensor grad, Tensor g, boolean accumulate) {
+        if (accumulate) grad.addInPlace(g);
+        else grad.copyFromInPlace(g);
     }
 
     private static Backend backend(Tensor t) {

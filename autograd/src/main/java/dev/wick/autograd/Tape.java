@@ -4,7 +4,10 @@ import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Records differentiable ops on this thread while open, and runs them backwards. Nodes are appended
@@ -35,6 +38,8 @@ public final class Tape implements AutoCloseable {
     private final List<Node> nodes = new ArrayList<>();
     private boolean released;
     private boolean closed;
+    /** The leaves that take a gradient among the recorded nodes' inputs. */
+    private final Set<Variable> leaves = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private Tape(Tape previous) {
         this.previous = previous;
@@ -83,11 +88,14 @@ public final class Tape implements AutoCloseable {
         return nodes.size();
     }
 
-    void add(Variable output, Backward backward, Tensor... owned) {
+    void add(Variable output, Backward backward, Tensor[] owned, Variable[] inputs) {
         if (released) {
             throw new IllegalStateException("this tape was released by backward(); record on a new Tape");
         }
         nodes.add(new Node(output, backward, owned));
+        for (Variable in : inputs) {
+            if (in != null && in.isLeaf() && in.requiresGrad()) leaves.add(in);
+        }
     }
 
     /**
@@ -124,6 +132,12 @@ public final class Tape implements AutoCloseable {
                 node.output().releaseIntermediateGrad();
             }
             loss.releaseIntermediateGrad();
+            // A requiringGrad leaf may have had its gradient allocated just now, inside this
+            // scope: it belongs to the leaf, so it must outlive the pass.
+            for (Variable leaf : leaves) {
+                Tensor g = leaf.gradOrNull();
+                if (g != null) scope.keep(g);
+            }
         } finally {
             release();
         }
@@ -132,8 +146,11 @@ public final class Tape implements AutoCloseable {
     private void release() {
         if (released) return;
         released = true;
+        leaves.clear();
         for (Node n : nodes) {
-            for (Tensor t : n.owned()) t.close();
+            for (Tensor t : n.owned()) {
+                if (t != null) t.close(); // null: handed over to a gradient by the node's backward
+            }
             n.output().releaseIntermediateGrad();
         }
         nodes.clear();

@@ -17,21 +17,41 @@ public final class Variable implements AutoCloseable {
     private final boolean leaf;
     private final String name;
     private Tensor grad;
+    /**
+     * zeroGrad() was called and nothing has been added since: the gradient's memory is stale and
+     * stands for zeros. The next contribution overwrites it (one pass over the gradient instead of a
+     * fill, a read and a write), and {@link #grad()} clears it if it is read first.
+     */
+    private boolean gradPendingZero;
 
-    private Variable(Tensor value, boolean requiresGrad, boolean leaf, String name) {
+    private Variable(Tensor value, boolean requiresGrad, boolean leaf, String name, boolean gradFromBirth) {
         if (value == null) throw new IllegalArgumentException("value must not be null");
         this.value = value;
         this.requiresGrad = requiresGrad;
         this.leaf = leaf;
         this.name = name;
-        if (requiresGrad && leaf) {
+        if (gradFromBirth) {
             this.grad = value.engine().zeros(value.dtype(), value.shape());
         }
     }
 
     /** A value that takes no gradient (inputs, targets, a detached hidden state). */
     public static Variable constant(Tensor value) {
-        return new Variable(value, false, true, null);
+        return new Variable(value, false, true, null, false);
+    }
+
+    /**
+     * A leaf that takes a gradient but owns none yet: the first backward that reaches it allocates
+     * one (or takes over a contribution it can use as is) in the memory scope open around the
+     * forward and backward, and later backwards add into it. For gradients with respect to inputs
+     * (PyTorch's {@code requires_grad_()} on a fresh tensor); trainable weights, which keep their
+     * gradient across steps, are {@link #parameter}s.
+     */
+    public static Variable requiringGrad(Tensor value) {
+        if (!value.dtype().isFloating()) {
+            throw new IllegalArgumentException("a gradient needs a floating value, got " + value.dtype());
+        }
+        return new Variable(value, true, true, null, false);
     }
 
     /** A trainable value: its gradient (same shape and dtype, zeros) is allocated now, in the current scope. */
@@ -39,20 +59,24 @@ public final class Variable implements AutoCloseable {
         if (!value.dtype().isFloating()) {
             throw new IllegalArgumentException("a parameter must be floating, got " + value.dtype());
         }
-        return new Variable(value, true, true, name);
+        return new Variable(value, true, true, name, true);
     }
 
     /** The result of a recorded op: needs a gradient during backward only. */
     static Variable intermediate(Tensor value) {
-        return new Variable(value, true, false, null);
+        return new Variable(value, true, false, null, false);
     }
 
     public Tensor value() {
         return value;
     }
 
-    /** The accumulated gradient; null for a value that takes none (and for an intermediate outside backward). */
+    /**
+     * The accumulated gradient; null for a value that takes none, for an intermediate outside
+     * backward, and for a {@link #requiringGrad} leaf before its first backward.
+     */
     public Tensor grad() {
+        settleGrad();
         return grad;
     }
 
@@ -85,8 +109,16 @@ public final class Variable implements AutoCloseable {
         return constant(value);
     }
 
+    /** Sets the gradient to zero (lazily: see {@link #grad()}, which always shows zeros after this). */
     public void zeroGrad() {
-        if (grad != null) grad.zeroInPlace();
+        if (grad != null) gradPendingZero = true;
+    }
+
+    private void settleGrad() {
+        if (gradPendingZero) {
+            grad.zeroInPlace();
+            gradPendingZero = false;
+        }
     }
 
     /** The gradient to add into during backward; an intermediate's is allocated (zeros) on first use. */
@@ -95,7 +127,42 @@ public final class Variable implements AutoCloseable {
         if (grad == null) {
             grad = value.engine().zeros(value.dtype(), value.shape());
         }
+        settleGrad();
         return grad;
+    }
+
+    /** The gradient tensor as it is, without clearing a lazy zero (for the tape's bookkeeping). */
+    Tensor gradOrNull() {
+        return grad;
+    }
+
+    /** Whether the gradient holds no contribution yet (none allocated, or zeroed lazily). */
+    boolean gradIsFresh() {
+        return grad == null || gradPendingZero;
+    }
+
+    /**
+     * The gradient for a contribution that writes every element (allocated uninitialised if there is
+     * none): for use only when {@link #gradIsFresh()}.
+     */
+    Tensor gradForOverwrite() {
+        if (!requiresGrad) throw new IllegalStateException("variable takes no gradient");
+        if (grad == null) {
+            grad = value.engine().empty(value.dtype(), value.shape());
+        }
+        gradPendingZero = false;
+        return grad;
+    }
+
+    /**
+     * Makes {@code contribution} (same shape and dtype, which the caller hands over: it must not
+     * close it) this variable's gradient when it has none yet, sparing a copy; false when that is
+     * not possible (a parameter's gradient is allocated for good at its birth).
+     */
+    boolean adoptGrad(Tensor contribution) {
+        if (grad != null || !requiresGrad) return false;
+        grad = contribution;
+        return true;
     }
 
     /** Frees an intermediate's gradient once backward has propagated it. */

@@ -132,4 +132,79 @@ class TapeTest {
             assertFalse(h.requiresGrad());
         }
     }
+
+    /** zeroGrad is lazy: the stale memory never shows, whether grad() is read first or backward writes first. */
+    @Test
+    void zeroGradIsSeenAsZerosWhicheverComesNext() {
+        Variable a = param(1, -2, 3);
+        try (Scope s = e.scope(); Tape tape = Tape.record()) {
+            tape.backward(F.sum(F.scale(a, 3.0)));
+        }
+        a.zeroGrad();
+        assertArrayEquals(new double[]{0, 0, 0}, a.grad().toDoubleArray(), "read straight after zeroGrad");
+        for (int i = 0; i < 2; i++) {
+            try (Scope s = e.scope(); Tape tape = Tape.record()) {
+                tape.backward(F.sum(F.scale(a, 3.0)));
+            }
+        }
+        a.zeroGrad();
+        try (Scope s = e.scope(); Tape tape = Tape.record()) {
+            // a feeds two ops: the first contribution overwrites the stale gradient, the second adds
+            Variable b = param(2, 2, 2);
+            tape.backward(F.sum(F.add(F.matmul(F.reshape(a, 1, 3), F.reshape(b, 3, 1)), F.reshape(F.sum(a), 1, 1))));
+        }
+        assertArrayEquals(new double[]{3, 3, 3}, a.grad().toDoubleArray(), "b + 1 after a lazy zero");
+    }
+
+    /** A requiringGrad leaf gets its gradient from the first backward, in the step's scope, and keeps adding. */
+    @Test
+    void requiringGradLeavesReceiveGradientsThatOutliveTheBackwardPass() {
+        try (Scope step = e.scope()) {
+            Variable x = Variable.requiringGrad(e.fromDoubles(new double[]{1, 2, 3, 4, 5, 6}, 2, 3));
+            Variable w = Variable.constant(e.fromDoubles(new double[]{1, 0, -1}, 3, 1));
+            assertNull(x.grad(), "no gradient before the first backward");
+            try (Tape tape = Tape.record()) {
+                tape.backward(F.sum(F.matmul(x, w)));
+            }
+            assertArrayEquals(new double[]{1, 0, -1, 1, 0, -1}, x.grad().toDoubleArray());
+            try (Tape tape = Tape.record()) {
+                tape.backward(F.sum(F.matmul(x, w)));
+            }
+            assertArrayEquals(new double[]{2, 0, -2, 2, 0, -2}, x.grad().toDoubleArray(), "the second backward adds");
+        }
+    }
+
+    /** Cross-entropy hands its saved gradient to a leaf that has none, and adds it into one that has. */
+    @Test
+    void crossEntropyGradientIsTheSameWhereverItLands() {
+        double[] values = {0.5, -1, 2, 0, 1.5, -0.5, 3, 1, -2, 0.25, 0, 1};
+        int[] targets = {2, 0, 3};
+        double[] expected;
+        Variable p = Variable.parameter("logits", e.fromDoubles(values, 3, 4));
+        try (Scope s = e.scope(); Tape tape = Tape.record()) {
+            tape.backward(F.scale(F.crossEntropy(p, e.fromInts(targets, 3)), 2.0));
+        }
+        expected = p.grad().toDoubleArray();
+        double rowSum = 0;
+        for (int j = 0; j < 4; j++) rowSum += expected[j];
+        assertEquals(0, rowSum, 1e-12, "each row of a softmax gradient sums to zero");
+        assertTrue(expected[2] < 0, "the target's gradient is negative");
+        try (Scope s = e.scope()) {
+            Variable leaf = Variable.requiringGrad(e.fromDoubles(values, 3, 4));
+            try (Tape tape = Tape.record()) {
+                tape.backward(F.scale(F.crossEntropy(leaf, e.fromInts(targets, 3)), 2.0));
+            }
+            assertArrayEquals(expected, leaf.grad().toDoubleArray(), 1e-15, "taken over by a fresh leaf");
+            try (Tape tape = Tape.record()) {
+                tape.backward(F.scale(F.crossEntropy(leaf, e.fromInts(targets, 3)), 2.0));
+            }
+            double[] twice = leaf.grad().toDoubleArray();
+            for (int i = 0; i < twice.length; i++) assertEquals(2 * expected[i], twice[i], 1e-15, "added the second time");
+        }
+        p.zeroGrad();
+        try (Scope s = e.scope(); Tape tape = Tape.record()) {
+            tape.backward(F.scale(F.crossEntropy(p, e.fromInts(targets, 3)), 2.0));
+        }
+        assertArrayEquals(expected, p.grad().toDoubleArray(), 1e-15, "written over a lazily zeroed gradient");
+    }
 }

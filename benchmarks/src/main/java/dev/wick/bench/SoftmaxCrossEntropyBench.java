@@ -13,10 +13,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Mean softmax cross-entropy forward and backward, through each library's autograd, ending with
- * the logits' gradient. Wick: F.crossEntropy (one fused kernel that also yields the gradient) and
- * Tape.backward into the logits' zeroed gradient. PyTorch through DJL (which exposes no fused
- * cross_entropy): logSoftmax, gather of the targets, mean, neg, and autograd's backward into a
- * fresh leaf. {@code logits} is ROWSxCOLS: 2048 tokens over the char vocabulary or a 50,000-word one.
+ * the logits' gradient. Both take the logits as a fresh leaf that requires a gradient and has
+ * none yet. Wick: F.crossEntropy (one fused kernel that also yields the gradient) and Tape.backward,
+ * which hands that gradient to the leaf. PyTorch through DJL (which exposes no fused
+ * cross_entropy): logSoftmax, gather of the targets, mean, neg, and autograd's backward, whose
+ * result becomes the leaf's gradient. {@code logits} is ROWSxCOLS: 2048 tokens over the char
+ * vocabulary or a 50,000-word one.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

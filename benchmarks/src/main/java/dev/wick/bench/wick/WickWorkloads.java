@@ -97,24 +97,29 @@ public final class WickWorkloads implements Workloads {
 
     @Override
     public Workload softmaxCrossEntropy(int rows, int cols, float[] logits, int[] targets) {
-        Variable x = Variable.parameter("logits", engine.fromFloats(logits, rows, cols));
+        Tensor x = engine.fromFloats(logits, rows, cols);
         Tensor t = engine.fromInts(targets, rows);
         return new Workload() {
             @Override
             public void run() {
-                // A training step's view: the fused loss records one node; backward adds the saved
-                // gradient into the logits' gradient, which starts from zero.
-                try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
-                    x.zeroGrad();
-                    tape.backward(F.crossEntropy(x, t));
-                    sync();
-                }
+                step(false);
             }
 
             @Override
             public float[] result() {
-                run();
-                return x.grad().toFloatArray();
+                return step(true);
+            }
+
+            private float[] step(boolean readGradient) {
+                // As on PyTorch's side: a fresh leaf that takes a gradient and has none yet, so the
+                // fused kernel's saved gradient becomes the leaf's (as it does for the logits of a
+                // model, which are an intermediate). The gradient goes with the step's scope.
+                try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
+                    Variable leaf = Variable.requiringGrad(x);
+                    tape.backward(F.crossEntropy(leaf, t));
+                    sync();
+                    return readGradient ? leaf.grad().toFloatArray() : null;
+                }
             }
 
             @Override

@@ -33,17 +33,36 @@ public final class CpuBackend implements Backend {
     private final int threads;
     private final CpuWorkers workers;
     private final CpuAllocator allocator = new CpuAllocator();
+    /** exp, tanh and reductions over float arrays: SIMD where the JVM offers the Vector API. */
+    private final FloatArrayMath math;
 
     /** A backend on all available processors. */
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
     }
 
-    /** A backend computing on at most {@code threads} threads; 1 is fully sequential. */
+    /**
+     * A backend computing on at most {@code threads} threads (1 is fully sequential), with SIMD exp
+     * and tanh when the JVM was started with {@code --add-modules jdk.incubator.vector} (and the
+     * system property {@value FloatArrayMath#PORTABLE_PROPERTY} is not {@code true}).
+     */
     public CpuBackend(int threads) {
+        this(threads, FloatArrayMath.best());
+    }
+
+    private CpuBackend(int threads, FloatArrayMath math) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
         this.workers = new CpuWorkers(threads);
+        this.math = math;
+    }
+
+    /**
+     * A backend on plain Java loops only, as on a JVM without the Vector API module: what the
+     * conformance suite runs a second time, so that both code paths stay checked.
+     */
+    public static CpuBackend portable(int threads) {
+        return new CpuBackend(threads, PortableFloatMath.INSTANCE);
     }
 
     @Override
@@ -53,7 +72,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "cpu (" + threads + " thread" + (threads == 1 ? "" : "s") + ")";
+        return "cpu (" + threads + " thread" + (threads == 1 ? "" : "s") + "; " + math.description() + ")";
     }
 
     private static CpuBuffer cb(Buffer b) {
@@ -141,17 +160,26 @@ public final class CpuBackend implements Backend {
         if (s.dtype != d.dtype) {
             throw new IllegalArgumentException("copy between dtypes " + s.dtype + " and " + d.dtype);
         }
-        System.arraycopy(s.array, s.offset, d.array, d.offset, length);
+        if (s.array == d.array) {
+            // Possibly overlapping views of one array: arraycopy's copy-through-a-temporary meaning.
+            System.arraycopy(s.array, s.offset, d.array, d.offset, length);
+        } else {
+            // Large copies are memory-bound; two cores move more bytes than one.
+            workers.forRange(length, CHEAP_GRAIN, (from, to) ->
+                    System.arraycopy(s.array, s.offset + from, d.array, d.offset + from, to - from));
+        }
     }
 
     @Override
     public void fill(Buffer dst, double value, int length) {
         CpuBuffer d = cb(dst);
-        switch (d.dtype) {
-            case FLOAT32 -> Arrays.fill(d.f(), d.offset, d.offset + length, (float) value);
-            case FLOAT64 -> Arrays.fill(d.d(), d.offset, d.offset + length, value);
-            case INT32 -> Arrays.fill(d.i(), d.offset, d.offset + length, (int) value);
-        }
+        workers.forRange(length, CHEAP_GRAIN, (from, to) -> {
+            switch (d.dtype) {
+                case FLOAT32 -> Arrays.fill(d.f(), d.offset + from, d.offset + to, (float) value);
+                case FLOAT64 -> Arrays.fill(d.d(), d.offset + from, d.offset + to, value);
+                case INT32 -> Arrays.fill(d.i(), d.offset + from, d.offset + to, (int) value);
+            }
+        });
     }
 
     @Override
@@ -258,7 +286,7 @@ public final class CpuBackend implements Backend {
         CpuBuffer X = cb(x), Y = cb(y);
         if (f32(X)) {
             float[] xa = X.f(), ya = Y.f();
-            workers.forRange(length, COSTLY_GRAIN, (from, to) -> FloatKernels.tanh(xa, X.offset, ya, Y.offset, from, to));
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> math.tanh(xa, X.offset + from, ya, Y.offset + from, to - from));
         } else {
             double[] xa = X.d(), ya = Y.d();
             workers.forRange(length, COSTLY_GRAIN, (from, to) -> DoubleKernels.tanh(xa, X.offset, ya, Y.offset, from, to));
@@ -295,7 +323,7 @@ public final class CpuBackend implements Backend {
         int minRows = Math.max(1, COSTLY_GRAIN / Math.max(1, cols));
         if (f32(X)) {
             float[] x = X.f(), g = G.f();
-            workers.forRange(rows, minRows, (from, to) -> FloatKernels.softmaxCrossEntropy(x, X.offset, t, T.offset, g,
+            workers.forRange(rows, minRows, (from, to) -> FloatKernels.softmaxCrossEntropy(math, x, X.offset, t, T.offset, g,
                     G.offset, from, to, cols, ignoreIndex, counted, rowLoss));
         } else {
             double[] x = X.d(), g = G.d();

@@ -12,8 +12,9 @@ import dev.wick.core.CounterRng;
  * with the absolute position, taken when all buffers start at the same offset (owning buffers
  * start at 0; that is the usual case), and one with per-buffer offsets for views. Arithmetic stays
  * in float where double would only round the same (add, mul) or cost speed for no accuracy that
- * matters (scale, axpy, optimisers); it goes to double where float would cancel (1 - y^2 in the
- * tanh backward), accumulate (sums, softmax) or lack a fast function (exp).
+ * matters (scale, axpy, optimisers), and where a fused multiply-add avoids the cancellation (1 -
+ * y^2 in the tanh backward); it goes to double where float would accumulate error (sums). exp and
+ * tanh, which C2 cannot vectorise from plain Java, go through {@link FloatArrayMath}.
  */
 final class FloatKernels {
     private FloatKernels() {
@@ -30,10 +31,6 @@ final class FloatKernels {
     }
 
     // ---- activations ----------------------------------------------------------------------------
-
-    static void tanh(float[] x, int xo, float[] y, int yo, int from, int to) {
-        for (int i = from; i < to; i++) y[yo + i] = tanh(x[xo + i]);
-    }
 
     /**
      * tanh through Math.exp, which C2 compiles to a fast intrinsic (Math.tanh is a call into
@@ -55,16 +52,23 @@ final class FloatKernels {
 
     static void tanhBackward(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int from, int to,
                              boolean accumulate) {
-        // 1 - y*y is computed in double, where y*y is exact: in float it cancels as |y| nears 1.
-        if (accumulate) {
+        // 1 - y*y as one fused multiply-add: y*y is not rounded before the subtraction, so it does
+        // not cancel as |y| nears 1 (and, unlike a detour through double, C2 vectorises it).
+        if (yo == dxo && dyo == dxo) {
+            if (accumulate) {
+                for (int i = dxo + from, end = dxo + to; i < end; i++) dx[i] = Math.fma(dy[i], Math.fma(-y[i], y[i], 1f), dx[i]);
+            } else {
+                for (int i = dxo + from, end = dxo + to; i < end; i++) dx[i] = dy[i] * Math.fma(-y[i], y[i], 1f);
+            }
+        } else if (accumulate) {
             for (int i = from; i < to; i++) {
-                double v = y[yo + i];
-                dx[dxo + i] = (float) (dx[dxo + i] + dy[dyo + i] * (1.0 - v * v));
+                float v = y[yo + i];
+                dx[dxo + i] = Math.fma(dy[dyo + i], Math.fma(-v, v, 1f), dx[dxo + i]);
             }
         } else {
             for (int i = from; i < to; i++) {
-                double v = y[yo + i];
-                dx[dxo + i] = (float) (dy[dyo + i] * (1.0 - v * v));
+                float v = y[yo + i];
+                dx[dxo + i] = dy[dyo + i] * Math.fma(-v, v, 1f);
             }
         }
     }
@@ -75,8 +79,8 @@ final class FloatKernels {
      * Softmax cross-entropy over rows [fromRow, toRow): writes each row's gradient, already divided
      * by {@code count}, and its loss into rowLoss[r] (0 for ignored rows).
      */
-    static void softmaxCrossEntropy(float[] x, int xo, int[] t, int to, float[] g, int go, int fromRow, int toRow,
-                                    int cols, int ignoreIndex, int count, double[] rowLoss) {
+    static void softmaxCrossEntropy(FloatArrayMath math, float[] x, int xo, int[] t, int to, float[] g, int go,
+                                    int fromRow, int toRow, int cols, int ignoreIndex, int count, double[] rowLoss) {
         for (int r = fromRow; r < toRow; r++) {
             int target = t[to + r];
             int xb = xo + r * cols, gb = go + r * cols;
@@ -85,27 +89,12 @@ final class FloatKernels {
                 rowLoss[r] = 0;
                 continue;
             }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) max = Math.max(max, x[xb + j]);
-            // Two elements per iteration: the one-at-a-time loop measured 2x slower on JDK 17's C2.
-            double sum0 = 0, sum1 = 0;
-            int j = 0;
-            for (; j + 1 < cols; j += 2) {
-                double e0 = Math.exp((double) x[xb + j] - max), e1 = Math.exp((double) x[xb + j + 1] - max);
-                g[gb + j] = (float) e0;
-                g[gb + j + 1] = (float) e1;
-                sum0 += e0;
-                sum1 += e1;
-            }
-            if (j < cols) {
-                double e = Math.exp((double) x[xb + j] - max);
-                g[gb + j] = (float) e;
-                sum0 += e;
-            }
-            double sum = sum0 + sum1;
+            // Three passes over the row: max (from memory), exp into the gradient row and its sum,
+            // and the scaling (both from cache).
+            float max = math.max(x, xb, xb + cols);
+            double sum = math.expShifted(x, xb, max, g, gb, cols);
             rowLoss[r] = ((double) max - x[xb + target]) + Math.log(sum);
-            float norm = (float) (1.0 / (sum * count));
-            for (j = 0; j < cols; j++) g[gb + j] *= norm;
+            math.scale(g, gb, cols, (float) (1.0 / (sum * count)));
             // p - 1 cancels as p nears 1: the target's probability is recomputed in double.
             g[gb + target] = (float) ((Math.exp((double) x[xb + target] - max) / sum - 1) / count);
         }

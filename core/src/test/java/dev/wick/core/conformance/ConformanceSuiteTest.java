@@ -31,6 +31,19 @@ class ConformanceSuiteTest {
         assertTrue(report.rows().size() > 45, "every primitive has at least one check");
     }
 
+    /** The plain-Java loops a JVM without the Vector API module runs (the default above uses SIMD). */
+    @Test
+    void portableCpuFloat32AgreesWithCpuFloat64() {
+        long seed = ConformanceSuite.freshSeed();
+        try (CpuBackend float32 = CpuBackend.portable(2); CpuBackend float64 = new CpuBackend()) {
+            ConformanceReport report = ConformanceSuite.run(float32, DType.FLOAT32, float64, DType.FLOAT64,
+                    ConformanceSizes.standard(), seed);
+            System.out.println(float32.description() + "\n" + report.table());
+            assertTrue(report.passed(), () -> "seed " + seed + "\n" + report.table());
+            assertEquals(0, report.count(Verdict.SKIPPED), report::table);
+        }
+    }
+
     @Test
     void cpuFloat64AgreesWithItselfExactlyWhereItMust() {
         long seed = ConformanceSuite.freshSeed();

@@ -1,0 +1,47 @@
+package dev.wick.core.cpu;
+
+/**
+ * The float32 array loops that C2's auto-vectoriser cannot produce from plain Java on JDK 17:
+ * exp and tanh (Math.exp is a scalar call, about 14 ns per element here) and horizontal
+ * reductions. Two implementations: {@link SimdFloatMath} on the incubating Vector API, chosen when
+ * the JVM was started with {@code --add-modules jdk.incubator.vector}, and
+ * {@link PortableFloatMath}, plain Java for every other JVM. Both stay within one ulp of the true
+ * exp and tanh; the conformance suite runs against each.
+ */
+interface FloatArrayMath {
+    /** The system property that, set to {@code true}, keeps the CPU backend on the portable loops. */
+    String PORTABLE_PROPERTY = "wick.cpu.portable";
+
+    /** What a backend description says about this implementation. */
+    String description();
+
+    /** The largest of a[from, to), NaN if any is NaN; -infinity for an empty range. */
+    float max(float[] a, int from, int to);
+
+    /**
+     * dst[dOff + i] = exp(src[sOff + i] - shift) for i in [0, n), where every src - shift is at
+     * most 0 (shift is at least the range's max), and returns the sum of the values written. The
+     * difference is taken exactly (it is not rounded to float before exp: that alone would cost
+     * up to |src - shift| 2^-24 of relative error, 16 ulps for a difference of 16).
+     */
+    double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n);
+
+    /** a[off + i] *= s for i in [0, n). */
+    void scale(float[] a, int off, int n, float s);
+
+    /** y[yOff + i] = tanh(x[xOff + i]) for i in [0, n); y may be x. */
+    void tanh(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** The Vector API implementation when this JVM has the module and it works, else the portable one. */
+    static FloatArrayMath best() {
+        if (Boolean.getBoolean(PORTABLE_PROPERTY)) return PortableFloatMath.INSTANCE;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return PortableFloatMath.INSTANCE;
+        try {
+            // Loaded only here, after the module check: on a JVM without the module the class
+            // cannot link, and the portable loops take over instead of a failed initialiser.
+            return SimdFloatMath.create();
+        } catch (Throwable t) {
+            return PortableFloatMath.INSTANCE;
+        }
+    }
+}

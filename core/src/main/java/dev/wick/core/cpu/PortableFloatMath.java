@@ -1,0 +1,164 @@
+package dev.wick.core.cpu;
+
+/**
+ * {@link FloatArrayMath} in plain Java, shaped so that C2 vectorises what it can: exp is
+ * evaluated in float with fused multiply-adds, in three short loops over a block (a long loop
+ * body is never unrolled, and so never vectorised), and 2^k is built by exact multiplications
+ * by powers of two, since reinterpreting int bits as a float does not vectorise on JDK 17. About
+ * 1.5 ns per exp here against 14 for Math.exp; within 1 ulp of the true value over [-87.3, 0].
+ */
+final class PortableFloatMath implements FloatArrayMath {
+    static final PortableFloatMath INSTANCE = new PortableFloatMath();
+
+    /** Elements per block: the block and its scratch stay in L1. */
+    private static final int BLOCK = 1024;
+    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer. */
+    private static final float ROUND = 12582912f;
+    private static final float LOG2E = 1.44269504f;
+    /** ln 2 in two parts: LN2_HI has trailing zero bits, so k * LN2_HI is exact for |k| < 2^9. */
+    private static final float LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
+    /** Below this exp(v) is subnormal in float; it is flushed to zero (so exp(-inf) is exactly 0). */
+    private static final float UNDERFLOW = -87.33f;
+
+    private static final class Scratch {
+        final float[] value = new float[BLOCK];
+        final float[] power = new float[BLOCK];
+        final float[] error = new float[BLOCK];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private PortableFloatMath() {
+    }
+
+    @Override
+    public String description() {
+        return "portable loops; --add-modules jdk.incubator.vector would enable SIMD exp and tanh";
+    }
+
+    @Override
+    public float max(float[] a, int from, int to) {
+        // Four running maxima: one chain of dependent max instructions is latency-bound.
+        float m0 = Float.NEGATIVE_INFINITY, m1 = m0, m2 = m0, m3 = m0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            m0 = Math.max(m0, a[i]);
+            m1 = Math.max(m1, a[i + 1]);
+            m2 = Math.max(m2, a[i + 2]);
+            m3 = Math.max(m3, a[i + 3]);
+        }
+        for (; i < to; i++) m0 = Math.max(m0, a[i]);
+        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+    }
+
+    @Override
+    public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
+        Scratch s = SCRATCH.get();
+        float[] v = s.value, error = s.error;
+        float floor = shift - 200f;
+        double sum = 0;
+        for (int b = 0; b < n; b += BLOCK) {
+            int len = Math.min(BLOCK, n - b);
+            // Zero-based copies: C2 vectorises only loops whose arrays share one offset.
+            System.arraycopy(src, sOff + b, v, 0, len);
+            for (int i = 0; i < len; i++) {
+                // x - shift rounded to float, and the rounding error exactly (Knuth's two-sum).
+                // Inputs far below the shift (-infinity included) are raised to where exp is 0 in
+                // float, which keeps the error term finite; NaN stays NaN.
+                float x = Math.max(v[i], floor), d = x - shift;
+                float xPart = d + shift;
+                error[i] = (x - xPart) + (-shift - (d - xPart));
+                v[i] = d;
+            }
+            expNonPositive(v, s.power, len);
+            // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
+            for (int i = 0; i < len; i++) v[i] = Math.fma(v[i], error[i], v[i]);
+            sum += sum(v, len);
+            System.arraycopy(v, 0, dst, dOff + b, len);
+        }
+        return sum;
+    }
+
+    private static double sum(float[] v, int n) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += v[i];
+            s1 += v[i + 1];
+            s2 += v[i + 2];
+            s3 += v[i + 3];
+        }
+        for (; i < n; i++) s0 += v[i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /**
+     * v[i] = exp(v[i]) for v[i] <= 0 (NaN stays NaN), with {@code power} as scratch. exp(v) =
+     * 2^k exp(r), k = round(v / ln 2), |r| <= ln 2 / 2; exp(r) by its Taylor polynomial of degree
+     * 7 (truncation below 6e-9 relative); 2^-q (q = -k, 0..126) as the product of 2^-64, 2^-32,
+     * ..., 2^-1 for the bits of q, each bit found by rounding, each factor exact.
+     */
+    static void expNonPositive(float[] v, float[] power, int n) {
+        for (int i = 0; i < n; i++) {
+            float x = v[i];
+            float c = Math.max(x, UNDERFLOW);
+            float k = Math.fma(c, LOG2E, ROUND) - ROUND;
+            float r = Math.fma(k, -LN2_HI, c);
+            r = Math.fma(k, -LN2_LO, r);
+            float p = Math.fma(r, 1f / 5040, 1f / 720);
+            p = Math.fma(p, r, 1f / 120);
+            p = Math.fma(p, r, 1f / 24);
+            p = Math.fma(p, r, 1f / 6);
+            p = Math.fma(p, r, 0.5f);
+            p = Math.fma(p, r, 1f);
+            p = Math.fma(p, r, 1f);
+            // 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN.
+            float keep = Math.min(Math.max((x - UNDERFLOW) * 0x1p100f, 0f), 1f);
+            v[i] = p * keep;
+            power[i] = -k;
+        }
+        for (int i = 0; i < n; i++) {
+            float q = power[i], s = 1f, bit;
+            bit = roundToInteger((q - 63.5f) * (1f / 128) + 0.5f);
+            s *= Math.fma(bit, 0x1p-64f, 1f - bit);
+            q = Math.fma(bit, -64f, q);
+            bit = roundToInteger((q - 31.5f) * (1f / 64) + 0.5f);
+            s *= Math.fma(bit, 0x1p-32f, 1f - bit);
+            q = Math.fma(bit, -32f, q);
+            bit = roundToInteger((q - 15.5f) * (1f / 32) + 0.5f);
+            s *= Math.fma(bit, 0x1p-16f, 1f - bit);
+            q = Math.fma(bit, -16f, q);
+            v[i] *= s;
+            power[i] = q;
+        }
+        for (int i = 0; i < n; i++) {
+            float q = power[i], s = 1f, bit;
+            bit = roundToInteger((q - 7.5f) * (1f / 16) + 0.5f);
+            s *= Math.fma(bit, 0x1p-8f, 1f - bit);
+            q = Math.fma(bit, -8f, q);
+            bit = roundToInteger((q - 3.5f) * (1f / 8) + 0.5f);
+            s *= Math.fma(bit, 0x1p-4f, 1f - bit);
+            q = Math.fma(bit, -4f, q);
+            bit = roundToInteger((q - 1.5f) * (1f / 4) + 0.5f);
+            s *= Math.fma(bit, 0x1p-2f, 1f - bit);
+            q = Math.fma(bit, -2f, q);
+            s *= Math.fma(q, 0.5f, 1f - q);
+            v[i] *= s;
+        }
+    }
+
+    /** x rounded to the nearest integer, for |x| < 2^22, in float arithmetic that C2 vectorises. */
+    private static float roundToInteger(float x) {
+        return (x + ROUND) - ROUND;
+    }
+
+    @Override
+    public void scale(float[] a, int off, int n, float s) {
+        for (int i = off, end = off + n; i < end; i++) a[i] *= s;
+    }
+
+    @Override
+    public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] = FloatKernels.tanh(x[xOff + i]);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.wick.core.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Both implementations of FloatArrayMath against double-precision references, to the ulp. */
+class FloatArrayMathTest {
+    private static List<FloatArrayMath> implementations() {
+        return List.of(PortableFloatMath.INSTANCE, SimdFloatMath.create());
+    }
+
+    /** The build runs tests with --add-modules jdk.incubator.vector, so the SIMD path must be the one chosen. */
+    @Test
+    void theVectorApiIsChosenWhereTheModuleIsPresent() {
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "surefire's argLine adds jdk.incubator.vector");
+        assertInstanceOf(SimdFloatMath.class, FloatArrayMath.best());
+        assertTrue(new CpuBackend(1).description().contains("SIMD"));
+        assertTrue(CpuBackend.portable(1).description().contains("portable"));
+    }
+
+    private static double ulpError(float got, double exact) {
+        return Math.abs(got - exact) / Math.ulp((float) exact);
+    }
+
+    /** exp(v - 0) over a sweep of every 37th float in [-87.3, 0], odd lengths and offsets included. */
+    @Test
+    void expIsWithinOneUlpOverTheWholeNonPositiveRange() {
+        int lo = Float.floatToRawIntBits(-0f), hi = Float.floatToRawIntBits(-87.3f);
+        int count = (hi - lo) / 37 + 1;
+        float[] x = new float[count + 5];
+        for (int i = 0; i < count; i++) x[i + 5] = Float.intBitsToFloat(lo + 37 * i);
+        for (FloatArrayMath math : implementations()) {
+            float[] y = new float[count + 2];
+            double sum = math.expShifted(x, 5, 0f, y, 2, count);
+            double worst = 0, exactSum = 0;
+            for (int i = 0; i < count; i++) {
+                double exact = Math.exp(x[i + 5]);
+                exactSum += exact;
+                worst = Math.max(worst, ulpError(y[i + 2], exact));
+            }
+            assertTrue(worst <= 1.0, math.description() + ": worst error " + worst + " ulp");
+            assertEquals(exactSum, sum, 1e-6 * exactSum, math.description());
+        }
+    }
+
+    @Test
+    void expHandlesTheEdgesOfItsDomain() {
+        float[] x = {Float.NEGATIVE_INFINITY, -1000f, -104f, Float.NaN, -0f, 0f, -87.3f, -1e-30f};
+        for (FloatArrayMath math : implementations()) {
+            float[] y = new float[x.length];
+            math.expShifted(x, 0, 0f, y, 0, x.length);
+            String who = math.description();
+            assertEquals(0f, y[0], who + ": exp(-inf)");
+            assertEquals(0f, y[1], who + ": exp(-1000)");
+            assertTrue(y[2] >= 0 && y[2] < 1.2e-38f, who + ": exp(-104) = " + y[2]);
+            assertTrue(Float.isNaN(y[3]), who + ": exp(NaN)");
+            assertEquals(1f, y[4], who);
+            assertEquals(1f, y[5], who);
+            assertTrue(ulpError(y[6], Math.exp((double) -87.3f)) <= 1, who + ": exp(-87.3) = " + y[6]);
+            assertEquals(1f, y[7], who);
+        }
+    }
+
+    /** The difference x - shift is not rounded to float first: exp sees it exactly. */
+    @Test
+    void expShiftedIsWithinOneUlpOfTheExactDifference() {
+        long seed = new SplittableRandom().nextLong();
+        SplittableRandom random = new SplittableRandom(seed);
+        int n = 1237;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (20 * random.nextDouble() - 10);
+        x[100] = Float.NEGATIVE_INFINITY;
+        for (FloatArrayMath math : implementations()) {
+            float max = math.max(x, 0, n);
+            float[] y = new float[n];
+            math.expShifted(x, 0, max, y, 0, n);
+            for (int i = 0; i < n; i++) {
+                double exact = Math.exp((double) x[i] - max);
+                // exp's own error, plus one rounding for the correction by the difference's error
+                assertTrue(ulpError(y[i], exact) <= 1.5, "seed " + seed + ", " + math.description() + " at " + i
+                        + ": " + y[i] + ", exact " + exact);
+            }
+        }
+    }
+
+    @Test
+    void maxFindsTheLargestOverAnyRangeAndPropagatesNaN() {
+        long seed = new SplittableRandom().nextLong();
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[1000];
+        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+        for (FloatArrayMath math : implementations()) {
+            for (int[] range : new int[][]{{0, 1000}, {3, 70}, {5, 6}, {999, 1000}, {17, 17}}) {
+                float expected = Float.NEGATIVE_INFINITY;
+                for (int i = range[0]; i < range[1]; i++) expected = Math.max(expected, x[i]);
+                assertEquals(expected, math.max(x, range[0], range[1]), "seed " + seed + " " + math.description());
+            }
+            float[] withNaN = x.clone();
+            withNaN[500] = Float.NaN;
+            assertTrue(Float.isNaN(math.max(withNaN, 0, 1000)), math.description());
+        }
+    }
+
+    @Test
+    void tanhIsWithinOneUlpAndOdd() {
+        int n = 20011;
+        float[] x = new float[n + 3];
+        for (int i = 0; i < n; i++) x[i + 3] = (float) Math.scalb((double) (i - n / 2) / (n / 2), (i % 7) - 3) * 6;
+        x[3] = -0f;
+        x[4] = Float.NaN;
+        x[5] = Float.POSITIVE_INFINITY;
+        x[6] = -40f;
+        for (FloatArrayMath math : implementations()) {
+            float[] y = new float[n];
+            math.tanh(x, 3, y, 0, n);
+            assertTrue(Float.isNaN(y[1]), math.description() + ": tanh(NaN)");
+            for (int i = 0; i < n; i++) {
+                if (i == 1) continue;
+                double exact = Math.tanh(x[i + 3]);
+                assertTrue(ulpError(y[i], exact) <= 1,
+                        math.description() + ": tanh(" + x[i + 3] + ") = " + y[i] + ", exact " + exact);
+            }
+            assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(y[0]), math.description() + ": tanh(-0)");
+            assertEquals(1f, y[2], math.description());
+            assertEquals(-1f, y[3], math.description());
+        }
+    }
+
+    @Test
+    void scaleMultipliesInPlaceOverAnyRange() {
+        for (FloatArrayMath math : implementations()) {
+            float[] a = new float[41];
+            for (int i = 0; i < a.length; i++) a[i] = i;
+            math.scale(a, 3, 35, 0.5f);
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(i >= 3 && i < 38 ? i * 0.5f : i, a[i], math.description() + " at " + i);
+            }
+        }
+    }
+}
