@@ -266,7 +266,7 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("gemm: C must not share memory with A or B");
         }
         if (f32(C)) {
-            FloatGemm.gemm(workers, transA, transB, m, n, k, (float) alpha, A.f(), A.offset, B.f(), B.offset,
+            FloatGemm.gemm(workers, math, transA, transB, m, n, k, (float) alpha, A.f(), A.offset, B.f(), B.offset,
                     (float) beta, C.f(), C.offset);
         } else {
             DoubleGemm.gemm(workers, transA, transB, m, n, k, alpha, A.d(), A.offset, B.d(), B.offset, beta, C.d(),

@@ -104,13 +104,7 @@ final class DoubleGemm {
             int q = 0;
             for (; q + 3 < kb; q += 4) {
                 double[] b0 = panel[q], b1 = panel[q + 1], b2 = panel[q + 2], b3 = panel[q + 3];
-                int r = 0;
-                for (; r + 1 < rows; r += 2) {
-                    int x = r * kb + q, y = x + kb;
-                    multiplyAdd4x2(aPack[x], aPack[x + 1], aPack[x + 2], aPack[x + 3],
-                            aPack[y], aPack[y + 1], aPack[y + 2], aPack[y + 3], b0, b1, b2, b3, acc[r], acc[r + 1], nb);
-                }
-                for (; r < rows; r++) {
+                for (int r = 0; r < rows; r++) {
                     int x = r * kb + q;
                     multiplyAdd4(aPack[x], aPack[x + 1], aPack[x + 2], aPack[x + 3], b0, b1, b2, b3, acc[r], nb);
                 }
@@ -151,32 +145,13 @@ final class DoubleGemm {
         }
     }
 
-    /**
-     * d[j] += a0 b0[j] + a1 b1[j] + a2 b2[j] + a3 b3[j] as four fused multiply-adds in that order: one
-     * C row, for a row group of odd size. Every kernel here performs the same operations on an
-     * element in the same order, so a row's result does not depend on which kernel computed it.
-     */
+    /** d[j] += a0 b0[j] + a1 b1[j] + a2 b2[j] + a3 b3[j]: the vectorised inner kernel. */
     static void multiplyAdd4(double a0, double a1, double a2, double a3, double[] b0, double[] b1, double[] b2, double[] b3,
                              double[] d, int n) {
-        for (int j = 0; j < n; j++) d[j] = Math.fma(a3, b3[j], Math.fma(a2, b2[j], Math.fma(a1, b1[j], Math.fma(a0, b0[j], d[j]))));
-    }
-
-    /**
-     * The main kernel: {@link #multiplyAdd4} on two C rows at once, d from (a0..a3) and f from
-     * (e0..e3), sharing each load of the four panel rows. Two rows halve the panel loads per
-     * multiply-add; four rows make the loop body too large for C2 to unroll and vectorise (a
-     * quarter of the speed, measured).
-     */
-    static void multiplyAdd4x2(double a0, double a1, double a2, double a3, double e0, double e1, double e2, double e3,
-                               double[] b0, double[] b1, double[] b2, double[] b3, double[] d, double[] f, int n) {
-        for (int j = 0; j < n; j++) {
-            double x0 = b0[j], x1 = b1[j], x2 = b2[j], x3 = b3[j];
-            d[j] = Math.fma(a3, x3, Math.fma(a2, x2, Math.fma(a1, x1, Math.fma(a0, x0, d[j]))));
-            f[j] = Math.fma(e3, x3, Math.fma(e2, x2, Math.fma(e1, x1, Math.fma(e0, x0, f[j]))));
-        }
+        for (int j = 0; j < n; j++) d[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
     }
 
     static void multiplyAdd1(double a0, double[] b0, double[] d, int n) {
-        for (int j = 0; j < n; j++) d[j] = Math.fma(a0, b0[j], d[j]);
+        for (int j = 0; j < n; j++) d[j] += a0 * b0[j];
     }
 }

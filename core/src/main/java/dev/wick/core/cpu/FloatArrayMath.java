@@ -1,9 +1,10 @@
 package dev.wick.core.cpu;
 
 /**
- * The float32 array loops that C2's auto-vectoriser cannot produce from plain Java on JDK 17:
- * exp and tanh (Math.exp is a scalar call, about 14 ns per element here) and horizontal
- * reductions. Two implementations: {@link SimdFloatMath} on the incubating Vector API, chosen when
+ * The float32 array loops that C2's auto-vectoriser cannot produce from plain Java on JDK 17, or
+ * produces only some of the time: exp and tanh (Math.exp is a scalar call, about 14 ns per element
+ * here), horizontal reductions, and the GEMM kernel, whose speed C2 leaves to its inlining and
+ * unrolling decisions (the same loop measured from 20 to 90 GFLOP/s between runs). Two implementations: {@link SimdFloatMath} on the incubating Vector API, chosen when
  * the JVM was started with {@code --add-modules jdk.incubator.vector}, and
  * {@link PortableFloatMath}, plain Java for every other JVM. Both stay within one ulp of the true
  * exp and tanh; the conformance suite runs against each.
@@ -31,6 +32,14 @@ interface FloatArrayMath {
 
     /** y[yOff + i] = tanh(x[xOff + i]) for i in [0, n); y may be x. */
     void tanh(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /**
+     * The GEMM kernel: acc[r][j] = sum over q of aPack[r * kb + q] * panel[q][j] for r < rows (at
+     * most {@link GemmPlan#ROW_GROUP}) and j < nb. Each element's result must not depend on nb or
+     * on j's position in the block, so that GEMM's results do not depend on how C is split
+     * between threads.
+     */
+    void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc);
 
     /** The Vector API implementation when this JVM has the module and it works, else the portable one. */
     static FloatArrayMath best() {

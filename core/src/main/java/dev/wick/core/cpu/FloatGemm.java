@@ -5,13 +5,16 @@ import java.util.Arrays;
 /**
  * float32 GEMM: the packing and the kernels behind {@link GemmPlan}.
  *
- * <p>The kernel {@link #multiplyAdd4x2} adds four packed panel rows, weighted by four elements of
- * each of two rows of A, into two C rows kept in zero-based scratch arrays. C2 vectorises it (with
- * fused multiply-adds from {@code Math.fma}) because every array in it is indexed by the bare loop
- * variable (an invariant offset on any of them stops it on JDK 17) and its body is small enough to
- * be unrolled. On the 2-core AMD EPYC (Zen 4) development VM this gives about 55-60 GFLOP/s on one
- * thread and 90-120 on two for square products from 512 to 1024 (it was 40-45 and 70-85 with one
- * row and separate multiplies and adds), against about 1 for a triple loop.
+ * <p>The kernel, which multiplies up to four packed rows of A by the packed panel of B, comes from
+ * {@link FloatArrayMath#multiplyPanel}: with the Vector API, a register-blocked kernel (about 150
+ * GFLOP/s on the 2-core AMD EPYC (Zen 4) development VM, 1024^3); else the portable
+ * {@link #multiplyPanel} here. That one adds four packed panel rows, weighted by four elements of
+ * a row of A, into one C row kept in a zero-based scratch array. C2 vectorises it because every
+ * array in it is indexed by the bare loop variable (an invariant offset on any of them stops it on
+ * JDK 17) and its body is small enough to be unrolled; four rows of B per pass is the measured
+ * optimum (fewer re-reads of the accumulator, still under the unrolling limit). It gives about 40
+ * GFLOP/s on one thread and 75-95 on two for square products from 256 to 1024 (when C2 vectorises
+ * it, which depends on its inlining decisions), against about 1 for a triple loop.
  */
 final class FloatGemm {
     /** Columns of C per packed panel: KC x NC floats (512 KB) stay in a core's L2. */
@@ -30,8 +33,8 @@ final class FloatGemm {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** C = alpha * op(A) * op(B) + beta * C, as Backend#gemm, on arrays at the given offsets. */
-    static void gemm(CpuWorkers workers, boolean transA, boolean transB, int m, int n, int k, float alpha,
-                     float[] a, int aOffset, float[] b, int bOffset, float beta, float[] c, int cOffset) {
+    static void gemm(CpuWorkers workers, FloatArrayMath math, boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, float[] a, int aOffset, float[] b, int bOffset, float beta, float[] c, int cOffset) {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0) {
             // op(A) op(B) contributes nothing (as in BLAS, A and B are not read when alpha is 0).
@@ -41,7 +44,7 @@ final class FloatGemm {
         GemmPlan plan = GemmPlan.of(transA, transB, m, n, k, aOffset, bOffset, cOffset);
         int tasks = plan.taskCount(workers);
         float[] left = plan.swapped ? b : a, right = plan.swapped ? a : b;
-        workers.forTasks(tasks, t -> plan.runTask(new Task(plan, SCRATCH.get(), left, right, c, alpha, beta), t, tasks, NC));
+        workers.forTasks(tasks, t -> plan.runTask(new Task(plan, SCRATCH.get(), math, left, right, c, alpha, beta), t, tasks, NC));
     }
 
     private static void scale(float[] c, int offset, int length, float beta) {
@@ -57,11 +60,13 @@ final class FloatGemm {
         private final float[][] panel;
         private final float[][] acc;
         private final float[] aPack;
+        private final FloatArrayMath math;
         private final float[] a, b, c;
         private final float alpha, beta;
 
-        Task(GemmPlan p, Scratch s, float[] a, float[] b, float[] c, float alpha, float beta) {
+        Task(GemmPlan p, Scratch s, FloatArrayMath math, float[] a, float[] b, float[] c, float alpha, float beta) {
             this.p = p;
+            this.math = math;
             this.panel = s.panel;
             this.acc = s.acc;
             this.aPack = s.aPack;
@@ -107,24 +112,7 @@ final class FloatGemm {
         @Override
         public void multiplyRows(int ic, int rows, int pc, int kb, int jc, int nb, boolean first) {
             packRows(ic, rows, pc, kb);
-            for (int r = 0; r < rows; r++) Arrays.fill(acc[r], 0, nb, 0f);
-            int q = 0;
-            for (; q + 3 < kb; q += 4) {
-                float[] b0 = panel[q], b1 = panel[q + 1], b2 = panel[q + 2], b3 = panel[q + 3];
-                int r = 0;
-                for (; r + 1 < rows; r += 2) {
-                    int x = r * kb + q, y = x + kb;
-                    multiplyAdd4x2(aPack[x], aPack[x + 1], aPack[x + 2], aPack[x + 3],
-                            aPack[y], aPack[y + 1], aPack[y + 2], aPack[y + 3], b0, b1, b2, b3, acc[r], acc[r + 1], nb);
-                }
-                for (; r < rows; r++) {
-                    int x = r * kb + q;
-                    multiplyAdd4(aPack[x], aPack[x + 1], aPack[x + 2], aPack[x + 3], b0, b1, b2, b3, acc[r], nb);
-                }
-            }
-            for (; q < kb; q++) {
-                for (int r = 0; r < rows; r++) multiplyAdd1(aPack[r * kb + q], panel[q], acc[r], nb);
-            }
+            math.multiplyPanel(aPack, rows, kb, panel, nb, acc);
             for (int r = 0; r < rows; r++) store(ic + r, jc, nb, acc[r], first);
         }
 
@@ -159,31 +147,31 @@ final class FloatGemm {
     }
 
     /**
-     * d[j] += a0 b0[j] + a1 b1[j] + a2 b2[j] + a3 b3[j] as four fused multiply-adds in that order: one
-     * C row, for a row group of odd size. Every kernel here performs the same operations on an
-     * element in the same order, so a row's result does not depend on which kernel computed it.
+     * The portable kernel: acc[r][j] = sum over q of aPack[r * kb + q] * panel[q][j], for r < rows
+     * and j < nb, four panel rows per pass.
      */
-    static void multiplyAdd4(float a0, float a1, float a2, float a3, float[] b0, float[] b1, float[] b2, float[] b3,
-                             float[] d, int n) {
-        for (int j = 0; j < n; j++) d[j] = Math.fma(a3, b3[j], Math.fma(a2, b2[j], Math.fma(a1, b1[j], Math.fma(a0, b0[j], d[j]))));
-    }
-
-    /**
-     * The main kernel: {@link #multiplyAdd4} on two C rows at once, d from (a0..a3) and f from
-     * (e0..e3), sharing each load of the four panel rows. Two rows halve the panel loads per
-     * multiply-add; four rows make the loop body too large for C2 to unroll and vectorise (a
-     * quarter of the speed, measured).
-     */
-    static void multiplyAdd4x2(float a0, float a1, float a2, float a3, float e0, float e1, float e2, float e3,
-                               float[] b0, float[] b1, float[] b2, float[] b3, float[] d, float[] f, int n) {
-        for (int j = 0; j < n; j++) {
-            float x0 = b0[j], x1 = b1[j], x2 = b2[j], x3 = b3[j];
-            d[j] = Math.fma(a3, x3, Math.fma(a2, x2, Math.fma(a1, x1, Math.fma(a0, x0, d[j]))));
-            f[j] = Math.fma(e3, x3, Math.fma(e2, x2, Math.fma(e1, x1, Math.fma(e0, x0, f[j]))));
+    static void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc) {
+        for (int r = 0; r < rows; r++) Arrays.fill(acc[r], 0, nb, 0f);
+        int q = 0;
+        for (; q + 3 < kb; q += 4) {
+            float[] b0 = panel[q], b1 = panel[q + 1], b2 = panel[q + 2], b3 = panel[q + 3];
+            for (int r = 0; r < rows; r++) {
+                int x = r * kb + q;
+                multiplyAdd4(aPack[x], aPack[x + 1], aPack[x + 2], aPack[x + 3], b0, b1, b2, b3, acc[r], nb);
+            }
+        }
+        for (; q < kb; q++) {
+            for (int r = 0; r < rows; r++) multiplyAdd1(aPack[r * kb + q], panel[q], acc[r], nb);
         }
     }
 
+    /** d[j] += a0 b0[j] + a1 b1[j] + a2 b2[j] + a3 b3[j]: the vectorised inner kernel. */
+    static void multiplyAdd4(float a0, float a1, float a2, float a3, float[] b0, float[] b1, float[] b2, float[] b3,
+                             float[] d, int n) {
+        for (int j = 0; j < n; j++) d[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+    }
+
     static void multiplyAdd1(float a0, float[] b0, float[] d, int n) {
-        for (int j = 0; j < n; j++) d[j] = Math.fma(a0, b0[j], d[j]);
+        for (int j = 0; j < n; j++) d[j] += a0 * b0[j];
     }
 }

@@ -158,6 +158,11 @@ final class PortableFloatMath implements FloatArrayMath {
     }
 
     @Override
+    public void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc) {
+        FloatGemm.multiplyPanel(aPack, rows, kb, panel, nb, acc);
+    }
+
+    @Override
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) y[yOff + i] = FloatKernels.tanh(x[xOff + i]);
     }

@@ -97,6 +97,78 @@ final class SimdFloatMath implements FloatArrayMath {
         for (; i < n; i++) a[off + i] *= s;
     }
 
+    /**
+     * A register-blocked kernel: four rows of A against two vectors of panel columns, the eight
+     * accumulators held in registers through the whole depth (per depth step: two vector loads,
+     * four broadcasts, eight fused multiply-adds). Narrower tails use one vector, then scalars;
+     * every path computes each element as the same chain of fused multiply-adds from zero in
+     * depth order, so results do not depend on where a column falls. Rows beyond {@code rows}
+     * repeat row 0's work and are not stored.
+     */
+    @Override
+    public void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc) {
+        int step = SPECIES.length();
+        int o1 = rows > 1 ? kb : 0, o2 = rows > 2 ? 2 * kb : 0, o3 = rows > 3 ? 3 * kb : 0;
+        int j = 0;
+        for (; j + 2 * step <= nb; j += 2 * step) {
+            FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
+            FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            for (int q = 0; q < kb; q++) {
+                float[] bq = panel[q];
+                FloatVector b0 = FloatVector.fromArray(SPECIES, bq, j);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, bq, j + step);
+                FloatVector a = FloatVector.broadcast(SPECIES, aPack[q]);
+                c00 = a.fma(b0, c00);
+                c01 = a.fma(b1, c01);
+                a = FloatVector.broadcast(SPECIES, aPack[o1 + q]);
+                c10 = a.fma(b0, c10);
+                c11 = a.fma(b1, c11);
+                a = FloatVector.broadcast(SPECIES, aPack[o2 + q]);
+                c20 = a.fma(b0, c20);
+                c21 = a.fma(b1, c21);
+                a = FloatVector.broadcast(SPECIES, aPack[o3 + q]);
+                c30 = a.fma(b0, c30);
+                c31 = a.fma(b1, c31);
+            }
+            c00.intoArray(acc[0], j);
+            c01.intoArray(acc[0], j + step);
+            if (rows > 1) {
+                c10.intoArray(acc[1], j);
+                c11.intoArray(acc[1], j + step);
+            }
+            if (rows > 2) {
+                c20.intoArray(acc[2], j);
+                c21.intoArray(acc[2], j + step);
+            }
+            if (rows > 3) {
+                c30.intoArray(acc[3], j);
+                c31.intoArray(acc[3], j + step);
+            }
+        }
+        for (; j + step <= nb; j += step) {
+            FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
+            for (int q = 0; q < kb; q++) {
+                FloatVector b = FloatVector.fromArray(SPECIES, panel[q], j);
+                c0 = FloatVector.broadcast(SPECIES, aPack[q]).fma(b, c0);
+                c1 = FloatVector.broadcast(SPECIES, aPack[o1 + q]).fma(b, c1);
+                c2 = FloatVector.broadcast(SPECIES, aPack[o2 + q]).fma(b, c2);
+                c3 = FloatVector.broadcast(SPECIES, aPack[o3 + q]).fma(b, c3);
+            }
+            c0.intoArray(acc[0], j);
+            if (rows > 1) c1.intoArray(acc[1], j);
+            if (rows > 2) c2.intoArray(acc[2], j);
+            if (rows > 3) c3.intoArray(acc[3], j);
+        }
+        for (; j < nb; j++) {
+            for (int r = 0; r < rows; r++) {
+                int ar = r * kb;
+                float c = 0f;
+                for (int q = 0; q < kb; q++) c = Math.fma(aPack[ar + q], panel[q][j], c);
+                acc[r][j] = c;
+            }
+        }
+    }
+
     @Override
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
         int step = SPECIES.length();
