@@ -41,6 +41,17 @@ interface FloatArrayMath {
      */
     void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc);
 
+    /** Whether {@link #multiplyBlock} is the kernel to use, on operands read in place. */
+    boolean multipliesUnpacked();
+
+    /**
+     * {@link #multiplyPanel} on operands in place: A(r, q) = a[aBase + r aRowStride + q aColStride]
+     * and B(q, j) = b[bBase + q bRowStride + j], so that only a transposed B needs packing. Only
+     * where {@link #multipliesUnpacked()}.
+     */
+    void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b, int bBase,
+                       int bRowStride, int nb, float[][] acc);
+
     /** The Vector API implementation when this JVM has the module and it works, else the portable one. */
     static FloatArrayMath best() {
         if (Boolean.getBoolean(PORTABLE_PROPERTY)) return PortableFloatMath.INSTANCE;

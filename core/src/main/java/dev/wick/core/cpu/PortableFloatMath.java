@@ -162,6 +162,18 @@ final class PortableFloatMath implements FloatArrayMath {
         FloatGemm.multiplyPanel(aPack, rows, kb, panel, nb, acc);
     }
 
+    /** No: C2 vectorises the portable kernel only on packed, zero-based rows. */
+    @Override
+    public boolean multipliesUnpacked() {
+        return false;
+    }
+
+    @Override
+    public void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b,
+                              int bBase, int bRowStride, int nb, float[][] acc) {
+        throw new UnsupportedOperationException("the portable GEMM kernel takes packed operands (multiplyPanel)");
+    }
+
     @Override
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) y[yOff + i] = FloatKernels.tanh(x[xOff + i]);

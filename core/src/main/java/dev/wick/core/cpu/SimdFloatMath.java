@@ -97,8 +97,25 @@ final class SimdFloatMath implements FloatArrayMath {
         for (; i < n; i++) a[off + i] *= s;
     }
 
+    @Override
+    public void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc) {
+        // Only reached when a caller packs anyway (FloatGemm does not: multipliesUnpacked()).
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < nb; j++) {
+                float c = 0f;
+                for (int q = 0; q < kb; q++) c = Math.fma(aPack[r * kb + q], panel[q][j], c);
+                acc[r][j] = c;
+            }
+        }
+    }
+
+    @Override
+    public boolean multipliesUnpacked() {
+        return true;
+    }
+
     /**
-     * A register-blocked kernel: four rows of A against two vectors of panel columns, the eight
+     * A register-blocked kernel: four rows of A against two vectors of B's columns, the eight
      * accumulators held in registers through the whole depth (per depth step: two vector loads,
      * four broadcasts, eight fused multiply-adds). Narrower tails use one vector, then scalars;
      * every path computes each element as the same chain of fused multiply-adds from zero in
@@ -106,29 +123,30 @@ final class SimdFloatMath implements FloatArrayMath {
      * repeat row 0's work and are not stored.
      */
     @Override
-    public void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc) {
+    public void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b,
+                              int bBase, int bRowStride, int nb, float[][] acc) {
         int step = SPECIES.length();
-        int o1 = rows > 1 ? kb : 0, o2 = rows > 2 ? 2 * kb : 0, o3 = rows > 3 ? 3 * kb : 0;
+        int a0 = aBase, a1 = rows > 1 ? aBase + aRowStride : aBase;
+        int a2 = rows > 2 ? aBase + 2 * aRowStride : aBase, a3 = rows > 3 ? aBase + 3 * aRowStride : aBase;
         int j = 0;
         for (; j + 2 * step <= nb; j += 2 * step) {
             FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
             FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-            for (int q = 0; q < kb; q++) {
-                float[] bq = panel[q];
-                FloatVector b0 = FloatVector.fromArray(SPECIES, bq, j);
-                FloatVector b1 = FloatVector.fromArray(SPECIES, bq, j + step);
-                FloatVector a = FloatVector.broadcast(SPECIES, aPack[q]);
-                c00 = a.fma(b0, c00);
-                c01 = a.fma(b1, c01);
-                a = FloatVector.broadcast(SPECIES, aPack[o1 + q]);
-                c10 = a.fma(b0, c10);
-                c11 = a.fma(b1, c11);
-                a = FloatVector.broadcast(SPECIES, aPack[o2 + q]);
-                c20 = a.fma(b0, c20);
-                c21 = a.fma(b1, c21);
-                a = FloatVector.broadcast(SPECIES, aPack[o3 + q]);
-                c30 = a.fma(b0, c30);
-                c31 = a.fma(b1, c31);
+            for (int q = 0, aq = 0, bq = bBase + j; q < kb; q++, aq += aColStride, bq += bRowStride) {
+                FloatVector b0 = FloatVector.fromArray(SPECIES, b, bq);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, b, bq + step);
+                FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + aq]);
+                c00 = x.fma(b0, c00);
+                c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(SPECIES, a[a1 + aq]);
+                c10 = x.fma(b0, c10);
+                c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(SPECIES, a[a2 + aq]);
+                c20 = x.fma(b0, c20);
+                c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(SPECIES, a[a3 + aq]);
+                c30 = x.fma(b0, c30);
+                c31 = x.fma(b1, c31);
             }
             c00.intoArray(acc[0], j);
             c01.intoArray(acc[0], j + step);
@@ -147,12 +165,12 @@ final class SimdFloatMath implements FloatArrayMath {
         }
         for (; j + step <= nb; j += step) {
             FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
-            for (int q = 0; q < kb; q++) {
-                FloatVector b = FloatVector.fromArray(SPECIES, panel[q], j);
-                c0 = FloatVector.broadcast(SPECIES, aPack[q]).fma(b, c0);
-                c1 = FloatVector.broadcast(SPECIES, aPack[o1 + q]).fma(b, c1);
-                c2 = FloatVector.broadcast(SPECIES, aPack[o2 + q]).fma(b, c2);
-                c3 = FloatVector.broadcast(SPECIES, aPack[o3 + q]).fma(b, c3);
+            for (int q = 0, aq = 0, bq = bBase + j; q < kb; q++, aq += aColStride, bq += bRowStride) {
+                FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
+                c0 = FloatVector.broadcast(SPECIES, a[a0 + aq]).fma(x, c0);
+                c1 = FloatVector.broadcast(SPECIES, a[a1 + aq]).fma(x, c1);
+                c2 = FloatVector.broadcast(SPECIES, a[a2 + aq]).fma(x, c2);
+                c3 = FloatVector.broadcast(SPECIES, a[a3 + aq]).fma(x, c3);
             }
             c0.intoArray(acc[0], j);
             if (rows > 1) c1.intoArray(acc[1], j);
@@ -161,9 +179,9 @@ final class SimdFloatMath implements FloatArrayMath {
         }
         for (; j < nb; j++) {
             for (int r = 0; r < rows; r++) {
-                int ar = r * kb;
+                int ar = aBase + r * aRowStride;
                 float c = 0f;
-                for (int q = 0; q < kb; q++) c = Math.fma(aPack[ar + q], panel[q][j], c);
+                for (int q = 0; q < kb; q++) c = Math.fma(a[ar + q * aColStride], b[bBase + q * bRowStride + j], c);
                 acc[r][j] = c;
             }
         }
