@@ -41,6 +41,12 @@ interface FloatArrayMath {
      */
     void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc);
 
+    /**
+     * c[cBase + j] = alpha row[j] + beta c[cBase + j] for j < n; C is not read when beta is 0 (NaN
+     * there stays out), as in BLAS.
+     */
+    void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase);
+
     /** Whether {@link #multiplyBlock} is the kernel to use, on operands read in place. */
     boolean multipliesUnpacked();
 

@@ -202,6 +202,11 @@ final class FloatGemm {
         private void store(int i, int jc, int nb, float[] row, boolean first) {
             int step = p.cColStride;
             int base = p.cOffset + i * p.cRowStride + jc * step;
+            if (step == 1) {
+                // Later slices add into C: beta 1.
+                math.storeRow(row, nb, alpha, first ? beta : 1f, c, base);
+                return;
+            }
             if (!first) {
                 for (int j = 0; j < nb; j++) c[base + j * step] += alpha * row[j];
             } else if (beta != 0) {

@@ -162,6 +162,18 @@ final class PortableFloatMath implements FloatArrayMath {
         FloatGemm.multiplyPanel(aPack, rows, kb, panel, nb, acc);
     }
 
+    @Override
+    public void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase) {
+        if (beta == 0) {
+            if (alpha == 1) System.arraycopy(row, 0, c, cBase, n);
+            else for (int j = 0; j < n; j++) c[cBase + j] = alpha * row[j];
+        } else if (beta == 1) {
+            for (int j = 0; j < n; j++) c[cBase + j] += alpha * row[j];
+        } else {
+            for (int j = 0; j < n; j++) c[cBase + j] = alpha * row[j] + beta * c[cBase + j];
+        }
+    }
+
     /** No: C2 vectorises the portable kernel only on packed, zero-based rows. */
     @Override
     public boolean multipliesUnpacked() {

@@ -110,6 +110,25 @@ final class SimdFloatMath implements FloatArrayMath {
     }
 
     @Override
+    public void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase) {
+        int step = SPECIES.length();
+        int j = 0;
+        if (beta == 0) {
+            for (int bound = n - n % step; j < bound; j += step) {
+                FloatVector.fromArray(SPECIES, row, j).mul(alpha).intoArray(c, cBase + j);
+            }
+            for (; j < n; j++) c[cBase + j] = alpha * row[j];
+        } else {
+            // alpha row + beta c, rounded as the portable path rounds it (no fused multiply-add).
+            for (int bound = n - n % step; j < bound; j += step) {
+                FloatVector r = FloatVector.fromArray(SPECIES, row, j).mul(alpha);
+                r.add(FloatVector.fromArray(SPECIES, c, cBase + j).mul(beta)).intoArray(c, cBase + j);
+            }
+            for (; j < n; j++) c[cBase + j] = alpha * row[j] + beta * c[cBase + j];
+        }
+    }
+
+    @Override
     public boolean multipliesUnpacked() {
         return true;
     }
