@@ -197,12 +197,19 @@ final class SimdFloatMath implements FloatArrayMath {
             if (rows > 3) c3.intoArray(acc[3], j);
         }
         for (; j < nb; j++) {
-            for (int r = 0; r < rows; r++) {
-                int ar = aBase + r * aRowStride;
-                float c = 0f;
-                for (int q = 0; q < kb; q++) c = Math.fma(a[ar + q * aColStride], b[bBase + q * bRowStride + j], c);
-                acc[r][j] = c;
+            // Four independent chains at once: one alone would wait on each fused multiply-add.
+            float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f;
+            for (int q = 0, aq = 0, bq = bBase + j; q < kb; q++, aq += aColStride, bq += bRowStride) {
+                float x = b[bq];
+                c0 = Math.fma(a[a0 + aq], x, c0);
+                c1 = Math.fma(a[a1 + aq], x, c1);
+                c2 = Math.fma(a[a2 + aq], x, c2);
+                c3 = Math.fma(a[a3 + aq], x, c3);
             }
+            acc[0][j] = c0;
+            if (rows > 1) acc[1][j] = c1;
+            if (rows > 2) acc[2][j] = c2;
+            if (rows > 3) acc[3][j] = c3;
         }
     }
 
