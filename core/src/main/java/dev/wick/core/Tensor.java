@@ -201,6 +201,7 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor gather(Tensor indices) {
         checkTable(this, "gather");
+        requireSameEngine(this, indices);
         checkIndices(indices, shape.dim(0), 0);
         int d = shape.dim(1);
         Tensor out = engine.empty(dtype, indices.shape.append(d));
@@ -232,6 +233,7 @@ public final class Tensor implements AutoCloseable {
         if (paddingIndex < -1 || paddingIndex >= v) {
             throw new IllegalArgumentException("padding index " + paddingIndex + " out of range for a table of " + v + " rows");
         }
+        requireSameEngine(this, indices);
         checkIndices(indices, v, 0);
         backend().scatterAdd(buffer, indices.buffer, src.buffer, indices.numel(), d, paddingIndex,
                 mode == null ? engine.scatterMode() : mode);

@@ -50,6 +50,22 @@ class TensorChecksTest {
         }
     }
 
+    /** Indices on another engine are refused up front (they used to fail inside the kernel, "not a CPU buffer"). */
+    @Test
+    void indicesFromAnotherEngineAreRefusedBeforeAnythingIsWritten() {
+        try (Engine e = Wick.cpu(1); Engine other = Wick.cpu(1); Scope s = e.scope(); Scope so = other.scope()) {
+            Tensor table = e.uniform(DType.FLOAT32, 2, -1, 1, 6, 3);
+            double[] before = table.toDoubleArray();
+            Tensor foreign = other.fromInts(new int[]{0, 5, 5}, 3);
+            Tensor src = e.uniform(DType.FLOAT32, 3, -1, 1, 3, 3);
+            for (Executable call : new Executable[]{() -> table.gather(foreign), () -> table.scatterAdd(foreign, src)}) {
+                IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, call);
+                assertMentions(ex, "different engines");
+            }
+            assertArrayEquals(before, table.toDoubleArray(), "table unchanged");
+        }
+    }
+
     @Test
     void softmaxCrossEntropyChecksTargetsButAcceptsTheIgnoreIndex() {
         try (Engine e = Wick.cpu(1); Scope s = e.scope()) {

@@ -12,6 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class SimdFloatMath implements FloatArrayMath {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** Per-thread room for two vectors' lanes (toArray would allocate on every row). */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[2 * SPECIES.length()]);
     /** exp(-200) is 0 in float: inputs further below the shift are raised to it. */
     private static final float BELOW_SHIFT = 200f;
 
@@ -77,8 +79,10 @@ final class SimdFloatMath implements FloatArrayMath {
             sum = t;
         }
         double total = 0;
-        float[] sums = sum.toArray(), losts = lost.toArray();
-        for (int lane = 0; lane < sums.length; lane++) total += (double) sums[lane] - losts[lane];
+        float[] lanes = LANES.get();
+        sum.intoArray(lanes, 0);
+        lost.intoArray(lanes, SPECIES.length());
+        for (int lane = 0; lane < SPECIES.length(); lane++) total += (double) lanes[lane] - lanes[SPECIES.length() + lane];
         for (; i < n; i++) {
             float e = (float) Math.exp((double) src[sOff + i] - shift);
             dst[dOff + i] = e;
