@@ -34,26 +34,24 @@ interface FloatArrayMath {
     void tanh(float[] x, int xOff, float[] y, int yOff, int n);
 
     /**
-     * The GEMM kernel: acc[r][j] = sum over q of aPack[r * kb + q] * panel[q][j] for r < rows (at
-     * most {@link GemmPlan#ROW_GROUP}) and j < nb. Each element's result must not depend on nb or
-     * on j's position in the block, so that GEMM's results do not depend on how C is split
-     * between threads.
-     */
-    void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc);
-
-    /**
      * c[cBase + j] = alpha row[j] + beta c[cBase + j] for j < n; C is not read when beta is 0 (NaN
-     * there stays out), as in BLAS.
+     * there stays out), as in BLAS. GEMM adds each slice's result into C with it.
      */
     void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase);
 
-    /** Whether {@link #multiplyBlock} is the kernel to use, on operands read in place. */
+    /**
+     * Whether this implementation has a GEMM kernel ({@link #multiplyBlock}); without one,
+     * FloatGemm packs both operands for its portable kernel ({@link FloatGemm#multiplyPanel}).
+     */
     boolean multipliesUnpacked();
 
     /**
-     * {@link #multiplyPanel} on operands in place: A(r, q) = a[aBase + r aRowStride + q aColStride]
-     * and B(q, j) = b[bBase + q bRowStride + j], so that only a transposed B needs packing. Only
-     * where {@link #multipliesUnpacked()}.
+     * The GEMM kernel on operands read in place: acc[r][j] = sum over q < kb of A(r, q) B(q, j) for
+     * r < rows (at most {@link GemmPlan#ROW_GROUP}) and j < nb, where A(r, q) = a[aBase + r
+     * aRowStride + q aColStride] and B(q, j) = b[bBase + q bRowStride + j] (B itself, or a packed
+     * panel when B is transposed). Each element's result must not depend on nb or on where its
+     * column falls in the block, so that GEMM's results do not depend on how C is split between
+     * threads. Only where {@link #multipliesUnpacked()}.
      */
     void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b, int bBase,
                        int bRowStride, int nb, float[][] acc);

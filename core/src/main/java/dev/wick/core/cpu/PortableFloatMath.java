@@ -158,11 +158,6 @@ final class PortableFloatMath implements FloatArrayMath {
     }
 
     @Override
-    public void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc) {
-        FloatGemm.multiplyPanel(aPack, rows, kb, panel, nb, acc);
-    }
-
-    @Override
     public void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase) {
         if (beta == 0) {
             if (alpha == 1) System.arraycopy(row, 0, c, cBase, n);
@@ -183,7 +178,7 @@ final class PortableFloatMath implements FloatArrayMath {
     @Override
     public void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b,
                               int bBase, int bRowStride, int nb, float[][] acc) {
-        throw new UnsupportedOperationException("the portable GEMM kernel takes packed operands (multiplyPanel)");
+        throw new UnsupportedOperationException("no in-place GEMM kernel here: FloatGemm packs for its portable one");
     }
 
     @Override

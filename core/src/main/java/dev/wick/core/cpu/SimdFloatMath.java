@@ -102,18 +102,6 @@ final class SimdFloatMath implements FloatArrayMath {
     }
 
     @Override
-    public void multiplyPanel(float[] aPack, int rows, int kb, float[][] panel, int nb, float[][] acc) {
-        // Only reached when a caller packs anyway (FloatGemm does not: multipliesUnpacked()).
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < nb; j++) {
-                float c = 0f;
-                for (int q = 0; q < kb; q++) c = Math.fma(aPack[r * kb + q], panel[q][j], c);
-                acc[r][j] = c;
-            }
-        }
-    }
-
-    @Override
     public void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase) {
         int step = SPECIES.length();
         int j = 0;

@@ -39,13 +39,17 @@ class CpuGemmTest {
     void allTransposesShapesAndScalarsMatchTheReference(DType dtype) {
         TestData data = TestData.fresh();
         for (int threads : new int[]{1, 3}) {
-            try (CpuBackend backend = new CpuBackend(threads)) {
-                Buffers io = new Buffers(backend, dtype);
-                for (int[] s : SHAPES) {
-                    for (int t = 0; t < 4; t++) {
-                        double[] ab = ALPHA_BETA[data.nextInt(ALPHA_BETA.length)];
-                        checkGemm(io, data, t >= 2, (t & 1) == 1, s[0], s[1], s[2], ab[0], ab[1], data.nextInt(3) == 0,
-                                "threads=" + threads);
+            // The default backend (the Vector API kernel, as the tests run with the module) and the
+            // portable kernel.
+            for (boolean portable : new boolean[]{false, true}) {
+                try (CpuBackend backend = portable ? CpuBackend.portable(threads) : new CpuBackend(threads)) {
+                    Buffers io = new Buffers(backend, dtype);
+                    for (int[] s : SHAPES) {
+                        for (int t = 0; t < 4; t++) {
+                            double[] ab = ALPHA_BETA[data.nextInt(ALPHA_BETA.length)];
+                            checkGemm(io, data, t >= 2, (t & 1) == 1, s[0], s[1], s[2], ab[0], ab[1],
+                                    data.nextInt(3) == 0, backend.description());
+                        }
                     }
                 }
             }
@@ -114,17 +118,21 @@ class CpuGemmTest {
                     assertTrue((long) m * n * k >= GemmPlan.PARALLEL_MIN_MACS, "shape must be split");
                     double[] a = data.uniform(m * k, 1), b = data.uniform(k * n, 1), c = data.uniform(m * n, 1);
                     List<double[]> results = new ArrayList<>();
-                    for (int threads : new int[]{1, 2, 3}) {
-                        try (CpuBackend backend = new CpuBackend(threads)) {
-                            Buffers io = new Buffers(backend, dtype);
-                            Buffer C = io.put(c);
-                            backend.gemm(ta, tb, m, n, k, 0.75, io.put(a), io.put(b), 0.5, C);
-                            results.add(io.get(C));
+                    for (boolean portable : new boolean[]{false, true}) {
+                        for (int threads : new int[]{1, 2, 3}) {
+                            try (CpuBackend backend = portable ? CpuBackend.portable(threads) : new CpuBackend(threads)) {
+                                Buffers io = new Buffers(backend, dtype);
+                                Buffer C = io.put(c);
+                                backend.gemm(ta, tb, m, n, k, 0.75, io.put(a), io.put(b), 0.5, C);
+                                results.add(io.get(C));
+                            }
                         }
                     }
                     String what = dtype + " " + (ta ? "At" : "A") + (tb ? "Bt" : "B") + " " + Arrays.toString(s);
                     data.assertSameBits(results.get(0), results.get(1), what + ": 2 threads vs 1");
                     data.assertSameBits(results.get(0), results.get(2), what + ": 3 threads vs 1");
+                    data.assertSameBits(results.get(3), results.get(4), what + ", portable: 2 threads vs 1");
+                    data.assertSameBits(results.get(3), results.get(5), what + ", portable: 3 threads vs 1");
                     double[] bound = new double[m * n];
                     double[] expected = reference(ta, tb, m, n, k, 0.75, TestData.rounded(dtype, a),
                             TestData.rounded(dtype, b), 0.5, TestData.rounded(dtype, c), bound);
