@@ -118,29 +118,35 @@ public final class Tape implements AutoCloseable {
             throw new IllegalArgumentException("backward() needs a one-element loss, got shape " + loss.shape());
         }
         try (Scope scope = loss.engine().scope()) {
-            Tensor seed = loss.gradForAccumulation();
-            if (loss.isLeaf()) {
-                seed.addInPlace(loss.engine().full(seed.dtype(), 1.0, seed.shape()));
-            } else {
-                seed.fillInPlace(1.0);
-            }
-            for (int i = nodes.size() - 1; i >= 0; i--) {
-                Node node = nodes.get(i);
-                Tensor g = node.output().grad();
-                if (g == null) continue; // not on a path to the loss
-                node.backward().apply(g);
-                node.output().releaseIntermediateGrad();
-            }
-            loss.releaseIntermediateGrad();
-            // A requiringGrad leaf may have had its gradient allocated just now, inside this
-            // scope: it belongs to the leaf, so it must outlive the pass.
-            for (Variable leaf : leaves) {
-                Tensor g = leaf.gradOrNull();
-                if (g != null) scope.keep(g);
+            try {
+                Tensor seed = loss.gradForAccumulation();
+                if (loss.isLeaf()) {
+                    seed.addInPlace(loss.engine().full(seed.dtype(), 1.0, seed.shape()));
+                } else {
+                    seed.fillInPlace(1.0);
+                }
+                for (int i = nodes.size() - 1; i >= 0; i--) {
+                    Node node = nodes.get(i);
+                    Tensor g = node.output().grad();
+                    if (g == null) continue; // not on a path to the loss
+                    node.backward().apply(g);
+                    node.output().releaseIntermediateGrad();
+                }
+                loss.releaseIntermediateGrad();
+            } finally {
+                // A leaf may have had its gradient allocated just now, inside this scope: it
+                // belongs to the leaf, so it must outlive the pass (even one cut short by an error).
+                for (Variable leaf : leaves) keepGrad(scope, leaf);
+                if (loss.isLeaf()) keepGrad(scope, loss);
             }
         } finally {
             release();
         }
+    }
+
+    private static void keepGrad(Scope scope, Variable leaf) {
+        Tensor g = leaf.gradOrNull();
+        if (g != null) scope.keep(g);
     }
 
     private void release() {

@@ -18,6 +18,11 @@ public final class Variable implements AutoCloseable {
     private final String name;
     private Tensor grad;
     /**
+     * A {@link #requiringGrad} leaf: its gradient belongs to the memory scope of the step that
+     * made it, and when that scope has closed it, the next backward starts a new one.
+     */
+    private final boolean gradPerScope;
+    /**
      * zeroGrad() was called and nothing has been added since: the gradient's memory is stale and
      * stands for zeros. The next contribution overwrites it (one pass over the gradient instead of a
      * fill, a read and a write), and {@link #grad()} clears it if it is read first.
@@ -30,6 +35,7 @@ public final class Variable implements AutoCloseable {
         this.requiresGrad = requiresGrad;
         this.leaf = leaf;
         this.name = name;
+        this.gradPerScope = leaf && requiresGrad && !gradFromBirth;
         if (gradFromBirth) {
             this.grad = value.engine().zeros(value.dtype(), value.shape());
         }
@@ -43,7 +49,8 @@ public final class Variable implements AutoCloseable {
     /**
      * A leaf that takes a gradient but owns none yet: the first backward that reaches it allocates
      * one (or takes over a contribution it can use as is) in the memory scope open around the
-     * forward and backward, and later backwards add into it. For gradients with respect to inputs
+     * forward and backward, and later backwards in that scope add into it; once the scope closes,
+     * the gradient goes with it and the next backward starts afresh. For gradients with respect to inputs
      * (PyTorch's {@code requires_grad_()} on a fresh tensor); trainable weights, which keep their
      * gradient across steps, are {@link #parameter}s.
      */
@@ -76,8 +83,17 @@ public final class Variable implements AutoCloseable {
      * backward, and for a {@link #requiringGrad} leaf before its first backward.
      */
     public Tensor grad() {
+        dropClosedGrad();
         settleGrad();
         return grad;
+    }
+
+    /** A requiringGrad leaf whose gradient went with its scope has none (rather than a closed one). */
+    private void dropClosedGrad() {
+        if (gradPerScope && grad != null && grad.isClosed()) {
+            grad = null;
+            gradPendingZero = false;
+        }
     }
 
     public boolean requiresGrad() {
@@ -109,7 +125,11 @@ public final class Variable implements AutoCloseable {
         return constant(value);
     }
 
-    /** Sets the gradient to zero (lazily: see {@link #grad()}, which always shows zeros after this). */
+    /**
+     * Sets the gradient to zero, lazily: {@link #grad()} shows zeros after this, and the next
+     * backward overwrites the stale memory instead of adding to it. A gradient tensor fetched
+     * before this call keeps its old values until then.
+     */
     public void zeroGrad() {
         if (grad != null) gradPendingZero = true;
     }
@@ -124,6 +144,7 @@ public final class Variable implements AutoCloseable {
     /** The gradient to add into during backward; an intermediate's is allocated (zeros) on first use. */
     Tensor gradForAccumulation() {
         if (!requiresGrad) throw new IllegalStateException("variable takes no gradient");
+        dropClosedGrad();
         if (grad == null) {
             grad = value.engine().zeros(value.dtype(), value.shape());
         }
@@ -133,11 +154,13 @@ public final class Variable implements AutoCloseable {
 
     /** The gradient tensor as it is, without clearing a lazy zero (for the tape's bookkeeping). */
     Tensor gradOrNull() {
+        dropClosedGrad();
         return grad;
     }
 
     /** Whether the gradient holds no contribution yet (none allocated, or zeroed lazily). */
     boolean gradIsFresh() {
+        dropClosedGrad();
         return grad == null || gradPendingZero;
     }
 
@@ -147,6 +170,7 @@ public final class Variable implements AutoCloseable {
      */
     Tensor gradForOverwrite() {
         if (!requiresGrad) throw new IllegalStateException("variable takes no gradient");
+        dropClosedGrad();
         if (grad == null) {
             grad = value.engine().empty(value.dtype(), value.shape());
         }
@@ -160,6 +184,7 @@ public final class Variable implements AutoCloseable {
      * not possible (a parameter's gradient is allocated for good at its birth).
      */
     boolean adoptGrad(Tensor contribution) {
+        dropClosedGrad();
         if (grad != null || !requiresGrad) return false;
         grad = contribution;
         return true;

@@ -207,4 +207,25 @@ class TapeTest {
         }
         assertArrayEquals(expected, p.grad().toDoubleArray(), 1e-15, "written over a lazily zeroed gradient");
     }
+
+    /** A requiringGrad leaf that outlives the steps: each step's gradient goes with that step's scope. */
+    @Test
+    void requiringGradLeavesStartAFreshGradientInEachScope() {
+        Variable x = Variable.requiringGrad(e.fromDoubles(new double[]{1, 2, 3, 4, 5, 6}, 2, 3));
+        Variable w = Variable.constant(e.fromDoubles(new double[]{1, 0, -1}, 3, 1));
+        for (int step = 0; step < 3; step++) {
+            try (Scope s = e.scope(); Tape tape = Tape.record()) {
+                tape.backward(F.sum(F.matmul(x, w)));
+                assertArrayEquals(new double[]{1, 0, -1, 1, 0, -1}, x.grad().toDoubleArray(), "step " + step);
+            }
+            assertNull(x.grad(), "the gradient went with the step's scope");
+        }
+        try (Scope s = e.scope()) {
+            Variable loss = Variable.requiringGrad(e.fromDoubles(new double[]{2.5}, 1));
+            try (Tape tape = Tape.record()) {
+                tape.backward(loss);
+            }
+            assertArrayEquals(new double[]{1}, loss.grad().toDoubleArray(), "a leaf loss keeps its seed");
+        }
+    }
 }

@@ -4,10 +4,14 @@ package dev.wick.core.cpu;
  * The float32 array loops that C2's auto-vectoriser cannot produce from plain Java on JDK 17, or
  * produces only some of the time: exp and tanh (Math.exp is a scalar call, about 14 ns per element
  * here), horizontal reductions, and the GEMM kernel, whose speed C2 leaves to its inlining and
- * unrolling decisions (the same loop measured from 20 to 90 GFLOP/s between runs). Two implementations: {@link SimdFloatMath} on the incubating Vector API, chosen when
- * the JVM was started with {@code --add-modules jdk.incubator.vector}, and
- * {@link PortableFloatMath}, plain Java for every other JVM. Both stay within one ulp of the true
- * exp and tanh; the conformance suite runs against each.
+ * unrolling decisions (the same loop measured from 20 to 90 GFLOP/s between runs). Two
+ * implementations: {@link SimdFloatMath} on the incubating Vector API, chosen when the JVM was
+ * started with {@code --add-modules jdk.incubator.vector}, and {@link PortableFloatMath}, plain
+ * Java for every other JVM. Both stay within one ulp of the true exp and tanh wherever the result
+ * is a normal float (the portable exp flushes results near and below float's smallest normal to
+ * zero); the conformance suite runs against each. The Vector API's exp and tanh are fast where
+ * HotSpot has SIMD math routines for them (x86-64 here); elsewhere they may be slower than the
+ * portable loops, and -Dwick.cpu.portable=true chooses those.
  */
 interface FloatArrayMath {
     /** The system property that, set to {@code true}, keeps the CPU backend on the portable loops. */

@@ -212,8 +212,6 @@ final class FloatGemm {
                 for (int j = 0; j < nb; j++) c[base + j * step] += alpha * row[j];
             } else if (beta != 0) {
                 for (int j = 0; j < nb; j++) c[base + j * step] = alpha * row[j] + beta * c[base + j * step];
-            } else if (alpha == 1 && step == 1) {
-                System.arraycopy(row, 0, c, base, nb);
             } else {
                 // beta == 0: C's old contents are never read, so NaN there does not leak through.
                 for (int j = 0; j < nb; j++) c[base + j * step] = alpha * row[j];

@@ -17,7 +17,11 @@ final class PortableFloatMath implements FloatArrayMath {
     private static final float LOG2E = 1.44269504f;
     /** ln 2 in two parts: LN2_HI has trailing zero bits, so k * LN2_HI is exact for |k| < 2^9. */
     private static final float LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
-    /** Below this exp(v) is subnormal in float; it is flushed to zero (so exp(-inf) is exactly 0). */
+    /**
+     * Below this results are flushed to zero (so exp(-inf) is exactly 0): just above -87.3365, where
+     * exp becomes subnormal in float, so exp(v) for v in (-87.3365, -87.33] is 0 instead of about
+     * 1.2e-38 (SimdFloatMath returns those, and subnormals, as they are).
+     */
     private static final float UNDERFLOW = -87.33f;
 
     private static final class Scratch {
@@ -33,7 +37,7 @@ final class PortableFloatMath implements FloatArrayMath {
 
     @Override
     public String description() {
-        return "portable loops; --add-modules jdk.incubator.vector would enable SIMD exp and tanh";
+        return "portable loops (the SIMD ones need the JVM flag --add-modules jdk.incubator.vector)";
     }
 
     @Override
@@ -55,7 +59,9 @@ final class PortableFloatMath implements FloatArrayMath {
     public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
         Scratch s = SCRATCH.get();
         float[] v = s.value, error = s.error;
-        float floor = shift - 200f;
+        // 200 below the shift, where exp is 0 in float; at least one ulp below for a huge shift,
+        // where shift - 200 would round back to the shift itself.
+        float floor = Math.min(shift - 200f, Math.nextDown(shift));
         double sum = 0;
         for (int b = 0; b < n; b += BLOCK) {
             int len = Math.min(BLOCK, n - b);

@@ -60,7 +60,8 @@ final class SimdFloatMath implements FloatArrayMath {
         // and that error lands on every probability through the normalisation. (Converting the
         // lanes to double instead measured twice as slow on JDK 17.)
         FloatVector sum = FloatVector.zero(SPECIES), lost = sum;
-        FloatVector floor = FloatVector.broadcast(SPECIES, shift - BELOW_SHIFT);
+        // At least one ulp below a huge shift, where shift - 200 would round back to the shift.
+        FloatVector floor = FloatVector.broadcast(SPECIES, Math.min(shift - BELOW_SHIFT, Math.nextDown(shift)));
         for (int bound = n - n % step; i < bound; i += step) {
             // Inputs far below the shift (-infinity included) become exactly 0 with a finite error
             // term; NaN stays NaN.

@@ -21,8 +21,10 @@ class FloatArrayMathTest {
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
                 "surefire's argLine adds jdk.incubator.vector");
         assertInstanceOf(SimdFloatMath.class, FloatArrayMath.best());
-        assertTrue(new CpuBackend(1).description().contains("SIMD"));
-        assertTrue(CpuBackend.portable(1).description().contains("portable"));
+        try (CpuBackend simd = new CpuBackend(1); CpuBackend portable = CpuBackend.portable(1)) {
+            assertTrue(simd.description().contains("SIMD"));
+            assertTrue(portable.description().contains("portable"));
+        }
     }
 
     private static double ulpError(float got, double exact) {
@@ -50,21 +52,47 @@ class FloatArrayMathTest {
         }
     }
 
+    /** The edge values, repeated so that they land in vector lanes as well as in the scalar tail. */
     @Test
     void expHandlesTheEdgesOfItsDomain() {
-        float[] x = {Float.NEGATIVE_INFINITY, -1000f, -104f, Float.NaN, -0f, 0f, -87.3f, -1e-30f};
+        float[] edges = {Float.NEGATIVE_INFINITY, -1000f, -104f, Float.NaN, -0f, 0f, -87.3f, -1e-30f};
+        int copies = 9;
+        float[] x = new float[edges.length * copies];
+        for (int c = 0; c < copies; c++) System.arraycopy(edges, 0, x, c * edges.length, edges.length);
         for (FloatArrayMath math : implementations()) {
             float[] y = new float[x.length];
             math.expShifted(x, 0, 0f, y, 0, x.length);
-            String who = math.description();
-            assertEquals(0f, y[0], who + ": exp(-inf)");
-            assertEquals(0f, y[1], who + ": exp(-1000)");
-            assertTrue(y[2] >= 0 && y[2] < 1.2e-38f, who + ": exp(-104) = " + y[2]);
-            assertTrue(Float.isNaN(y[3]), who + ": exp(NaN)");
-            assertEquals(1f, y[4], who);
-            assertEquals(1f, y[5], who);
-            assertTrue(ulpError(y[6], Math.exp((double) -87.3f)) <= 1, who + ": exp(-87.3) = " + y[6]);
-            assertEquals(1f, y[7], who);
+            for (int c = 0; c < copies; c++) {
+                int o = c * edges.length;
+                String who = math.description() + ", copy " + c;
+                assertEquals(0f, y[o], who + ": exp(-inf)");
+                assertEquals(0f, y[o + 1], who + ": exp(-1000)");
+                assertTrue(y[o + 2] >= 0 && y[o + 2] < 1.2e-38f, who + ": exp(-104) = " + y[o + 2]);
+                assertTrue(Float.isNaN(y[o + 3]), who + ": exp(NaN)");
+                assertEquals(1f, y[o + 4], who);
+                assertEquals(1f, y[o + 5], who);
+                assertTrue(ulpError(y[o + 6], Math.exp((double) -87.3f)) <= 1, who + ": exp(-87.3) = " + y[o + 6]);
+                assertEquals(1f, y[o + 7], who);
+            }
+        }
+    }
+
+    /** A shift so large that shift - 200 rounds back to it: everything well below still gives 0. */
+    @Test
+    void expShiftedStaysRightForHugeShifts() {
+        for (float shift : new float[]{5e9f, -5e9f, 3e38f}) {
+            float[] x = new float[37];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i % 3 == 0 ? shift : i % 3 == 1 ? (shift > 0 ? 0f : shift * 1.2f) : Float.NEGATIVE_INFINITY;
+            }
+            for (FloatArrayMath math : implementations()) {
+                float[] y = new float[x.length];
+                double sum = math.expShifted(x, 0, shift, y, 0, x.length);
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(i % 3 == 0 ? 1f : 0f, y[i], math.description() + ", shift " + shift + ", at " + i);
+                }
+                assertEquals(13, sum, 0, math.description() + ", shift " + shift);
+            }
         }
     }
 
