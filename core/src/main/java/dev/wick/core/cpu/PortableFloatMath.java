@@ -160,16 +160,16 @@ final class PortableFloatMath implements FloatArrayMath {
 
     @Override
     public void scale(float[] a, int off, int n, float s) {
-        for (int i = off, end = off + n; i < end; i++) a[i] *= s;
+        FloatKernels.scale(a, off, s, a, off, 0, n);
     }
 
     @Override
     public void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase) {
         if (beta == 0) {
             if (alpha == 1) System.arraycopy(row, 0, c, cBase, n);
-            else for (int j = 0; j < n; j++) c[cBase + j] = alpha * row[j];
+            else FloatKernels.scale(row, 0, alpha, c, cBase, 0, n);
         } else if (beta == 1) {
-            for (int j = 0; j < n; j++) c[cBase + j] += alpha * row[j];
+            FloatKernels.axpy(alpha, row, 0, c, cBase, 0, n);
         } else {
             for (int j = 0; j < n; j++) c[cBase + j] = alpha * row[j] + beta * c[cBase + j];
         }
