@@ -3,6 +3,14 @@ package dev.wick.core;
 import dev.wick.core.backend.Backend;
 import dev.wick.core.backend.Buffer;
 import dev.wick.core.backend.ScatterMode;
+import dev.wick.core.backend.Strides;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * A contiguous, row-major array of one dtype on one engine's device. Tensors own backend memory
@@ -297,14 +305,488 @@ public final class Tensor implements AutoCloseable {
         return c;
     }
 
-    // ---- activations --------------------------------------------------------------------------
+    // ---- the op table: unary ----------------------------------------------------------------------
 
-    public Tensor tanh() {
-        requireFloating(this, "tanh");
+    /** op applied to every element (a floating tensor; the result has this shape and dtype). */
+    public Tensor apply(UnaryOp op) {
+        requireFloating(this, op.opName());
         Tensor y = engine.empty(dtype, shape);
-        backend().tanh(buffer, y.buffer, numel());
+        backend().unary(op, buffer, y.buffer, numel());
         return y;
     }
+
+    public Tensor exp() {
+        return apply(UnaryOp.EXP);
+    }
+
+    public Tensor log() {
+        return apply(UnaryOp.LOG);
+    }
+
+    public Tensor sigmoid() {
+        return apply(UnaryOp.SIGMOID);
+    }
+
+    public Tensor relu() {
+        return apply(UnaryOp.RELU);
+    }
+
+    public Tensor neg() {
+        return apply(UnaryOp.NEG);
+    }
+
+    public Tensor sqrt() {
+        return apply(UnaryOp.SQRT);
+    }
+
+    public Tensor abs() {
+        return apply(UnaryOp.ABS);
+    }
+
+    public Tensor sign() {
+        return apply(UnaryOp.SIGN);
+    }
+
+    public Tensor tanh() {
+        return apply(UnaryOp.TANH);
+    }
+
+    // ---- the op table: binary, with numpy broadcasting ------------------------------------------------
+
+    /**
+     * op(this, other) elementwise, the two shapes broadcast numpy's way (aligned at the last
+     * dimension; a dimension of 1, or a missing one, stretches). Same dtype (floating) and engine.
+     */
+    public Tensor apply(BinaryOp op, Tensor other) {
+        checkPair(op.opName(), this, other);
+        Strides layout = Strides.broadcast(shape, other.shape);
+        Tensor out = engine.empty(dtype, Strides.broadcastShape(shape, other.shape));
+        backend().binary(op, buffer, other.buffer, out.buffer, layout);
+        return out;
+    }
+
+    /** op(this, scalar) elementwise. */
+    public Tensor apply(BinaryOp op, double scalar) {
+        requireFloating(this, op.opName());
+        Tensor out = engine.empty(dtype, shape);
+        backend().binaryScalar(op, buffer, scalar, false, out.buffer, numel());
+        return out;
+    }
+
+    /** op(scalar, this) elementwise (for instance 1 - x as {@code x.applyScalarFirst(SUB, 1)}). */
+    public Tensor applyScalarFirst(BinaryOp op, double scalar) {
+        requireFloating(this, op.opName());
+        Tensor out = engine.empty(dtype, shape);
+        backend().binaryScalar(op, buffer, scalar, true, out.buffer, numel());
+        return out;
+    }
+
+    /** this op= other in place; other must broadcast to this tensor's shape. */
+    public Tensor applyInPlace(BinaryOp op, Tensor other) {
+        checkPair(op.opName(), this, other);
+        if (!Strides.broadcastShape(shape, other.shape).equals(shape)) {
+            throw new IllegalArgumentException(op.opName() + " in place: " + other.shape + " does not broadcast to " + shape);
+        }
+        backend().binary(op, buffer, other.buffer, buffer, Strides.broadcast(shape, other.shape));
+        return this;
+    }
+
+    public Tensor add(Tensor other) {
+        return apply(BinaryOp.ADD, other);
+    }
+
+    public Tensor sub(Tensor other) {
+        return apply(BinaryOp.SUB, other);
+    }
+
+    public Tensor mul(Tensor other) {
+        return apply(BinaryOp.MUL, other);
+    }
+
+    public Tensor div(Tensor other) {
+        return apply(BinaryOp.DIV, other);
+    }
+
+    public Tensor maximum(Tensor other) {
+        return apply(BinaryOp.MAXIMUM, other);
+    }
+
+    public Tensor minimum(Tensor other) {
+        return apply(BinaryOp.MINIMUM, other);
+    }
+
+    /** 1 where equal, else 0 (in this dtype); likewise ne, lt, le, gt, ge. */
+    public Tensor eq(Tensor other) {
+        return apply(BinaryOp.EQ, other);
+    }
+
+    public Tensor ne(Tensor other) {
+        return apply(BinaryOp.NE, other);
+    }
+
+    public Tensor lt(Tensor other) {
+        return apply(BinaryOp.LT, other);
+    }
+
+    public Tensor le(Tensor other) {
+        return apply(BinaryOp.LE, other);
+    }
+
+    public Tensor gt(Tensor other) {
+        return apply(BinaryOp.GT, other);
+    }
+
+    public Tensor ge(Tensor other) {
+        return apply(BinaryOp.GE, other);
+    }
+
+    public Tensor add(double scalar) {
+        return apply(BinaryOp.ADD, scalar);
+    }
+
+    public Tensor sub(double scalar) {
+        return apply(BinaryOp.SUB, scalar);
+    }
+
+    /** scalar - this. */
+    public Tensor rsub(double scalar) {
+        return applyScalarFirst(BinaryOp.SUB, scalar);
+    }
+
+    public Tensor mul(double scalar) {
+        return apply(BinaryOp.MUL, scalar);
+    }
+
+    public Tensor div(double scalar) {
+        return apply(BinaryOp.DIV, scalar);
+    }
+
+    public Tensor maximum(double scalar) {
+        return apply(BinaryOp.MAXIMUM, scalar);
+    }
+
+    public Tensor minimum(double scalar) {
+        return apply(BinaryOp.MINIMUM, scalar);
+    }
+
+    public Tensor eq(double scalar) {
+        return apply(BinaryOp.EQ, scalar);
+    }
+
+    public Tensor lt(double scalar) {
+        return apply(BinaryOp.LT, scalar);
+    }
+
+    public Tensor gt(double scalar) {
+        return apply(BinaryOp.GT, scalar);
+    }
+
+    public Tensor ge(double scalar) {
+        return apply(BinaryOp.GE, scalar);
+    }
+
+    /** alpha * this (the same as {@code mul(alpha)}). */
+    public Tensor scale(double alpha) {
+        return mul(alpha);
+    }
+
+    /**
+     * Where {@code condition} is non-zero, this tensor's element, else {@code other}'s; the three
+     * broadcast together. Built from two masked copies (MASK), so an infinite or NaN value on the
+     * side not chosen never leaks into the result (as it would through c * a + (1 - c) * b).
+     */
+    public Tensor where(Tensor condition, Tensor other) {
+        checkPair("where", this, other);
+        checkPair("where", this, condition);
+        try (Tensor chosen = apply(BinaryOp.MASK, condition);
+             Tensor otherwise = condition.eq(0.0);
+             Tensor rest = other.apply(BinaryOp.MASK, otherwise)) {
+            return chosen.add(rest);
+        }
+    }
+
+    public Tensor ne(double scalar) {
+        return apply(BinaryOp.NE, scalar);
+    }
+
+    public Tensor le(double scalar) {
+        return apply(BinaryOp.LE, scalar);
+    }
+
+
+    // ---- the op table: reductions along an axis --------------------------------------------------------
+
+    /**
+     * op along {@code axis} (negative counts from the end); the axis is removed, or kept with
+     * length 1 when {@code keepDim}. ARGMAX and ARGMIN give INT32 positions; MAX, MIN, ARGMAX and
+     * ARGMIN refuse an empty axis.
+     */
+    public Tensor reduce(ReduceOp op, int axis, boolean keepDim) {
+        requireFloating(this, op.opName());
+        int a = axis(axis);
+        int n = shape.dim(a);
+        if (op.kind() == ReduceOp.Kind.SELECT && n == 0) {
+            throw new IllegalArgumentException(op.opName() + " along axis " + axis + " of shape " + shape
+                    + ": the axis is empty");
+        }
+        int[] dims = shape.dims();
+        int outer = 1, inner = 1;
+        for (int i = 0; i < a; i++) outer *= dims[i];
+        for (int i = a + 1; i < dims.length; i++) inner *= dims[i];
+        Tensor out = engine.empty(op.indexResult() ? DType.INT32 : dtype, reducedShape(a, keepDim));
+        backend().reduce(op, buffer, out.buffer, outer, n, inner);
+        return out;
+    }
+
+    public Tensor sum(int axis, boolean keepDim) {
+        return reduce(ReduceOp.SUM, axis, keepDim);
+    }
+
+    public Tensor mean(int axis, boolean keepDim) {
+        return reduce(ReduceOp.MEAN, axis, keepDim);
+    }
+
+    public Tensor max(int axis, boolean keepDim) {
+        return reduce(ReduceOp.MAX, axis, keepDim);
+    }
+
+    public Tensor min(int axis, boolean keepDim) {
+        return reduce(ReduceOp.MIN, axis, keepDim);
+    }
+
+    public Tensor logsumexp(int axis, boolean keepDim) {
+        return reduce(ReduceOp.LOGSUMEXP, axis, keepDim);
+    }
+
+    /** Positions (INT32) of the first maximum along the axis. */
+    public Tensor argmax(int axis, boolean keepDim) {
+        return reduce(ReduceOp.ARGMAX, axis, keepDim);
+    }
+
+    public Tensor argmin(int axis, boolean keepDim) {
+        return reduce(ReduceOp.ARGMIN, axis, keepDim);
+    }
+
+    /** exp(x - logsumexp(x)) along the axis. */
+    public Tensor softmax(int axis) {
+        try (Tensor logp = logSoftmax(axis)) {
+            return logp.exp();
+        }
+    }
+
+    /** x - logsumexp(x) along the axis (no overflow for large logits). */
+    public Tensor logSoftmax(int axis) {
+        try (Tensor lse = logsumexp(axis, true)) {
+            return sub(lse);
+        }
+    }
+
+    /**
+     * The sum of this tensor down to {@code target}, a shape it broadcasts from (the gradient of a
+     * broadcast): dimensions this tensor has in front are summed away, and those of size 1 in the
+     * target summed with the dimension kept. A copy when the shapes are equal.
+     */
+    public Tensor sumTo(Shape target) {
+        checkOpen();
+        if (shape.equals(target)) return copy();
+        if (!Strides.broadcastShape(target, shape).equals(shape)) {
+            throw new IllegalArgumentException("sumTo: " + target + " does not broadcast to " + shape);
+        }
+        Tensor current = this;
+        int lead = shape.rank() - target.rank();
+        for (int i = shape.rank() - 1; i >= 0; i--) {
+            boolean missing = i < lead;
+            if (missing || (target.dim(i - lead) == 1 && shape.dim(i) != 1)) {
+                Tensor next = current.sum(i, true);
+                if (current != this) current.close();
+                current = next;
+            }
+        }
+        Tensor shaped = current.reshape(target.dims());
+        if (current == this) return shaped.copy();
+        return shaped;
+    }
+
+    private int axis(int axis) {
+        int a = axis < 0 ? axis + rank() : axis;
+        if (a < 0 || a >= rank()) {
+            throw new IllegalArgumentException("axis " + axis + " out of range for shape " + shape);
+        }
+        return a;
+    }
+
+    private Shape reducedShape(int axis, boolean keepDim) {
+        int[] dims = shape.dims();
+        if (keepDim) {
+            dims[axis] = 1;
+            return Shape.of(dims);
+        }
+        int[] out = new int[dims.length - 1];
+        for (int i = 0, j = 0; i < dims.length; i++) if (i != axis) out[j++] = dims[i];
+        return Shape.of(out);
+    }
+
+    // ---- shape ops ---------------------------------------------------------------------------------------
+
+    /** This tensor with its dimensions reordered: result dimension i is this tensor's {@code order[i]}. */
+    public Tensor permute(int... order) {
+        checkOpen();
+        if (order.length != rank()) {
+            throw new IllegalArgumentException("permute " + Arrays.toString(order) + " of shape " + shape
+                    + ": expected " + rank() + " axes");
+        }
+        int[] dims = shape.dims(), own = Strides.contiguous(dims);
+        int[] outDims = new int[rank()], srcStrides = new int[rank()];
+        boolean[] seen = new boolean[rank()];
+        for (int i = 0; i < order.length; i++) {
+            int a = axis(order[i]);
+            if (seen[a]) throw new IllegalArgumentException("permute " + Arrays.toString(order) + ": axis repeated");
+            seen[a] = true;
+            outDims[i] = dims[a];
+            srcStrides[i] = own[a];
+        }
+        Tensor out = engine.empty(dtype, outDims);
+        backend().copyStrided(buffer, out.buffer, Strides.of(outDims, srcStrides, Strides.contiguous(outDims)));
+        return out;
+    }
+
+    /** This tensor with two axes swapped (a copy). */
+    public Tensor transpose(int axis0, int axis1) {
+        int[] order = new int[rank()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        int a = axis(axis0), b = axis(axis1);
+        order[a] = b;
+        order[b] = a;
+        return permute(order);
+    }
+
+    /** Elements [start, start + length) along {@code axis} (a copy unless the axis is the first). */
+    public Tensor narrow(int axis, int start, int length) {
+        checkOpen();
+        int a = axis(axis);
+        int n = shape.dim(a);
+        if (start < 0 || length < 0 || start > n - length) {
+            throw new IndexOutOfBoundsException("narrow [" + start + ", " + ((long) start + length) + ") out of range for axis "
+                    + axis + " of shape " + shape);
+        }
+        if (a == 0) return slice(start, start + length).copy();
+        int[] dims = shape.dims(), own = Strides.contiguous(dims);
+        int[] outDims = dims.clone();
+        outDims[a] = length;
+        Tensor out = engine.empty(dtype, outDims);
+        if (out.numel() > 0) {
+            backend().copyStrided(buffer.slice(start * own[a], buffer.length() - start * own[a]), out.buffer,
+                    Strides.of(outDims, own, Strides.contiguous(outDims)));
+        }
+        return out;
+    }
+
+    /** Consecutive pieces along {@code axis} of the given sizes (which must add up to its length). */
+    public List<Tensor> split(int axis, int... sizes) {
+        int a = axis(axis);
+        long total = 0;
+        for (int s : sizes) {
+            if (s < 0) throw new IllegalArgumentException("split: negative size " + s);
+            total += s;
+        }
+        if (total != shape.dim(a)) {
+            throw new IllegalArgumentException("split " + Arrays.toString(sizes) + " does not add up to " + shape.dim(a)
+                    + " along axis " + axis + " of " + shape);
+        }
+        List<Tensor> parts = new ArrayList<>();
+        int start = 0;
+        for (int s : sizes) {
+            parts.add(narrow(a, start, s));
+            start += s;
+        }
+        return parts;
+    }
+
+    /** The tensors joined along an existing axis; all other dimensions must agree. */
+    public static Tensor concat(int axis, Tensor... parts) {
+        if (parts.length == 0) throw new IllegalArgumentException("concat of no tensors");
+        Tensor first = parts[0];
+        first.checkOpen();
+        int a = first.axis(axis);
+        int[] dims = first.shape.dims();
+        int total = 0;
+        for (Tensor p : parts) {
+            checkPairAnyDType("concat", first, p);
+            int[] pd = p.shape.dims();
+            boolean fits = pd.length == dims.length;
+            for (int i = 0; fits && i < pd.length; i++) fits = i == a || pd[i] == dims[i];
+            if (!fits) {
+                throw new IllegalArgumentException("concat along axis " + axis + ": shapes " + first.shape + " and "
+                        + p.shape + " differ off that axis");
+            }
+            total = Math.addExact(total, pd[a]);
+        }
+        dims[a] = total;
+        Tensor out = first.engine.empty(first.dtype, dims);
+        int[] outStrides = Strides.contiguous(dims);
+        int start = 0;
+        for (Tensor p : parts) {
+            int[] pd = p.shape.dims();
+            if (p.numel() > 0) {
+                int at = start * outStrides[a];
+                first.backend().copyStrided(p.buffer, out.buffer.slice(at, out.numel() - at),
+                        Strides.of(pd, Strides.contiguous(pd), outStrides));
+            }
+            start += pd[a];
+        }
+        return out;
+    }
+
+    /** The tensors (all of one shape) stacked along a new axis. */
+    public static Tensor stack(int axis, Tensor... parts) {
+        if (parts.length == 0) throw new IllegalArgumentException("stack of no tensors");
+        int a = axis < 0 ? axis + parts[0].rank() + 1 : axis;
+        if (a < 0 || a > parts[0].rank()) {
+            throw new IllegalArgumentException("axis " + axis + " out of range for stacking shape " + parts[0].shape);
+        }
+        Tensor[] lifted = new Tensor[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            if (!parts[i].shape.equals(parts[0].shape)) {
+                throw new IllegalArgumentException("stack: shapes " + parts[0].shape + " and " + parts[i].shape + " differ");
+            }
+            lifted[i] = parts[i].unsqueeze(a);
+        }
+        return concat(a, lifted);
+    }
+
+    /** A view with a new dimension of length 1 at {@code axis}. */
+    public Tensor unsqueeze(int axis) {
+        int a = axis < 0 ? axis + rank() + 1 : axis;
+        if (a < 0 || a > rank()) throw new IllegalArgumentException("axis " + axis + " out of range for unsqueezing " + shape);
+        int[] dims = shape.dims();
+        int[] out = new int[dims.length + 1];
+        for (int i = 0, j = 0; i < out.length; i++) out[i] = i == a ? 1 : dims[j++];
+        return reshape(out);
+    }
+
+    /** A view without dimension {@code axis}, which must have length 1. */
+    public Tensor squeeze(int axis) {
+        int a = axis(axis);
+        if (shape.dim(a) != 1) throw new IllegalArgumentException("squeeze axis " + axis + " of " + shape + ": not 1");
+        return reshape(reducedShape(a, false).dims());
+    }
+
+    /** This tensor repeated along stretched dimensions to {@code target} (numpy broadcasting; a copy). */
+    public Tensor broadcastTo(Shape target) {
+        checkOpen();
+        if (!Strides.broadcastShape(shape, target).equals(target)) {
+            throw new IllegalArgumentException("cannot broadcast " + shape + " to " + target);
+        }
+        Tensor out = engine.empty(dtype, target);
+        if (out.numel() > 0) backend().copyStrided(buffer, out.buffer, Strides.broadcastTo(shape, target));
+        return out;
+    }
+
+    public Tensor broadcastTo(int... dims) {
+        return broadcastTo(Shape.of(dims));
+    }
+
+    // ---- activations --------------------------------------------------------------------------
 
     /** With this being tanh's output y: returns dy * (1 - y^2). */
     public Tensor tanhBackward(Tensor dy) {
@@ -349,21 +831,17 @@ public final class Tensor implements AutoCloseable {
         return new LossAndGradient(loss, grad);
     }
 
-    // ---- bias -----------------------------------------------------------------------------------
+    // ---- bias and in-place arithmetic -----------------------------------------------------------
 
-    /** this [.., C] + bias [C], broadcast over the rows. */
+    /** this [.., C] + bias [C], broadcast over the rows (the same as {@code add(bias)} for such shapes). */
     public Tensor addRowVector(Tensor bias) {
         requireFloating(this, "addRowVector");
         bias.checkOpen();
-        requireSameEngine(this, bias);
-        requireSameDType(this, bias, "addRowVector");
         if (rank() < 1 || bias.rank() != 1 || bias.shape.dim(0) != shape.lastDim()) {
             throw new IllegalArgumentException("addRowVector: bias shape " + bias.shape
                     + " does not match the last dimension of " + shape);
         }
-        Tensor out = engine.empty(dtype, shape);
-        backend().addRowVector(buffer, bias.buffer, out.buffer, shape.rows(), shape.lastDim());
-        return out;
+        return add(bias);
     }
 
     /** The sum over all rows: this [.., C] -> [C] (the bias gradient). */
@@ -371,45 +849,19 @@ public final class Tensor implements AutoCloseable {
         requireFloating(this, "sumRows");
         if (rank() < 1) throw new IllegalArgumentException("sumRows needs rank >= 1, got shape " + shape);
         Tensor out = engine.empty(dtype, shape.lastDim());
-        backend().sumRows(buffer, out.buffer, shape.rows(), shape.lastDim(), false);
+        backend().reduce(ReduceOp.SUM, buffer, out.buffer, 1, shape.rows(), shape.lastDim());
         return out;
     }
 
-    // ---- elementwise ----------------------------------------------------------------------------
-
-    public Tensor add(Tensor other) {
-        checkSameShape("add", this, other);
-        requireFloating(this, "add");
-        Tensor out = engine.empty(dtype, shape);
-        backend().add(buffer, other.buffer, out.buffer, numel());
-        return out;
-    }
-
-    public Tensor mul(Tensor other) {
-        checkSameShape("mul", this, other);
-        requireFloating(this, "mul");
-        Tensor out = engine.empty(dtype, shape);
-        backend().mul(buffer, other.buffer, out.buffer, numel());
-        return out;
-    }
-
-    public Tensor scale(double alpha) {
-        requireFloating(this, "scale");
-        Tensor out = engine.empty(dtype, shape);
-        backend().scale(buffer, alpha, out.buffer, numel());
-        return out;
-    }
-
+    /** this += other in place; other must broadcast to this shape. */
     public Tensor addInPlace(Tensor other) {
-        checkSameShape("addInPlace", this, other);
-        requireFloating(this, "addInPlace");
-        backend().add(buffer, other.buffer, buffer, numel());
-        return this;
+        return applyInPlace(BinaryOp.ADD, other);
     }
 
+    /** this *= alpha in place. */
     public Tensor scaleInPlace(double alpha) {
         requireFloating(this, "scaleInPlace");
-        backend().scale(buffer, alpha, buffer, numel());
+        backend().binaryScalar(BinaryOp.MUL, buffer, alpha, false, buffer, numel());
         return this;
     }
 
@@ -427,7 +879,15 @@ public final class Tensor implements AutoCloseable {
     public Tensor sum() {
         requireFloating(this, "sum");
         Tensor out = engine.empty(dtype, Shape.scalar());
-        backend().sum(buffer, out.buffer, numel());
+        backend().reduce(ReduceOp.SUM, buffer, out.buffer, 1, numel(), 1);
+        return out;
+    }
+
+    /** The mean of all elements (NaN for none), as a scalar tensor on this device. */
+    public Tensor mean() {
+        requireFloating(this, "mean");
+        Tensor out = engine.empty(dtype, Shape.scalar());
+        backend().reduce(ReduceOp.MEAN, buffer, out.buffer, 1, numel(), 1);
         return out;
     }
 
@@ -490,6 +950,21 @@ public final class Tensor implements AutoCloseable {
         if (!a.shape.equals(b.shape)) {
             throw new IllegalArgumentException(op + ": shapes " + a.shape + " and " + b.shape + " differ");
         }
+        requireSameDType(a, b, op);
+    }
+
+    /** Two floating tensors of one dtype on one engine, both open. */
+    private static void checkPair(String op, Tensor a, Tensor b) {
+        requireFloating(a, op);
+        b.checkOpen();
+        requireSameEngine(a, b);
+        requireSameDType(a, b, op);
+    }
+
+    private static void checkPairAnyDType(String op, Tensor a, Tensor b) {
+        a.checkOpen();
+        b.checkOpen();
+        requireSameEngine(a, b);
         requireSameDType(a, b, op);
     }
 

@@ -1,6 +1,9 @@
 package dev.wick.core.backend;
 
 import dev.wick.core.Device;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
 
 /**
  * The primitive kernels, over raw buffers, that every backend implements (CPU, CUDA). No autograd
@@ -16,8 +19,11 @@ import dev.wick.core.Device;
  *   <li>calls are ordered (one stream); only the host transfers and {@link #firstIndexOutOfRange}
  *       wait for the device.</li>
  * </ul>
- * Adding a primitive means: this interface, the CPU implementation, the CUDA kernel and its
- * launcher, the conformance suite and, if differentiable, an autograd op with a gradient check.
+ * The op families ({@link #unary}, {@link #binary}, {@link #binaryScalar}, {@link #reduce},
+ * {@link #copyStrided}) run any entry of the op table in dev.wick.core.ops: a new op of a known
+ * family is a line there, not a method here (docs/adding-an-op.md). The other methods are kernels
+ * that are special in themselves: gather and scatter, GEMM, the fused loss, the RNN cell's
+ * backward, fills and random numbers, optimizer updates in place.
  */
 public interface Backend extends AutoCloseable {
 
@@ -102,10 +108,39 @@ public interface Backend extends AutoCloseable {
     void gemm(boolean transA, boolean transB, int m, int n, int k,
               double alpha, Buffer a, Buffer b, double beta, Buffer c);
 
-    // ---- activations -------------------------------------------------------------------------
+    // ---- the op families -----------------------------------------------------------------------
 
-    /** y = tanh(x); y may be x. */
-    void tanh(Buffer x, Buffer y, int length);
+    /** y[i] = op(x[i]) for i < length; y may be x (exactly, not a shifted view). */
+    void unary(UnaryOp op, Buffer x, Buffer y, int length);
+
+    /**
+     * out[p] = op(a[layout.firstOffset(p)], b[layout.secondOffset(p)]) for every position p of the
+     * walk, out being contiguous over {@code layout.dims()} (numpy broadcasting: a stride is 0 where
+     * an operand is stretched). out may be a or b only where that operand is walked contiguously.
+     */
+    void binary(BinaryOp op, Buffer a, Buffer b, Buffer out, Strides layout);
+
+    /**
+     * out[i] = op(a[i], scalar), or op(scalar, a[i]) when {@code scalarFirst}, for i < length; the
+     * scalar is first converted to the buffers' dtype. out may be a.
+     */
+    void binaryScalar(BinaryOp op, Buffer a, double scalar, boolean scalarFirst, Buffer out, int length);
+
+    /**
+     * Reduces x, seen as [outer, n, inner], along its middle axis into out [outer, inner]: out has
+     * x's dtype, or INT32 for an {@link ReduceOp#indexResult()} op. For a SELECT op, n must be at
+     * least 1 (the caller refuses an empty axis). out must not alias x.
+     */
+    void reduce(ReduceOp op, Buffer x, Buffer out, int outer, int n, int inner);
+
+    /**
+     * dst[layout.secondOffset(p)] = src[layout.firstOffset(p)] for every position p of the walk: a
+     * transpose, a slice along any axis, a broadcast, a part of a concatenation. Any dtype (both the
+     * same); src and dst must not overlap.
+     */
+    void copyStrided(Buffer src, Buffer dst, Strides layout);
+
+    // ---- activations -------------------------------------------------------------------------
 
     /**
      * dx = dy * (1 - y^2), or dx += that when {@code accumulate}; y is tanh's saved output. dx may
@@ -125,32 +160,12 @@ public interface Backend extends AutoCloseable {
     void softmaxCrossEntropy(Buffer logits, Buffer targets, int rows, int cols, int ignoreIndex,
                              Buffer loss, Buffer dLogits);
 
-    // ---- bias ----------------------------------------------------------------------------------
+    // ---- in-place updates ----------------------------------------------------------------------
 
-    /** out[r, c] = x[r, c] + bias[c]; out may be x. */
-    void addRowVector(Buffer x, Buffer bias, Buffer out, int rows, int cols);
-
-    /** out[c] = sum over r of x[r, c], or out[c] += that when {@code accumulate}. */
-    void sumRows(Buffer x, Buffer out, int rows, int cols, boolean accumulate);
-
-    // ---- elementwise ---------------------------------------------------------------------------
-
-    /** out = a + b; out may be a or b. */
-    void add(Buffer a, Buffer b, Buffer out, int length);
-
-    /** out = a * b; out may be a or b. */
-    void mul(Buffer a, Buffer b, Buffer out, int length);
-
-    /** out = alpha * x; out may be x. */
-    void scale(Buffer x, double alpha, Buffer out, int length);
-
-    /** y += alpha * x. */
+    /** y += alpha * x (gradient accumulation; the fused step of several optimizers). */
     void axpy(double alpha, Buffer x, Buffer y, int length);
 
     // ---- reductions (result stays on the device, in out[0]) -------------------------------------
-
-    /** out[0] = sum of x[i]. */
-    void sum(Buffer x, Buffer out, int length);
 
     /** out[0] = sum of x[i]^2 (for global-norm gradient clipping). */
     void squaredNorm(Buffer x, Buffer out, int length);

@@ -37,7 +37,6 @@ final class PrimitiveChecks {
         gemms();
         activations();
         losses();
-        bias();
         arithmetic();
         reductions();
         optimizers();
@@ -245,18 +244,6 @@ final class PrimitiveChecks {
 
     private void activations() {
         int n = sizes.elements();
-        double[] x = in.uniform(n, -4, 4);
-        suite.compare("tanh", elementwise, s -> {
-            Buffer X = s.reals(x), Y = s.nans(n);
-            s.timed(() -> s.backend().tanh(X, Y, n));
-            return outputs(s.read(Y));
-        });
-        suite.compare("tanh in place on a slice at an odd offset", elementwise, s -> {
-            Buffer X = s.reals(x);
-            Buffer view = X.slice(1, n - 2);
-            s.timed(() -> s.backend().tanh(view, view, n - 2));
-            return outputs(s.read(X));
-        });
         double[] y = in.uniform(n, -0.999, 0.999);
         double[] dy = in.normal(n, 1);
         double[] dx0 = in.normal(n, 1);
@@ -313,71 +300,12 @@ final class PrimitiveChecks {
         });
     }
 
-    // ---- bias ----------------------------------------------------------------------------------------
-
-    private void bias() {
-        int rows = sizes.matrixRows(), cols = sizes.matrixCols();
-        double[] x = in.normal(rows * cols, 1);
-        double[] b = in.normal(cols, 1);
-        double[] o = in.normal(cols, 1);
-        suite.compare("addRowVector", elementwise, s -> {
-            Buffer X = s.reals(x), B = s.reals(b), out = s.nans(rows * cols);
-            s.timed(() -> s.backend().addRowVector(X, B, out, rows, cols));
-            return outputs(s.read(out));
-        });
-        suite.compare("addRowVector in place", elementwise, s -> {
-            Buffer X = s.reals(x), B = s.reals(b);
-            s.timed(() -> s.backend().addRowVector(X, B, X, rows, cols));
-            return outputs(s.read(X));
-        });
-        suite.compare("sumRows", norm, s -> {
-            Buffer X = s.reals(x), out = s.nans(cols);
-            s.timed(() -> s.backend().sumRows(X, out, rows, cols, false));
-            return outputs(s.read(out));
-        });
-        suite.compare("sumRows accumulate", norm, s -> {
-            Buffer X = s.reals(x), out = s.reals(o);
-            s.timed(() -> s.backend().sumRows(X, out, rows, cols, true));
-            return outputs(s.read(out));
-        });
-    }
-
     // ---- elementwise arithmetic ----------------------------------------------------------------------
 
     private void arithmetic() {
         int n = sizes.elements();
         double[] a = in.normal(n, 1), b = in.normal(n, 1);
         double alpha = in.value(-2, 2);
-        suite.compare("add", elementwise, s -> {
-            Buffer A = s.reals(a), B = s.reals(b), out = s.nans(n);
-            s.timed(() -> s.backend().add(A, B, out, n));
-            return outputs(s.read(out));
-        });
-        suite.compare("add, out = a", elementwise, s -> {
-            Buffer A = s.reals(a), B = s.reals(b);
-            s.timed(() -> s.backend().add(A, B, A, n));
-            return outputs(s.read(A));
-        });
-        suite.compare("mul", elementwise, s -> {
-            Buffer A = s.reals(a), B = s.reals(b), out = s.nans(n);
-            s.timed(() -> s.backend().mul(A, B, out, n));
-            return outputs(s.read(out));
-        });
-        suite.compare("mul, out = b", elementwise, s -> {
-            Buffer A = s.reals(a), B = s.reals(b);
-            s.timed(() -> s.backend().mul(A, B, B, n));
-            return outputs(s.read(B));
-        });
-        suite.compare("scale", elementwise, s -> {
-            Buffer X = s.reals(a), out = s.nans(n);
-            s.timed(() -> s.backend().scale(X, alpha, out, n));
-            return outputs(s.read(out));
-        });
-        suite.compare("scale in place", elementwise, s -> {
-            Buffer X = s.reals(a);
-            s.timed(() -> s.backend().scale(X, alpha, X, n));
-            return outputs(s.read(X));
-        });
         suite.compare("axpy", elementwise, s -> {
             Buffer X = s.reals(a), Y = s.reals(b);
             s.timed(() -> s.backend().axpy(alpha, X, Y, n));
@@ -390,19 +318,9 @@ final class PrimitiveChecks {
     private void reductions() {
         int n = sizes.reduction();
         double[] x = in.normal(n, 1);
-        suite.compare("sum", norm, s -> {
-            Buffer X = s.reals(x), out = s.nans(1);
-            s.timed(() -> s.backend().sum(X, out, n));
-            return outputs(s.read(out));
-        });
         suite.compare("squaredNorm", norm, s -> {
             Buffer X = s.reals(x), out = s.nans(1);
             s.timed(() -> s.backend().squaredNorm(X, out, n));
-            return outputs(s.read(out));
-        });
-        suite.compare("sum of one element", norm, s -> {
-            Buffer X = s.reals(x), out = s.nans(1);
-            s.timed(() -> s.backend().sum(X, out, 1));
             return outputs(s.read(out));
         });
     }

@@ -6,6 +6,10 @@ import dev.wick.core.backend.Backend;
 import dev.wick.core.backend.Buffer;
 import dev.wick.core.backend.MemoryStats;
 import dev.wick.core.backend.ScatterMode;
+import dev.wick.core.backend.Strides;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
 
 import java.util.Arrays;
 
@@ -285,10 +289,110 @@ public final class CpuBackend implements Backend {
                 && x.offset < y.offset + yLength && y.offset < x.offset + xLength;
     }
 
-    // ---- activations ---------------------------------------------------------------------------
+    // ---- the op families ----------------------------------------------------------------------------
 
     @Override
-    public void tanh(Buffer x, Buffer y, int length) {
+    public void unary(UnaryOp op, Buffer x, Buffer y, int length) {
+        CpuBuffer X = cb(x), Y = cb(y);
+        if (op == UnaryOp.TANH) { // the SIMD tanh where the Vector API is present
+            tanh(x, y, length);
+            return;
+        }
+        if (f32(X)) {
+            float[] xa = X.f(), ya = Y.f();
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> OpKernels.unary(op, xa, X.offset, ya, Y.offset, from, to));
+        } else {
+            double[] xa = X.d(), ya = Y.d();
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> OpKernels.unary(op, xa, X.offset, ya, Y.offset, from, to));
+        }
+    }
+
+    @Override
+    public void binary(BinaryOp op, Buffer a, Buffer b, Buffer out, Strides layout) {
+        CpuBuffer A = cb(a), B = cb(b), O = cb(out);
+        if (layout.numel() == 0) return;
+        int inner = layout.rank() == 0 ? 1 : layout.dim(layout.rank() - 1);
+        int rows = layout.numel() / inner;
+        int minRows = Math.max(1, CHEAP_GRAIN / inner);
+        if (f32(O)) {
+            float[] aa = A.f(), ba = B.f(), oa = O.f();
+            workers.forRange(rows, minRows, (from, to) ->
+                    OpKernels.binary(op, aa, A.offset, ba, B.offset, oa, O.offset, layout, from, to));
+        } else {
+            double[] aa = A.d(), ba = B.d(), oa = O.d();
+            workers.forRange(rows, minRows, (from, to) ->
+                    OpKernels.binary(op, aa, A.offset, ba, B.offset, oa, O.offset, layout, from, to));
+        }
+    }
+
+    @Override
+    public void binaryScalar(BinaryOp op, Buffer a, double scalar, boolean scalarFirst, Buffer out, int length) {
+        CpuBuffer A = cb(a), O = cb(out);
+        if (f32(O)) {
+            float[] aa = A.f(), oa = O.f();
+            float s = (float) scalar;
+            workers.forRange(length, CHEAP_GRAIN, (from, to) ->
+                    OpKernels.rowWithScalar(op, aa, A.offset + from, s, scalarFirst, oa, O.offset + from, to - from));
+        } else {
+            double[] aa = A.d(), oa = O.d();
+            workers.forRange(length, CHEAP_GRAIN, (from, to) ->
+                    OpKernels.rowWithScalar(op, aa, A.offset + from, scalar, scalarFirst, oa, O.offset + from, to - from));
+        }
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Buffer x, Buffer out, int outer, int n, int inner) {
+        CpuBuffer X = cb(x), O = cb(out);
+        if (op.kind() == ReduceOp.Kind.SELECT && n == 0) {
+            throw new IllegalArgumentException(op.opName() + " over an empty axis");
+        }
+        int blocks = (inner + OpKernels.COLUMN_BLOCK - 1) / OpKernels.COLUMN_BLOCK;
+        int units = outer * blocks;
+        if (units == 0) return;
+        boolean f32 = f32(X);
+        int minUnits = (int) Math.max(1, CHEAP_GRAIN / Math.max(1L, (long) n * Math.min(inner, OpKernels.COLUMN_BLOCK)));
+        workers.forRange(units, minUnits, (from, to) -> {
+            int width = Math.min(inner, OpKernels.COLUMN_BLOCK);
+            double[] row = new double[width], acc = new double[width], shift = new double[width];
+            int[] index = new int[width];
+            for (int u = from; u < to; u++) {
+                int o = u / blocks, col = (u % blocks) * OpKernels.COLUMN_BLOCK;
+                int w = Math.min(OpKernels.COLUMN_BLOCK, inner - col);
+                int base = o * n * inner;
+                OpKernels.Slab slab = f32
+                        ? (r, c, count, dst) -> {
+                            float[] xa = X.f();
+                            for (int j = 0, at = X.offset + base + r * inner + c; j < count; j++) dst[j] = xa[at + j];
+                        }
+                        : (r, c, count, dst) -> System.arraycopy(X.d(), X.offset + base + r * inner + c, dst, 0, count);
+                OpKernels.reduceUnit(op, slab, n, col, w, row, acc, shift, index);
+                int at = O.offset + o * inner + col;
+                if (op.indexResult()) {
+                    System.arraycopy(index, 0, O.i(), at, w);
+                } else if (f32) {
+                    float[] oa = O.f();
+                    for (int j = 0; j < w; j++) oa[at + j] = (float) acc[j];
+                } else {
+                    System.arraycopy(acc, 0, O.d(), at, w);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void copyStrided(Buffer src, Buffer dst, Strides layout) {
+        CpuBuffer S = cb(src), D = cb(dst);
+        if (S.dtype != D.dtype) throw new IllegalArgumentException("copy between dtypes " + S.dtype + " and " + D.dtype);
+        if (layout.numel() == 0) return;
+        int inner = layout.rank() == 0 ? 1 : layout.dim(layout.rank() - 1);
+        workers.forRange(layout.numel() / inner, Math.max(1, COPY_GRAIN / inner), (from, to) ->
+                OpKernels.copyStrided(S.array, S.offset, D.array, D.offset, layout, from, to));
+    }
+
+    // ---- activations ---------------------------------------------------------------------------
+
+    /** tanh through FloatArrayMath: the SIMD override of the op table's TANH. */
+    private void tanh(Buffer x, Buffer y, int length) {
         CpuBuffer X = cb(x), Y = cb(y);
         if (f32(X)) {
             float[] xa = X.f(), ya = Y.f();
@@ -346,78 +450,6 @@ public final class CpuBackend implements Backend {
         else out.d()[out.offset] = value;
     }
 
-    // ---- bias ----------------------------------------------------------------------------------
-
-    @Override
-    public void addRowVector(Buffer x, Buffer bias, Buffer out, int rows, int cols) {
-        CpuBuffer X = cb(x), B = cb(bias), O = cb(out);
-        int minRows = Math.max(1, CHEAP_GRAIN / Math.max(1, cols));
-        if (f32(X)) {
-            float[] xa = X.f(), ba = B.f(), oa = O.f();
-            workers.forRange(rows, minRows, (from, to) ->
-                    FloatKernels.addRowVector(xa, X.offset, ba, B.offset, oa, O.offset, from, to, cols));
-        } else {
-            double[] xa = X.d(), ba = B.d(), oa = O.d();
-            workers.forRange(rows, minRows, (from, to) ->
-                    DoubleKernels.addRowVector(xa, X.offset, ba, B.offset, oa, O.offset, from, to, cols));
-        }
-    }
-
-    @Override
-    public void sumRows(Buffer x, Buffer out, int rows, int cols, boolean accumulate) {
-        CpuBuffer X = cb(x), O = cb(out);
-        // Threads split the columns; every column sums its rows in order, whatever the split.
-        int minCols = Math.max(1, CHEAP_GRAIN / Math.max(1, rows));
-        if (f32(X)) {
-            float[] xa = X.f(), oa = O.f();
-            workers.forRange(cols, minCols, (from, to) -> FloatKernels.sumRows(xa, X.offset, oa, O.offset, rows, cols,
-                    from, to, accumulate, new double[to - from]));
-        } else {
-            double[] xa = X.d(), oa = O.d();
-            workers.forRange(cols, minCols, (from, to) -> DoubleKernels.sumRows(xa, X.offset, oa, O.offset, rows, cols,
-                    from, to, accumulate, new double[to - from]));
-        }
-    }
-
-    // ---- elementwise ---------------------------------------------------------------------------
-
-    @Override
-    public void add(Buffer a, Buffer b, Buffer out, int length) {
-        CpuBuffer A = cb(a), B = cb(b), O = cb(out);
-        if (f32(O)) {
-            float[] aa = A.f(), ba = B.f(), oa = O.f();
-            workers.forRange(length, CHEAP_GRAIN, (from, to) -> FloatKernels.add(aa, A.offset, ba, B.offset, oa, O.offset, from, to));
-        } else {
-            double[] aa = A.d(), ba = B.d(), oa = O.d();
-            workers.forRange(length, CHEAP_GRAIN, (from, to) -> DoubleKernels.add(aa, A.offset, ba, B.offset, oa, O.offset, from, to));
-        }
-    }
-
-    @Override
-    public void mul(Buffer a, Buffer b, Buffer out, int length) {
-        CpuBuffer A = cb(a), B = cb(b), O = cb(out);
-        if (f32(O)) {
-            float[] aa = A.f(), ba = B.f(), oa = O.f();
-            workers.forRange(length, CHEAP_GRAIN, (from, to) -> FloatKernels.mul(aa, A.offset, ba, B.offset, oa, O.offset, from, to));
-        } else {
-            double[] aa = A.d(), ba = B.d(), oa = O.d();
-            workers.forRange(length, CHEAP_GRAIN, (from, to) -> DoubleKernels.mul(aa, A.offset, ba, B.offset, oa, O.offset, from, to));
-        }
-    }
-
-    @Override
-    public void scale(Buffer x, double alpha, Buffer out, int length) {
-        CpuBuffer X = cb(x), O = cb(out);
-        if (f32(O)) {
-            float[] xa = X.f(), oa = O.f();
-            float fa = (float) alpha;
-            workers.forRange(length, CHEAP_GRAIN, (from, to) -> FloatKernels.scale(xa, X.offset, fa, oa, O.offset, from, to));
-        } else {
-            double[] xa = X.d(), oa = O.d();
-            workers.forRange(length, CHEAP_GRAIN, (from, to) -> DoubleKernels.scale(xa, X.offset, alpha, oa, O.offset, from, to));
-        }
-    }
-
     @Override
     public void axpy(double alpha, Buffer x, Buffer y, int length) {
         CpuBuffer X = cb(x), Y = cb(y);
@@ -432,20 +464,6 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- reductions ----------------------------------------------------------------------------
-
-    @Override
-    public void sum(Buffer x, Buffer out, int length) {
-        CpuBuffer X = cb(x);
-        double total;
-        if (f32(X)) {
-            float[] xa = X.f();
-            total = workers.sumOfBlocks(length, (from, to) -> FloatKernels.sum(xa, X.offset, from, to));
-        } else {
-            double[] xa = X.d();
-            total = workers.sumOfBlocks(length, (from, to) -> DoubleKernels.sum(xa, X.offset, from, to));
-        }
-        storeScalar(cb(out), total);
-    }
 
     @Override
     public void squaredNorm(Buffer x, Buffer out, int length) {

@@ -4,6 +4,10 @@ import dev.wick.core.DType;
 import dev.wick.core.Device;
 import dev.wick.core.backend.Backend;
 import dev.wick.core.backend.Buffer;
+import dev.wick.core.backend.Strides;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
 import dev.wick.core.backend.MemoryStats;
 import dev.wick.core.backend.ScatterMode;
 
@@ -40,18 +44,16 @@ class ForwardingBackend implements Backend {
     @Override public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, Buffer a, Buffer b, double beta, Buffer c) {
         delegate.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
     }
-    @Override public void tanh(Buffer x, Buffer y, int length) { delegate.tanh(x, y, length); }
+    @Override public void unary(UnaryOp op, Buffer x, Buffer y, int length) { delegate.unary(op, x, y, length); }
+    @Override public void binary(BinaryOp op, Buffer a, Buffer b, Buffer out, Strides layout) { delegate.binary(op, a, b, out, layout); }
+    @Override public void binaryScalar(BinaryOp op, Buffer a, double scalar, boolean scalarFirst, Buffer out, int length) { delegate.binaryScalar(op, a, scalar, scalarFirst, out, length); }
+    @Override public void reduce(ReduceOp op, Buffer x, Buffer out, int outer, int n, int inner) { delegate.reduce(op, x, out, outer, n, inner); }
+    @Override public void copyStrided(Buffer src, Buffer dst, Strides layout) { delegate.copyStrided(src, dst, layout); }
     @Override public void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate) { delegate.tanhBackward(y, dy, dx, length, accumulate); }
     @Override public void softmaxCrossEntropy(Buffer logits, Buffer targets, int rows, int cols, int ignoreIndex, Buffer loss, Buffer dLogits) {
         delegate.softmaxCrossEntropy(logits, targets, rows, cols, ignoreIndex, loss, dLogits);
     }
-    @Override public void addRowVector(Buffer x, Buffer bias, Buffer out, int rows, int cols) { delegate.addRowVector(x, bias, out, rows, cols); }
-    @Override public void sumRows(Buffer x, Buffer out, int rows, int cols, boolean accumulate) { delegate.sumRows(x, out, rows, cols, accumulate); }
-    @Override public void add(Buffer a, Buffer b, Buffer out, int length) { delegate.add(a, b, out, length); }
-    @Override public void mul(Buffer a, Buffer b, Buffer out, int length) { delegate.mul(a, b, out, length); }
-    @Override public void scale(Buffer x, double alpha, Buffer out, int length) { delegate.scale(x, alpha, out, length); }
     @Override public void axpy(double alpha, Buffer x, Buffer y, int length) { delegate.axpy(alpha, x, y, length); }
-    @Override public void sum(Buffer x, Buffer out, int length) { delegate.sum(x, out, length); }
     @Override public void squaredNorm(Buffer x, Buffer out, int length) { delegate.squaredNorm(x, out, length); }
     @Override public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, double lr, double momentum, double weightDecay) {
         delegate.sgdUpdate(param, grad, velocity, length, lr, momentum, weightDecay);

@@ -55,7 +55,11 @@ final class Buffers {
 
     double[] get(Buffer b, int n) {
         double[] out = new double[n];
-        if (dtype == DType.FLOAT64) {
+        if (b.dtype() == DType.INT32) {
+            int[] v = new int[n];
+            backend.download(b, v, 0, n);
+            for (int i = 0; i < n; i++) out[i] = v[i];
+        } else if (dtype == DType.FLOAT64) {
             backend.download(b, out, 0, n);
         } else {
             float[] f = new float[n];

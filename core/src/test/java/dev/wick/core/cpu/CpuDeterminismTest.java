@@ -2,7 +2,12 @@ package dev.wick.core.cpu;
 
 import dev.wick.core.DType;
 import dev.wick.core.TestData;
+import dev.wick.core.Shape;
 import dev.wick.core.backend.Buffer;
+import dev.wick.core.backend.Strides;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
 import dev.wick.core.backend.ScatterMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -71,21 +76,27 @@ class CpuDeterminismTest {
             b.normal(r, n, in.seed, 0, 1);
             out.put("normal", io.get(r));
             Buffer x = io.put(in.x), y = io.put(in.y), o = io.put(new double[n]);
-            b.tanh(x, o, n);
-            out.put("tanh", io.get(o));
+            for (UnaryOp op : UnaryOp.values()) {
+                b.unary(op, x, o, n);
+                out.put(op.opName(), io.get(o));
+            }
             b.tanhBackward(io.put(in.y), x, o, n, true);
             out.put("tanhBackward", io.get(o));
-            b.add(x, y, o, n);
-            out.put("add", io.get(o));
-            b.mul(x, y, o, n);
-            out.put("mul", io.get(o));
-            b.scale(x, 0.3, o, n);
-            out.put("scale", io.get(o));
+            Strides flat = Strides.of(new int[]{n}, new int[]{1}, new int[]{1});
+            for (BinaryOp op : BinaryOp.values()) {
+                b.binary(op, x, y, o, flat);
+                out.put(op.opName(), io.get(o));
+                b.binaryScalar(op, x, 0.3, true, o, n);
+                out.put(op.opName() + " scalar first", io.get(o));
+            }
             b.axpy(-0.7, x, o, n);
             out.put("axpy", io.get(o));
             Buffer scalar = io.put(new double[1]);
-            b.sum(x, scalar, n);
-            out.put("sum", io.get(scalar));
+            for (ReduceOp op : ReduceOp.values()) {
+                Buffer whole = op.indexResult() ? b.allocate(DType.INT32, 1) : scalar;
+                b.reduce(op, x, whole, 1, n, 1);
+                out.put(op.opName() + " of all", io.get(whole));
+            }
             b.squaredNorm(x, scalar, n);
             out.put("squaredNorm", io.get(scalar));
 
@@ -105,11 +116,13 @@ class CpuDeterminismTest {
             out.put("softmax loss", io.get(loss));
             out.put("softmax gradient", io.get(grad));
             Buffer biased = io.put(new double[rows * cols]);
-            b.addRowVector(logits, io.put(in.bias), biased, rows, cols);
-            out.put("addRowVector", io.get(biased));
-            Buffer colSums = io.put(in.bias);
-            b.sumRows(logits, colSums, rows, cols, true);
-            out.put("sumRows", io.get(colSums));
+            b.binary(BinaryOp.ADD, logits, io.put(in.bias), biased, Strides.broadcast(Shape.of(rows, cols), Shape.of(cols)));
+            out.put("bias add", io.get(biased));
+            for (ReduceOp op : ReduceOp.values()) {
+                Buffer columns = op.indexResult() ? b.allocate(DType.INT32, cols) : io.put(in.bias);
+                b.reduce(op, logits, columns, 1, rows, cols);
+                out.put(op.opName() + " of columns", io.get(columns));
+            }
 
             Buffer table = io.put(in.table), idx = io.ints(in.indices);
             Buffer gathered = io.put(new double[in.count * in.dim]);

@@ -3,7 +3,12 @@ package dev.wick.core.cpu;
 import dev.wick.core.CounterRng;
 import dev.wick.core.DType;
 import dev.wick.core.TestData;
+import dev.wick.core.Shape;
 import dev.wick.core.backend.Buffer;
+import dev.wick.core.backend.Strides;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
 import dev.wick.core.backend.ScatterMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -110,20 +115,20 @@ class CpuKernelsTest {
                         axpy[i] = b[i] + alpha * a[i];
                     }
                     Buffer A = io.putAt(a, off[0]), B = io.putAt(b, off[1]), O = io.putAt(new double[n], off[2]);
-                    backend.add(A, B, O, n);
+                    backend.binary(BinaryOp.ADD, A, B, O, flat(n));
                     data.assertClose(sum, io.get(O), u, 0, "add " + at);
-                    backend.mul(A, B, O, n);
+                    backend.binary(BinaryOp.MUL, A, B, O, flat(n));
                     data.assertClose(prod, io.get(O), u, 0, "mul " + at);
-                    backend.scale(A, alpha, O, n);
+                    backend.binaryScalar(BinaryOp.MUL, A, alpha, false, O, n);
                     data.assertClose(scaled, io.get(O), u, 0, "scale " + at);
                     backend.axpy(alpha, A, B, n);
                     data.assertClose(axpy, io.get(B), 3 * u, 3 * u * 3, "axpy " + at);
                     // out aliasing an input
-                    backend.add(A, A, A, n);
+                    backend.binary(BinaryOp.ADD, A, A, A, flat(n));
                     double[] twice = a.clone();
                     for (int i = 0; i < n; i++) twice[i] *= 2;
                     data.assertSameBits(twice, io.get(A), "add in place " + at);
-                    backend.scale(A, 0.5, A, n);
+                    backend.binaryScalar(BinaryOp.MUL, A, 0.5, false, A, n);
                     data.assertSameBits(a, io.get(A), "scale in place " + at);
                 }
             }
@@ -148,7 +153,7 @@ class CpuKernelsTest {
                 for (int i = 0; i < x.length; i++) expected[i] = Math.tanh(x[i]);
                 expected = TestData.rounded(dtype, expected);
                 Buffer X = io.putAt(x, 2), Y = io.put(new double[x.length]);
-                backend.tanh(X, Y, x.length);
+                backend.unary(UnaryOp.TANH, X, Y, x.length);
                 // float32: within one float ulp of the correctly rounded value; float64: Math.tanh itself
                 double rel = dtype == DType.FLOAT32 ? 0x1p-23 : 0;
                 double[] y = io.get(Y);
@@ -158,7 +163,7 @@ class CpuKernelsTest {
                         assertEquals(Math.copySign(1, x[i]), Math.copySign(1, y[i]), data.context("sign of tanh(" + x[i] + ")"));
                     }
                 }
-                backend.tanh(X, X, x.length);
+                backend.unary(UnaryOp.TANH, X, X, x.length);
                 data.assertSameBits(y, io.get(X), dtype + " tanh in place");
             }
         }
@@ -282,7 +287,7 @@ class CpuKernelsTest {
 
     @ParameterizedTest
     @MethodSource("configs")
-    void addRowVectorAndSumRows(DType dtype, int threads) {
+    void biasAddAndColumnSums(DType dtype, int threads) {
         TestData data = TestData.fresh();
         double eps = dtype == DType.FLOAT32 ? 0x1p-24 : 0x1p-53;
         try (CpuBackend backend = new CpuBackend(threads)) {
@@ -300,22 +305,15 @@ class CpuKernelsTest {
                     }
                 }
                 Buffer X = io.putAt(x, 2), B = io.putAt(bias, 5), O = io.put(new double[rows * cols]);
-                backend.addRowVector(X, B, O, rows, cols);
-                data.assertClose(out, io.get(O), eps, 0, "addRowVector " + at);
-                backend.addRowVector(X, B, X, rows, cols);
-                data.assertSameBits(io.get(O), io.get(X), "addRowVector in place " + at);
+                backend.binary(BinaryOp.ADD, X, B, O, Strides.broadcast(Shape.of(rows, cols), Shape.of(cols)));
+                data.assertClose(out, io.get(O), eps, 0, "bias add " + at);
+                backend.binary(BinaryOp.ADD, X, B, X, Strides.broadcast(Shape.of(rows, cols), Shape.of(cols)));
+                data.assertSameBits(io.get(O), io.get(X), "bias add in place " + at);
 
                 Buffer X2 = io.put(x), S = io.putAt(bias, 1);
-                backend.sumRows(X2, S, rows, cols, true);
-                double[] accumulated = new double[cols], bound = new double[cols];
-                for (int c = 0; c < cols; c++) {
-                    accumulated[c] = bias[c] + colSum[c];
-                    bound[c] = Math.abs(bias[c]) + colAbs[c];
-                }
-                // accumulated in double, rounded once at the end (twice with accumulate)
-                assertWithin(data, accumulated, io.get(S), bound, 2 * eps + rows * 0x1p-52, "sumRows accumulate " + at);
-                backend.sumRows(X2, S, rows, cols, false);
-                assertWithin(data, colSum, io.get(S), colAbs, eps + rows * 0x1p-52, "sumRows " + at);
+                // accumulated in double, rounded once at the end
+                backend.reduce(ReduceOp.SUM, X2, S, 1, rows, cols);
+                assertWithin(data, colSum, io.get(S), colAbs, eps + rows * 0x1p-52, "column sums " + at);
             }
         }
     }
@@ -338,7 +336,7 @@ class CpuKernelsTest {
                     sq += v * v;
                 }
                 Buffer X = io.putAt(x, 3), out = io.putAt(new double[1], 1);
-                backend.sum(X, out, n);
+                backend.reduce(ReduceOp.SUM, X, out, 1, n, 1);
                 // the sum is computed in double and rounded once to the dtype
                 double tol = eps * Math.abs(s) + n * 0x1p-52 * abs + Double.MIN_VALUE;
                 assertWithin(data, new double[]{s}, io.get(out), new double[]{1}, tol, dtype + " sum n=" + n);
@@ -531,7 +529,7 @@ class CpuKernelsTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> backend.upload(new float[4], 0, doubles, 4));
             assertTrue(e.getMessage().contains("FLOAT32") && e.getMessage().contains("FLOAT64"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> backend.tanh(ints, ints, 4));
+            assertThrows(IllegalArgumentException.class, () -> backend.unary(UnaryOp.TANH, ints, ints, 4));
             assertThrows(IllegalArgumentException.class, () -> backend.copy(doubles, ints, 4));
         }
     }
@@ -544,5 +542,9 @@ class CpuKernelsTest {
                 data.assertClose(expected, actual, 0, 0, what + " (allowed error at element " + i + ": " + allowed + ")");
             }
         }
+    }
+
+    private static Strides flat(int n) {
+        return Strides.of(new int[]{n}, new int[]{1}, new int[]{1});
     }
 }

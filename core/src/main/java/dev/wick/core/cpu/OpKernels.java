@@ -1,0 +1,211 @@
+package dev.wick.core.cpu;
+
+import dev.wick.core.backend.Strides;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
+
+/**
+ * The CPU loops behind the op families: any entry of the op table, through its scalar formula.
+ * Each works on a range of rows so that the backend can split it over threads. The arithmetic
+ * binary ops get loops of their own where operands run contiguously (C2 vectorises those; a call
+ * through the op's formula per element it cannot); everything else goes through the formula.
+ */
+final class OpKernels {
+    private OpKernels() {
+    }
+
+    // ---- unary ----------------------------------------------------------------------------------
+
+    static void unary(UnaryOp op, float[] x, int xo, float[] y, int yo, int from, int to) {
+        for (int i = from; i < to; i++) y[yo + i] = op.apply(x[xo + i]);
+    }
+
+    static void unary(UnaryOp op, double[] x, int xo, double[] y, int yo, int from, int to) {
+        for (int i = from; i < to; i++) y[yo + i] = op.apply(x[xo + i]);
+    }
+
+    // ---- binary ---------------------------------------------------------------------------------
+    // A walk is split into rows along its last dimension; a row's start in each operand comes from
+    // the layout, and its elements step by the last dimension's strides (1, or 0 when broadcast).
+
+    static void binary(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] out, int oo, Strides l, int fromRow,
+                       int toRow) {
+        int inner = l.rank() == 0 ? 1 : l.dim(l.rank() - 1);
+        int sa = l.rank() == 0 ? 0 : l.first(l.rank() - 1), sb = l.rank() == 0 ? 0 : l.second(l.rank() - 1);
+        for (int r = fromRow; r < toRow; r++) {
+            int p = r * inner;
+            int ai = ao + (int) l.firstOffset(p), bi = bo + (int) l.secondOffset(p), oi = oo + p;
+            if (sa == 1 && sb == 1 && contiguousRow(op, a, ai, b, bi, out, oi, inner)) continue;
+            if (sa == 1 && sb == 0 && rowWithScalar(op, a, ai, b[bi], false, out, oi, inner)) continue;
+            if (sa == 0 && sb == 1 && rowWithScalar(op, b, bi, a[ai], true, out, oi, inner)) continue;
+            for (int j = 0; j < inner; j++) out[oi + j] = op.apply(a[ai + j * sa], b[bi + j * sb]);
+        }
+    }
+
+    static void binary(BinaryOp op, double[] a, int ao, double[] b, int bo, double[] out, int oo, Strides l,
+                       int fromRow, int toRow) {
+        int inner = l.rank() == 0 ? 1 : l.dim(l.rank() - 1);
+        int sa = l.rank() == 0 ? 0 : l.first(l.rank() - 1), sb = l.rank() == 0 ? 0 : l.second(l.rank() - 1);
+        for (int r = fromRow; r < toRow; r++) {
+            int p = r * inner;
+            int ai = ao + (int) l.firstOffset(p), bi = bo + (int) l.secondOffset(p), oi = oo + p;
+            if (sa == 1 && sb == 1 && contiguousRow(op, a, ai, b, bi, out, oi, inner)) continue;
+            if (sa == 1 && sb == 0 && rowWithScalar(op, a, ai, b[bi], false, out, oi, inner)) continue;
+            if (sa == 0 && sb == 1 && rowWithScalar(op, b, bi, a[ai], true, out, oi, inner)) continue;
+            for (int j = 0; j < inner; j++) out[oi + j] = op.apply(a[ai + j * sa], b[bi + j * sb]);
+        }
+    }
+
+    /** The vectorisable loops of + - * / over two contiguous runs; false for any other op. */
+    private static boolean contiguousRow(BinaryOp op, float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
+        switch (op) {
+            case ADD -> { for (int j = 0; j < n; j++) o[oi + j] = a[ai + j] + b[bi + j]; }
+            case SUB -> { for (int j = 0; j < n; j++) o[oi + j] = a[ai + j] - b[bi + j]; }
+            case MUL -> { for (int j = 0; j < n; j++) o[oi + j] = a[ai + j] * b[bi + j]; }
+            case DIV -> { for (int j = 0; j < n; j++) o[oi + j] = a[ai + j] / b[bi + j]; }
+            default -> { return false; }
+        }
+        return true;
+    }
+
+    private static boolean contiguousRow(BinaryOp op, double[] a, int ai, double[] b, int bi, double[] o, int oi,
+                                         int n) {
+        switch (op) {
+            case ADD -> { for (int j = 0; j < n; j++) o[oi + j] = a[ai + j] + b[bi + j]; }
+            case SUB -> { for (int j = 0; j < n; j++) o[oi + j] = a[ai + j] - b[bi + j]; }
+            case MUL -> { for (int j = 0; j < n; j++) o[oi + j] = a[ai + j] * b[bi + j]; }
+            case DIV -> { for (int j = 0; j < n; j++) o[oi + j] = a[ai + j] / b[bi + j]; }
+            default -> { return false; }
+        }
+        return true;
+    }
+
+    /**
+     * The same against one value s: o = x op s, or s op x when {@code scalarFirst}; false for ops
+     * without a loop here.
+     */
+    static boolean rowWithScalar(BinaryOp op, float[] x, int xi, float s, boolean scalarFirst, float[] o, int oi,
+                                 int n) {
+        switch (op) {
+            case ADD -> { for (int j = 0; j < n; j++) o[oi + j] = x[xi + j] + s; }
+            case MUL -> { for (int j = 0; j < n; j++) o[oi + j] = x[xi + j] * s; }
+            case SUB -> {
+                if (scalarFirst) for (int j = 0; j < n; j++) o[oi + j] = s - x[xi + j];
+                else for (int j = 0; j < n; j++) o[oi + j] = x[xi + j] - s;
+            }
+            case DIV -> {
+                if (scalarFirst) for (int j = 0; j < n; j++) o[oi + j] = s / x[xi + j];
+                else for (int j = 0; j < n; j++) o[oi + j] = x[xi + j] / s;
+            }
+            default -> {
+                if (scalarFirst) for (int j = 0; j < n; j++) o[oi + j] = op.apply(s, x[xi + j]);
+                else for (int j = 0; j < n; j++) o[oi + j] = op.apply(x[xi + j], s);
+            }
+        }
+        return true;
+    }
+
+    static boolean rowWithScalar(BinaryOp op, double[] x, int xi, double s, boolean scalarFirst, double[] o, int oi,
+                                 int n) {
+        switch (op) {
+            case ADD -> { for (int j = 0; j < n; j++) o[oi + j] = x[xi + j] + s; }
+            case MUL -> { for (int j = 0; j < n; j++) o[oi + j] = x[xi + j] * s; }
+            case SUB -> {
+                if (scalarFirst) for (int j = 0; j < n; j++) o[oi + j] = s - x[xi + j];
+                else for (int j = 0; j < n; j++) o[oi + j] = x[xi + j] - s;
+            }
+            case DIV -> {
+                if (scalarFirst) for (int j = 0; j < n; j++) o[oi + j] = s / x[xi + j];
+                else for (int j = 0; j < n; j++) o[oi + j] = x[xi + j] / s;
+            }
+            default -> {
+                if (scalarFirst) for (int j = 0; j < n; j++) o[oi + j] = op.apply(s, x[xi + j]);
+                else for (int j = 0; j < n; j++) o[oi + j] = op.apply(x[xi + j], s);
+            }
+        }
+        return true;
+    }
+
+    // ---- reductions -------------------------------------------------------------------------------
+    // A unit is one outer index and a block of inner columns. Each column reduces its n elements
+    // in axis order, so results depend neither on the thread count nor on the block width. The
+    // values are taken into double first (exact), so one routine serves float32 and float64.
+
+    /** Columns per unit: small enough to stay in L1 with the double accumulators. */
+    static final int COLUMN_BLOCK = 512;
+
+    /** Reads element (row, column) of a unit's slab into double. */
+    interface Slab {
+        /** dst[j] = x[base + row * inner + col + j] for j < width, as doubles. */
+        void read(int row, int col, int width, double[] dst);
+    }
+
+    /** Reduces one unit: columns [col, col + width) of outer slice o; writes through the sinks. */
+    static void reduceUnit(ReduceOp op, Slab slab, int n, int col, int width, double[] row, double[] acc,
+                           double[] shift, int[] index) {
+        switch (op.kind()) {
+            case ACCUMULATE -> {
+                if (op.shifted()) {
+                    select(ReduceOp.MAX, slab, n, col, width, row, shift, null);
+                } else {
+                    java.util.Arrays.fill(shift, 0, width, 0);
+                }
+                java.util.Arrays.fill(acc, 0, width, 0);
+                boolean plainSum = op == ReduceOp.SUM || op == ReduceOp.MEAN;
+                for (int r = 0; r < n; r++) {
+                    slab.read(r, col, width, row);
+                    if (plainSum) {
+                        for (int j = 0; j < width; j++) acc[j] += row[j];
+                    } else {
+                        for (int j = 0; j < width; j++) acc[j] = op.step(acc[j], row[j], shift[j]);
+                    }
+                }
+                for (int j = 0; j < width; j++) acc[j] = op.finish(acc[j], n, shift[j]);
+            }
+            case SELECT -> select(op, slab, n, col, width, row, acc, index);
+        }
+    }
+
+    private static void select(ReduceOp op, Slab slab, int n, int col, int width, double[] row, double[] best,
+                               int[] index) {
+        if (n == 0) {
+            java.util.Arrays.fill(best, 0, width, Double.NEGATIVE_INFINITY); // only logsumexp's shift gets here
+            return;
+        }
+        slab.read(0, col, width, row);
+        System.arraycopy(row, 0, best, 0, width);
+        if (index != null) java.util.Arrays.fill(index, 0, width, 0);
+        for (int r = 1; r < n; r++) {
+            slab.read(r, col, width, row);
+            for (int j = 0; j < width; j++) {
+                if (op.better(row[j], best[j])) {
+                    best[j] = row[j];
+                    if (index != null) index[j] = r;
+                }
+            }
+        }
+    }
+
+    // ---- strided copies ---------------------------------------------------------------------------
+
+    /** Rows [fromRow, toRow) of a strided copy between arrays of one type (float[], double[], int[]). */
+    static void copyStrided(Object src, int so, Object dst, int dOff, Strides l, int fromRow, int toRow) {
+        int inner = l.rank() == 0 ? 1 : l.dim(l.rank() - 1);
+        int ss = l.rank() == 0 ? 1 : l.first(l.rank() - 1), ds = l.rank() == 0 ? 1 : l.second(l.rank() - 1);
+        for (int r = fromRow; r < toRow; r++) {
+            int p = r * inner;
+            int si = so + (int) l.firstOffset(p), di = dOff + (int) l.secondOffset(p);
+            if (ss == 1 && ds == 1) {
+                System.arraycopy(src, si, dst, di, inner);
+            } else if (src instanceof float[] s && dst instanceof float[] d) {
+                for (int j = 0; j < inner; j++) d[di + j * ds] = s[si + j * ss];
+            } else if (src instanceof double[] s && dst instanceof double[] d) {
+                for (int j = 0; j < inner; j++) d[di + j * ds] = s[si + j * ss];
+            } else {
+                int[] s = (int[]) src, d = (int[]) dst;
+                for (int j = 0; j < inner; j++) d[di + j * ds] = s[si + j * ss];
+            }
+        }
+    }
+}
