@@ -6,6 +6,7 @@ import dev.wick.core.cpu.CpuBackend;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -14,8 +15,10 @@ import java.util.SplittableRandom;
  * times both sides. Written once for every backend: JUnit runs it (CUDA against the CPU where a GPU
  * exists, the CPU's float32 against its float64 everywhere) and so does {@code wick-lm selfcheck}.
  *
- * <p>A candidate that throws fails that check (the suite goes on); one that throws
- * UnsupportedOperationException skips it. Nothing here throws on a wrong result: read
+ * <p>A candidate that throws fails that check (the suite goes on). One that throws
+ * UnsupportedOperationException fails it too, unless the suite was told why that check may be
+ * unsupported ({@link #run(Backend, DType, Backend, DType, ConformanceSizes, long, Map)}): then the
+ * row is SKIPPED with that reason, so a kernel nobody wrote cannot pass as "skipped". Nothing here throws on a wrong result: read
  * {@link ConformanceReport#passed()} and print {@link ConformanceReport#table()}.
  */
 public final class ConformanceSuite {
@@ -33,9 +36,10 @@ public final class ConformanceSuite {
     private final ConformanceSizes sizes;
     private final long seed;
     private final List<ConformanceRow> rows = new ArrayList<>();
+    private final Map<String, String> excusedSkips;
 
     private ConformanceSuite(Backend candidate, DType candidateType, Backend reference, DType referenceType,
-                             ConformanceSizes sizes, long seed) {
+                             ConformanceSizes sizes, long seed, Map<String, String> excusedSkips) {
         if (candidate == null || reference == null) throw new IllegalArgumentException("backends must not be null");
         if (sizes == null) throw new IllegalArgumentException("sizes must not be null");
         this.candidate = new Side(candidate, candidateType);
@@ -44,6 +48,7 @@ public final class ConformanceSuite {
         this.referenceName = reference.description();
         this.sizes = sizes;
         this.seed = seed;
+        this.excusedSkips = Map.copyOf(excusedSkips);
     }
 
     /** Candidate against reference, both in {@code dtype}, at the standard sizes. */
@@ -58,8 +63,20 @@ public final class ConformanceSuite {
      */
     public static ConformanceReport run(Backend candidate, DType candidateType, Backend reference, DType referenceType,
                                         ConformanceSizes sizes, long seed) {
-        ConformanceSuite suite = new ConformanceSuite(candidate, candidateType, reference, referenceType, sizes, seed);
-        new PrimitiveChecks(suite, new Inputs(seed), sizes, candidateType).runAll();
+        return run(candidate, candidateType, reference, referenceType, sizes, seed, Map.of());
+    }
+
+    /**
+     * The general form with the checks the candidate may leave unsupported: check name (as in the
+     * report) to the reason, printed in the row. Any other unsupported check fails.
+     */
+    public static ConformanceReport run(Backend candidate, DType candidateType, Backend reference, DType referenceType,
+                                        ConformanceSizes sizes, long seed, Map<String, String> excusedSkips) {
+        ConformanceSuite suite = new ConformanceSuite(candidate, candidateType, reference, referenceType, sizes, seed,
+                excusedSkips);
+        Inputs inputs = new Inputs(seed);
+        new PrimitiveChecks(suite, inputs, sizes, candidateType).runAll();
+        new OpTableChecks(suite, inputs, sizes, candidateType).runAll();
         return new ConformanceReport(suite.candidateName, candidateType, suite.referenceName, referenceType, seed,
                 suite.rows);
     }
@@ -101,7 +118,7 @@ public final class ConformanceSuite {
         }
         Outcome cand = attempt(candidate, work);
         if (cand.failure != null) {
-            rows.add(failedCandidate(primitive, tolerance, ref.millis, cand));
+            rows.add(failedCandidate(primitive, tolerance, ref.millis, cand, excusedSkips.get(primitive)));
             return;
         }
         if (ref.outputs.length != cand.outputs.length) {
@@ -126,7 +143,7 @@ public final class ConformanceSuite {
         Tolerance exact = Tolerance.exact();
         Outcome cand = attempt(candidate, work);
         if (cand.failure != null) {
-            rows.add(failedCandidate(primitive, exact, Double.NaN, cand));
+            rows.add(failedCandidate(primitive, exact, Double.NaN, cand, excusedSkips.get(primitive)));
             return;
         }
         Tolerance.Errors errors = exact.measure(cand.outputs[0], cand.outputs[1]);
@@ -136,11 +153,14 @@ public final class ConformanceSuite {
     }
 
     private static ConformanceRow failedCandidate(String primitive, Tolerance tolerance, double refMillis,
-                                                  Outcome cand) {
+                                                  Outcome cand, String excuse) {
         boolean unsupported = cand.failure instanceof UnsupportedOperationException;
+        boolean excused = unsupported && excuse != null;
+        String note = !unsupported ? "threw " + describe(cand.failure)
+                : excused ? "skipped: " + excuse
+                : "unsupported, and the suite was not told why: " + describe(cand.failure);
         return new ConformanceRow(primitive, Double.NaN, Double.NaN, tolerance,
-                unsupported ? Verdict.SKIPPED : Verdict.FAIL, refMillis, Double.NaN,
-                (unsupported ? "unsupported: " : "threw ") + describe(cand.failure));
+                excused ? Verdict.SKIPPED : Verdict.FAIL, refMillis, Double.NaN, note);
     }
 
     private record Outcome(double[][] outputs, Throwable failure, double millis) {

@@ -22,6 +22,11 @@ public enum UnaryOp {
         public double apply(double x) {
             return Math.log(x);
         }
+
+        @Override
+        public double domainLow() {
+            return 0.05;
+        }
     },
     /** 1 / (1 + e^-x), evaluated so that neither branch overflows. */
     SIGMOID("sigmoid", "wick_sigmoid(x)", (x, y, dy) -> dy.mul(y.mul(y.rsub(1.0)))) {
@@ -54,6 +59,11 @@ public enum UnaryOp {
         @Override
         public float apply(float x) {
             return (float) Math.sqrt(x); // correctly rounded in double, so rounded once to float
+        }
+
+        @Override
+        public double domainLow() {
+            return 0.05;
         }
     },
     /** |x|; the gradient at 0 is 0 (sign(0)), as in PyTorch. */
@@ -111,6 +121,14 @@ public enum UnaryOp {
 
     public boolean differentiable() {
         return gradient != null;
+    }
+
+    /**
+     * The smallest input the conformance and gradient checks draw (they draw from
+     * [domainLow, 4]): above 0 for ops defined or differentiable only there.
+     */
+    public double domainLow() {
+        return -4;
     }
 
     /** The op in double: the CPU's float64 kernel and the reference of the float32 one. */
