@@ -346,26 +346,25 @@ public final class CpuBackend implements Backend {
         if (op.kind() == ReduceOp.Kind.SELECT && n == 0) {
             throw new IllegalArgumentException(op.opName() + " over an empty axis");
         }
-        int blocks = (inner + OpKernels.COLUMN_BLOCK - 1) / OpKernels.COLUMN_BLOCK;
+        // Units of one outer index and a block of columns; narrower blocks when there are few outer
+        // indices, so both threads get work. Each column is reduced alone, in axis order, so the
+        // bits do not depend on the block width or the thread count.
+        int width = Math.max(1, Math.min(OpKernels.COLUMN_BLOCK,
+                outer >= threads ? inner : Math.max(64, (inner + threads - 1) / threads)));
+        int blocks = (inner + width - 1) / width;
         int units = outer * blocks;
         if (units == 0) return;
         boolean f32 = f32(X);
-        int minUnits = (int) Math.max(1, CHEAP_GRAIN / Math.max(1L, (long) n * Math.min(inner, OpKernels.COLUMN_BLOCK)));
+        int minUnits = (int) Math.max(1, CHEAP_GRAIN / Math.max(1L, (long) n * Math.min(inner, width)));
         workers.forRange(units, minUnits, (from, to) -> {
-            int width = Math.min(inner, OpKernels.COLUMN_BLOCK);
             double[] row = new double[width], acc = new double[width], shift = new double[width];
             int[] index = new int[width];
             for (int u = from; u < to; u++) {
-                int o = u / blocks, col = (u % blocks) * OpKernels.COLUMN_BLOCK;
-                int w = Math.min(OpKernels.COLUMN_BLOCK, inner - col);
-                int base = o * n * inner;
-                OpKernels.Slab slab = f32
-                        ? (r, c, count, dst) -> {
-                            float[] xa = X.f();
-                            for (int j = 0, at = X.offset + base + r * inner + c; j < count; j++) dst[j] = xa[at + j];
-                        }
-                        : (r, c, count, dst) -> System.arraycopy(X.d(), X.offset + base + r * inner + c, dst, 0, count);
-                OpKernels.reduceUnit(op, slab, n, col, w, row, acc, shift, index);
+                int o = u / blocks, col = (u % blocks) * width;
+                int w = Math.min(width, inner - col);
+                int base = (X.offset + o * n * inner) + col;
+                OpKernels.Slab slab = f32 ? OpKernels.slab(X.f(), base, inner) : OpKernels.slab(X.d(), base, inner);
+                OpKernels.reduceUnit(op, slab, n, w, row, acc, shift, index);
                 int at = O.offset + o * inner + col;
                 if (op.indexResult()) {
                     System.arraycopy(index, 0, O.i(), at, w);

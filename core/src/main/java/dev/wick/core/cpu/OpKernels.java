@@ -5,6 +5,8 @@ import dev.wick.core.ops.BinaryOp;
 import dev.wick.core.ops.ReduceOp;
 import dev.wick.core.ops.UnaryOp;
 
+import java.util.Arrays;
+
 /**
  * The CPU loops behind the op families: any entry of the op table, through its scalar formula.
  * Each works on a range of rows so that the backend can split it over threads. The arithmetic
@@ -132,52 +134,87 @@ final class OpKernels {
     // in axis order, so results depend neither on the thread count nor on the block width. The
     // values are taken into double first (exact), so one routine serves float32 and float64.
 
-    /** Columns per unit: small enough to stay in L1 with the double accumulators. */
+    /** Columns per unit at most: few enough to keep the double accumulators in L1. */
     static final int COLUMN_BLOCK = 512;
 
-    /** Reads element (row, column) of a unit's slab into double. */
+    /** A unit's input: row r of the reduced axis, columns [0, width) of the unit's block. */
     interface Slab {
-        /** dst[j] = x[base + row * inner + col + j] for j < width, as doubles. */
-        void read(int row, int col, int width, double[] dst);
+        /** dst[j] = x(row, j) for j < width, as doubles. */
+        void read(int row, int width, double[] dst);
+
+        /** acc[j] += x(row, j) for j < width (the plain sums skip the copy into doubles). */
+        void addTo(int row, int width, double[] acc);
     }
 
-    /** Reduces one unit: columns [col, col + width) of outer slice o; writes through the sinks. */
-    static void reduceUnit(ReduceOp op, Slab slab, int n, int col, int width, double[] row, double[] acc,
-                           double[] shift, int[] index) {
+    /** The slab of a float array whose unit starts at {@code base}, rows {@code stride} apart. */
+    static Slab slab(float[] x, int base, int stride) {
+        return new Slab() {
+            @Override
+            public void read(int row, int width, double[] dst) {
+                int at = base + row * stride;
+                for (int j = 0; j < width; j++) dst[j] = x[at + j];
+            }
+
+            @Override
+            public void addTo(int row, int width, double[] acc) {
+                int at = base + row * stride;
+                for (int j = 0; j < width; j++) acc[j] += x[at + j];
+            }
+        };
+    }
+
+    static Slab slab(double[] x, int base, int stride) {
+        return new Slab() {
+            @Override
+            public void read(int row, int width, double[] dst) {
+                System.arraycopy(x, base + row * stride, dst, 0, width);
+            }
+
+            @Override
+            public void addTo(int row, int width, double[] acc) {
+                int at = base + row * stride;
+                for (int j = 0; j < width; j++) acc[j] += x[at + j];
+            }
+        };
+    }
+
+    /**
+     * Reduces one unit of {@code width} columns over n rows into acc (values) or index (positions
+     * of a selection); row and shift are scratch of at least width.
+     */
+    static void reduceUnit(ReduceOp op, Slab slab, int n, int width, double[] row, double[] acc, double[] shift,
+                           int[] index) {
         switch (op.kind()) {
             case ACCUMULATE -> {
                 if (op.shifted()) {
-                    select(ReduceOp.MAX, slab, n, col, width, row, shift, null);
+                    select(ReduceOp.MAX, slab, n, width, row, shift, null);
                 } else {
-                    java.util.Arrays.fill(shift, 0, width, 0);
+                    Arrays.fill(shift, 0, width, 0);
                 }
-                java.util.Arrays.fill(acc, 0, width, 0);
-                boolean plainSum = op == ReduceOp.SUM || op == ReduceOp.MEAN;
-                for (int r = 0; r < n; r++) {
-                    slab.read(r, col, width, row);
-                    if (plainSum) {
-                        for (int j = 0; j < width; j++) acc[j] += row[j];
-                    } else {
+                Arrays.fill(acc, 0, width, 0);
+                if (op == ReduceOp.SUM || op == ReduceOp.MEAN) {
+                    for (int r = 0; r < n; r++) slab.addTo(r, width, acc);
+                } else {
+                    for (int r = 0; r < n; r++) {
+                        slab.read(r, width, row);
                         for (int j = 0; j < width; j++) acc[j] = op.step(acc[j], row[j], shift[j]);
                     }
                 }
                 for (int j = 0; j < width; j++) acc[j] = op.finish(acc[j], n, shift[j]);
             }
-            case SELECT -> select(op, slab, n, col, width, row, acc, index);
+            case SELECT -> select(op, slab, n, width, row, acc, index);
         }
     }
 
-    private static void select(ReduceOp op, Slab slab, int n, int col, int width, double[] row, double[] best,
-                               int[] index) {
+    private static void select(ReduceOp op, Slab slab, int n, int width, double[] row, double[] best, int[] index) {
         if (n == 0) {
-            java.util.Arrays.fill(best, 0, width, Double.NEGATIVE_INFINITY); // only logsumexp's shift gets here
+            Arrays.fill(best, 0, width, Double.NEGATIVE_INFINITY); // only logsumexp's shift gets here
             return;
         }
-        slab.read(0, col, width, row);
-        System.arraycopy(row, 0, best, 0, width);
-        if (index != null) java.util.Arrays.fill(index, 0, width, 0);
+        slab.read(0, width, best);
+        if (index != null) Arrays.fill(index, 0, width, 0);
         for (int r = 1; r < n; r++) {
-            slab.read(r, col, width, row);
+            slab.read(r, width, row);
             for (int j = 0; j < width; j++) {
                 if (op.better(row[j], best[j])) {
                     best[j] = row[j];
