@@ -1,5 +1,5 @@
-// Elementwise kernels: fills and seeded random numbers, tanh and its backward, bias add,
-// arithmetic, and the in-place optimizer updates (SGD, Adam).
+// Elementwise kernels outside the op table (ops.cu has those): fills and seeded random numbers,
+// tanh's backward, axpy, and the in-place optimizer updates (SGD, Adam).
 //
 // Every kernel is a grid-stride loop over [0, n), launched with 256 threads per block and
 // min(ceil(n / 256), 8192) blocks; outputs may alias inputs exactly where the Backend contract
@@ -48,11 +48,6 @@ extern "C" __global__ void wick_normal_f64(double* dst, int n, long long seed, d
 
 // ---- activations -------------------------------------------------------------------------------
 
-template <typename T>
-__device__ void tanh_impl(const T* x, T* y, int n) {
-    WICK_FOR_EACH(i, n) y[i] = wick_tanh(x[i]);
-}
-
 // dx = dy * (1 - y^2), written (1 - y)(1 + y): for |y| near 1 that keeps the relative error at a
 // few roundings where 1 - y*y would lose digits to cancellation. dx may alias dy (read first).
 template <typename T>
@@ -65,8 +60,6 @@ __device__ void tanh_backward_impl(const T* y, const T* dy, T* dx, int n, int ac
     }
 }
 
-extern "C" __global__ void wick_tanh_f32(const float* x, float* y, int n) { tanh_impl<float>(x, y, n); }
-extern "C" __global__ void wick_tanh_f64(const double* x, double* y, int n) { tanh_impl<double>(x, y, n); }
 extern "C" __global__ void wick_tanh_backward_f32(const float* y, const float* dy, float* dx, int n, int accumulate) {
     tanh_backward_impl<float>(y, dy, dx, n, accumulate);
 }
@@ -74,46 +67,13 @@ extern "C" __global__ void wick_tanh_backward_f64(const double* y, const double*
     tanh_backward_impl<double>(y, dy, dx, n, accumulate);
 }
 
-// ---- bias ------------------------------------------------------------------------------------
-
-// out[i] = x[i] + bias[i % cols] over total = rows * cols elements; out may be x.
-template <typename T>
-__device__ void add_row_vector_impl(const T* x, const T* bias, T* out, int total, int cols) {
-    WICK_FOR_EACH(i, total) out[i] = x[i] + bias[i % (unsigned int)cols];
-}
-
-extern "C" __global__ void wick_add_row_vector_f32(const float* x, const float* bias, float* out, int total, int cols) {
-    add_row_vector_impl<float>(x, bias, out, total, cols);
-}
-extern "C" __global__ void wick_add_row_vector_f64(const double* x, const double* bias, double* out, int total, int cols) {
-    add_row_vector_impl<double>(x, bias, out, total, cols);
-}
-
 // ---- arithmetic --------------------------------------------------------------------------------
 
-template <typename T>
-__device__ void add_impl(const T* a, const T* b, T* out, int n) {
-    WICK_FOR_EACH(i, n) out[i] = a[i] + b[i];
-}
-template <typename T>
-__device__ void mul_impl(const T* a, const T* b, T* out, int n) {
-    WICK_FOR_EACH(i, n) out[i] = a[i] * b[i];
-}
-template <typename T>
-__device__ void scale_impl(const T* x, T alpha, T* out, int n) {
-    WICK_FOR_EACH(i, n) out[i] = alpha * x[i];
-}
 template <typename T>
 __device__ void axpy_impl(T alpha, const T* x, T* y, int n) {
     WICK_FOR_EACH(i, n) y[i] = y[i] + alpha * x[i];
 }
 
-extern "C" __global__ void wick_add_f32(const float* a, const float* b, float* out, int n) { add_impl<float>(a, b, out, n); }
-extern "C" __global__ void wick_add_f64(const double* a, const double* b, double* out, int n) { add_impl<double>(a, b, out, n); }
-extern "C" __global__ void wick_mul_f32(const float* a, const float* b, float* out, int n) { mul_impl<float>(a, b, out, n); }
-extern "C" __global__ void wick_mul_f64(const double* a, const double* b, double* out, int n) { mul_impl<double>(a, b, out, n); }
-extern "C" __global__ void wick_scale_f32(const float* x, float alpha, float* out, int n) { scale_impl<float>(x, alpha, out, n); }
-extern "C" __global__ void wick_scale_f64(const double* x, double alpha, double* out, int n) { scale_impl<double>(x, alpha, out, n); }
 extern "C" __global__ void wick_axpy_f32(float alpha, const float* x, float* y, int n) { axpy_impl<float>(alpha, x, y, n); }
 extern "C" __global__ void wick_axpy_f64(double alpha, const double* x, double* y, int n) { axpy_impl<double>(alpha, x, y, n); }
 

@@ -35,6 +35,17 @@ __device__ __forceinline__ float wick_sqrt(float x) { return sqrtf(x); }
 __device__ __forceinline__ double wick_sqrt(double x) { return sqrt(x); }
 __device__ __forceinline__ float wick_max(float a, float b) { return fmaxf(a, b); }
 __device__ __forceinline__ double wick_max(double a, double b) { return fmax(a, b); }
+__device__ __forceinline__ float wick_abs(float x) { return fabsf(x); }
+__device__ __forceinline__ double wick_abs(double x) { return fabs(x); }
+
+// The two branches of UnaryOp.SIGMOID: the exponential's argument is never positive, so it never
+// overflows; NaN takes the second branch and stays NaN.
+template <typename T>
+__device__ __forceinline__ T wick_sigmoid(T x) {
+    if (x >= (T)0) return (T)1 / ((T)1 + wick_exp(-x));
+    const T e = wick_exp(x);
+    return e / ((T)1 + e);
+}
 
 template <typename T> __device__ __forceinline__ T wick_negative_infinity();
 template <> __device__ __forceinline__ float wick_negative_infinity<float>() { return -INFINITY; }
@@ -42,8 +53,8 @@ template <> __device__ __forceinline__ double wick_negative_infinity<double>() {
 
 // ---- reductions ------------------------------------------------------------------------------
 // Butterfly (xor) reductions: every lane ends with the same value, bit for bit (each step combines
-// the same two operands in both lanes, and + and max are commutative), and the order depends only
-// on the block size, so results are identical run to run.
+// the same two operands in both lanes, and +, max and WickPick are symmetric), and the order depends
+// only on the block size, so results are identical run to run.
 
 struct WickSum {
     template <typename T> __device__ __forceinline__ T operator()(T a, T b) const { return a + b; }
@@ -52,10 +63,44 @@ struct WickMax {
     template <typename T> __device__ __forceinline__ T operator()(T a, T b) const { return wick_max(a, b); }
 };
 
+// A candidate of a selecting reduction (max, argmax, ...): a value and its position along the
+// axis, WICK_NONE where a thread has seen no element yet.
+#define WICK_NONE 0x7fffffff
+template <typename T>
+struct WickBest {
+    T value;
+    int index;
+};
+
+template <typename T>
+__device__ __forceinline__ T wick_shfl_xor(T v, int lane_mask) {
+    return __shfl_xor_sync(0xffffffffu, v, lane_mask);
+}
+template <typename T>
+__device__ __forceinline__ WickBest<T> wick_shfl_xor(WickBest<T> v, int lane_mask) {
+    return WickBest<T>{wick_shfl_xor(v.value, lane_mask), wick_shfl_xor(v.index, lane_mask)};
+}
+
+// Of two candidates, the one whose value beats the other's (Better: the op table's "x beats best"
+// test, a strict order) and, where neither beats the other (equal values, -0 and +0, two NaNs), the
+// earlier position. That is the element a scan in axis order keeps, in whatever grouping the
+// candidates meet, and it is symmetric, as the butterfly below needs.
+template <typename Better>
+struct WickPick {
+    template <typename T>
+    __device__ __forceinline__ WickBest<T> operator()(WickBest<T> p, WickBest<T> q) const {
+        if (q.index == WICK_NONE) return p;
+        if (p.index == WICK_NONE) return q;
+        if (Better()(q.value, p.value)) return q;
+        if (Better()(p.value, q.value)) return p;
+        return q.index < p.index ? q : p;
+    }
+};
+
 template <typename T, typename Op>
 __device__ __forceinline__ T wick_warp_reduce(T v, Op op) {
     for (int lane_mask = 16; lane_mask > 0; lane_mask >>= 1) {
-        v = op(v, __shfl_xor_sync(0xffffffffu, v, lane_mask));
+        v = op(v, wick_shfl_xor(v, lane_mask));
     }
     return v;
 }

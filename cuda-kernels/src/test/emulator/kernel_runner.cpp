@@ -80,6 +80,55 @@ T argument(const Request& r, size_t i) {
     }
 }
 
+// The OS threads that play a block's CUDA threads, kept from launch to launch: starting hundreds of
+// threads per launch (under AddressSanitizer) would cost far more than most kernels' work. Worker t
+// runs the body with t, for t below the launch's thread count; the others sleep through it.
+class Workers {
+public:
+    // Runs body(t) for t in [0, threads) concurrently; false if they do not all finish in time.
+    bool run(unsigned threads, const std::function<void(unsigned)>& body, std::chrono::seconds timeout) {
+        std::unique_lock<std::mutex> g(lock_);
+        while (pool_.size() < threads) {
+            const unsigned id = (unsigned)pool_.size();
+            pool_.emplace_back([this, id] { serve(id); });
+        }
+        body_ = &body;
+        active_ = threads;
+        finished_ = 0;
+        generation_++;
+        wake_.notify_all();
+        return done_.wait_for(g, timeout, [&] { return finished_ == active_; });
+    }
+
+private:
+    void serve(unsigned id) {
+        unsigned long long seen = 0;
+        std::unique_lock<std::mutex> g(lock_);
+        for (;;) {
+            wake_.wait(g, [&] { return generation_ != seen; });
+            seen = generation_;
+            if (id >= active_) continue;
+            const std::function<void(unsigned)>* body = body_;
+            g.unlock();
+            (*body)(id);
+            g.lock();
+            if (++finished_ == active_) done_.notify_all();
+        }
+    }
+
+    std::mutex lock_;
+    std::condition_variable wake_, done_;
+    std::vector<std::thread> pool_;  // never joined: they serve until the process exits
+    const std::function<void(unsigned)>* body_ = nullptr;
+    unsigned active_ = 0, finished_ = 0;
+    unsigned long long generation_ = 0;
+};
+
+Workers& workers() {
+    static Workers* w = new Workers();  // never destroyed: its threads outlive main
+    return *w;
+}
+
 // Runs every block of the grid in turn; the block's threads run concurrently as OS threads.
 template <typename... P, size_t... I>
 void run(void (*kernel)(P...), const Request& r, std::index_sequence<I...>) {
@@ -97,38 +146,24 @@ void run(void (*kernel)(P...), const Request& r, std::index_sequence<I...>) {
     emu::warps.resize(threads / 32);
     for (auto& w : emu::warps) w.barrier = std::make_unique<std::barrier<>>(32);
 
-    std::mutex done_lock;
-    std::condition_variable done_signal;
-    unsigned finished = 0;
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (unsigned t = 0; t < threads; t++) {
-        pool.emplace_back([&, t] {
-            threadIdx = uint3{t % r.block.x, t / r.block.x, 0};
-            emu::lane = (int)(t % 32);
-            emu::warp = (int)(t / 32);
-            for (unsigned by = 0; by < r.grid.y; by++) {
-                for (unsigned bx = 0; bx < r.grid.x; bx++) {
-                    blockIdx = uint3{bx, by, 0};
-                    std::apply(kernel, params);
-                    emu::block_barrier->arrive_and_wait();  // the next block may reuse __shared__ statics
-                }
+    const std::function<void(unsigned)> body = [&](unsigned t) {
+        threadIdx = uint3{t % r.block.x, t / r.block.x, 0};
+        emu::lane = (int)(t % 32);
+        emu::warp = (int)(t / 32);
+        for (unsigned by = 0; by < r.grid.y; by++) {
+            for (unsigned bx = 0; bx < r.grid.x; bx++) {
+                blockIdx = uint3{bx, by, 0};
+                std::apply(kernel, params);
+                emu::block_barrier->arrive_and_wait();  // the next block may reuse __shared__ statics
             }
-            std::lock_guard<std::mutex> g(done_lock);
-            finished++;
-            done_signal.notify_all();
-        });
-    }
-    {
-        std::unique_lock<std::mutex> g(done_lock);
-        if (!done_signal.wait_for(g, std::chrono::seconds(120), [&] { return finished == threads; })) {
-            std::fprintf(stderr, "kernel %s did not finish in 120 s (a __syncthreads not reached by every thread?)\n",
-                         r.name.c_str());
-            std::fflush(stderr);
-            std::_Exit(4);
         }
+    };
+    if (!workers().run(threads, body, std::chrono::seconds(120))) {
+        std::fprintf(stderr, "kernel %s did not finish in 120 s (a __syncthreads not reached by every thread?)\n",
+                     r.name.c_str());
+        std::fflush(stderr);
+        std::_Exit(4);
     }
-    for (auto& th : pool) th.join();
 }
 
 template <typename... P>

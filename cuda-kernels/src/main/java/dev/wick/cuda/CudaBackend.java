@@ -7,9 +7,14 @@ import dev.wick.core.backend.Backend;
 import dev.wick.core.backend.Buffer;
 import dev.wick.core.backend.MemoryStats;
 import dev.wick.core.backend.ScatterMode;
+import dev.wick.core.backend.Strides;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
 
 import java.nio.ByteBuffer;
 import java.util.Locale;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The CUDA backend: Wick's PTX kernels (src/main/cuda) launched through JCuda's driver API on one
@@ -29,15 +34,16 @@ public final class CudaBackend implements Backend {
     static final int MAX_BLOCKS = 8192;
     /** Blocks of the one-block-per-row kernels (gather, scatter, softmax); they loop over the rest. */
     static final int MAX_ROW_BLOCKS = 65_536;
-    /** Blocks of the first reduction pass; fixed by the length alone, so results do not vary. */
+    /** Blocks of the squared norm's first pass; fixed by the length alone, so results do not vary. */
     static final int REDUCE_BLOCKS = 1024;
+    /** The 32 x 8 thread blocks of reductions with inner > 1: columns by slices of the axis (ops.cu). */
+    static final int REDUCE_COLUMNS = 32;
+    static final int REDUCE_COLUMN_ROWS = 8;
     /** Keys per shared-memory tile of the bitonic sort, and threads of its blocks (embedding.cu). */
     static final int SORT_TILE = 2048;
     static final int SORT_THREADS = 1024;
     /** The GEMM kernel's tile of C and its 16 x 16 thread blocks (gemm.cu). */
     static final int GEMM_TILE = 64;
-    /** Cap on the doubles of sumRows' partial sums (16 MiB of scratch). */
-    static final long SUM_ROWS_PARTIALS = 2L << 20;
 
     private final DeviceApi device;
     private final PtxModules ptx;
@@ -445,7 +451,7 @@ public final class CudaBackend implements Backend {
         if (m == 0 || n == 0) return;
         if (k == 0) { // op(A) op(B) is the zero matrix: C = beta C (beta == 0 ignores C, NaN included)
             if (beta == 0) fill(C, 0, m * n);
-            else scale(C, beta, C, m * n);
+            else binaryScalar(BinaryOp.MUL, C, beta, false, C, m * n);
             return;
         }
         enter();
@@ -465,17 +471,135 @@ public final class CudaBackend implements Backend {
                 new KernelArgs().i32(m).i32(n).i32(k).real(t, alpha).ptr(A).ptr(B).real(t, beta).ptr(C)));
     }
 
-    // ---- activations -----------------------------------------------------------------------------
+    // ---- the op families (ops.cu: kernels generated from the op table) ----------------------------
+
+    /** The kernel of one op-table entry, as ops.cu names it: wick_<family>_<op name>_f32 or _f64. */
+    private static String opKernel(String family, String opName, DType real) {
+        return kernel("wick_" + family + "_" + opName, real);
+    }
+
+    /**
+     * Elements an operand of a walk reaches: one past its largest offset (0 for an empty walk).
+     * The kernels never step before an operand's start, so a negative offset is refused.
+     */
+    private static long extent(Strides layout, IntUnaryOperator stride, String primitive) {
+        if (layout.numel() == 0) return 0;
+        long last = 0;
+        for (int i = 0; i < layout.rank(); i++) {
+            int s = stride.applyAsInt(i);
+            if (s < 0) throw new IllegalArgumentException(primitive + ": negative stride in " + layout);
+            last += (long) (layout.dim(i) - 1) * s;
+        }
+        return last + 1;
+    }
+
+    /**
+     * Appends a walk as ops.cu's strided kernels take it: rank, then the dimensions, the first and
+     * the second operand's strides, each padded to {@link Strides#MAX_RANK} (dimension 1, stride 0).
+     */
+    private static KernelArgs walk(KernelArgs args, Strides layout) {
+        int rank = layout.rank();
+        args.i32(rank);
+        padded(args, rank, layout::dim, 1);
+        padded(args, rank, layout::first, 0);
+        return padded(args, rank, layout::second, 0);
+    }
+
+    private static KernelArgs padded(KernelArgs args, int rank, IntUnaryOperator value, int padding) {
+        for (int i = 0; i < Strides.MAX_RANK; i++) args.i32(i < rank ? value.applyAsInt(i) : padding);
+        return args;
+    }
 
     @Override
-    public void tanh(Buffer x, Buffer y, int length) {
-        DType t = real(x, "tanh");
-        CudaBuffer X = cb(x, t, length, "tanh"), Y = cb(y, t, length, "tanh");
+    public void unary(UnaryOp op, Buffer x, Buffer y, int length) {
+        String primitive = "unary " + op.opName();
+        DType t = real(x, primitive);
+        CudaBuffer X = cb(x, t, length, primitive), Y = cb(y, t, length, primitive);
         if (length == 0) return;
         enter();
-        // wick_tanh_fXX(const T* x, T* y, int n)
-        launch(Launch.of(kernel("wick_tanh", t), blocks(length), THREADS, new KernelArgs().ptr(X).ptr(Y).i32(length)));
+        // wick_unary_<op>_fXX(const T* x, T* y, int n)
+        launch(Launch.of(opKernel("unary", op.opName(), t), blocks(length), THREADS,
+                new KernelArgs().ptr(X).ptr(Y).i32(length)));
     }
+
+    @Override
+    public void binary(BinaryOp op, Buffer a, Buffer b, Buffer out, Strides layout) {
+        String primitive = "binary " + op.opName();
+        DType t = real(a, primitive);
+        int n = layout.numel();
+        CudaBuffer A = cb(a, t, extent(layout, layout::first, primitive), primitive);
+        CudaBuffer B = cb(b, t, extent(layout, layout::second, primitive), primitive);
+        CudaBuffer O = cb(out, t, n, primitive);
+        if (n == 0) return;
+        enter();
+        // wick_binary_<op>_fXX(const T* a, const T* b, T* out, int n,
+        //                      int rank, int d0..d5, int sa0..sa5, int sb0..sb5)
+        launch(Launch.of(opKernel("binary", op.opName(), t), blocks(n), THREADS,
+                walk(new KernelArgs().ptr(A).ptr(B).ptr(O).i32(n), layout)));
+    }
+
+    @Override
+    public void binaryScalar(BinaryOp op, Buffer a, double scalar, boolean scalarFirst, Buffer out, int length) {
+        String primitive = "binaryScalar " + op.opName();
+        DType t = real(a, primitive);
+        CudaBuffer A = cb(a, t, length, primitive), O = cb(out, t, length, primitive);
+        if (length == 0) return;
+        enter();
+        // wick_binary_scalar_<op>_fXX(const T* a, T s, T* out, int n, int scalar_first)
+        launch(Launch.of(opKernel("binary_scalar", op.opName(), t), blocks(length), THREADS,
+                new KernelArgs().ptr(A).real(t, scalar).ptr(O).i32(length).i32(scalarFirst ? 1 : 0)));
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Buffer x, Buffer out, int outer, int n, int inner) {
+        String primitive = "reduce " + op.opName();
+        if (outer < 0 || n < 0 || inner < 0) {
+            throw new IllegalArgumentException(primitive + ": negative size " + outer + " x " + n + " x " + inner);
+        }
+        if (op.kind() == ReduceOp.Kind.SELECT && n == 0) {
+            throw new IllegalArgumentException(op.opName() + " over an empty axis");
+        }
+        DType t = real(x, primitive);
+        long outputs = (long) outer * inner;
+        CudaBuffer X = cb(x, t, outputs * n, primitive);
+        CudaBuffer O = cb(out, op.indexResult() ? DType.INT32 : t, outputs, primitive);
+        if (outputs == 0) return;
+        if (n == 0) { // every output is the finish of nothing (x may have no memory to point at)
+            fill(O, op.finish(0, 0, op.shifted() ? Double.NEGATIVE_INFINITY : 0), (int) outputs);
+            return;
+        }
+        enter();
+        // wick_reduce_<op>_fXX(const T* x, R* out, int outer, int n, int inner), R = T, or int for
+        // argmax and the like
+        KernelArgs args = new KernelArgs().ptr(X).ptr(O).i32(outer).i32(n).i32(inner);
+        String name = opKernel("reduce", op.opName(), t);
+        if (inner == 1) { // a block per output, its threads splitting the axis
+            launch(Launch.of(name, Math.min(outer, MAX_ROW_BLOCKS), rowThreads(n), args));
+        } else { // a 32 x 8 block per 32 adjacent outputs
+            long tiles = outer * ((inner + (long) REDUCE_COLUMNS - 1) / REDUCE_COLUMNS);
+            launch(new Launch(name, (int) Math.min(tiles, MAX_ROW_BLOCKS), 1, REDUCE_COLUMNS, REDUCE_COLUMN_ROWS, 0,
+                    args));
+        }
+    }
+
+    @Override
+    public void copyStrided(Buffer src, Buffer dst, Strides layout) {
+        CudaBuffer S = cb(src, null, extent(layout, layout::first, "copyStrided"), "copyStrided");
+        CudaBuffer D = cb(dst, S.dtype(), extent(layout, layout::second, "copyStrided"), "copyStrided");
+        int n = layout.numel();
+        if (n == 0) return;
+        if (layout.isFlat()) {
+            copy(S, D, n);
+            return;
+        }
+        enter();
+        // wick_copy_strided_bXX(const E* src, E* dst, int n, int rank, int d0..d5, int ss0..ss5, int ds0..ds5):
+        // by element size, so that INT32 moves through the 32-bit kernel
+        String name = S.dtype().byteSize() == Long.BYTES ? "wick_copy_strided_b64" : "wick_copy_strided_b32";
+        launch(Launch.of(name, blocks(n), THREADS, walk(new KernelArgs().ptr(S).ptr(D).i32(n), layout)));
+    }
+
+    // ---- activations -----------------------------------------------------------------------------
 
     @Override
     public void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate) {
@@ -528,80 +652,7 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    // ---- bias ----------------------------------------------------------------------------------
-
-    @Override
-    public void addRowVector(Buffer x, Buffer bias, Buffer out, int rows, int cols) {
-        DType t = real(x, "addRowVector");
-        long total = (long) rows * cols;
-        CudaBuffer X = cb(x, t, total, "addRowVector"), B = cb(bias, t, cols, "addRowVector");
-        CudaBuffer O = cb(out, t, total, "addRowVector");
-        if (total == 0) return;
-        enter();
-        // wick_add_row_vector_fXX(const T* x, const T* bias, T* out, int total, int cols)
-        launch(Launch.of(kernel("wick_add_row_vector", t), blocks(total), THREADS,
-                new KernelArgs().ptr(X).ptr(B).ptr(O).i32((int) total).i32(cols)));
-    }
-
-    @Override
-    public void sumRows(Buffer x, Buffer out, int rows, int cols, boolean accumulate) {
-        DType t = real(x, "sumRows");
-        CudaBuffer X = cb(x, t, (long) rows * cols, "sumRows"), O = cb(out, t, cols, "sumRows");
-        if (cols == 0) return;
-        if (rows == 0) {
-            if (!accumulate) fill(O, 0, cols);
-            return;
-        }
-        enter();
-        long maxChunks = Math.max(1, Math.min(1024, SUM_ROWS_PARTIALS / cols));
-        int chunks = (int) Math.min(maxChunks, (rows + 31) / 32);
-        int rowsPerChunk = (rows + chunks - 1) / chunks;
-        chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-        DeviceAllocator.Block partial = scratch((long) chunks * cols * Double.BYTES);
-        try {
-            // wick_sum_rows_partial_fXX(const T* x, double* partial, int rows, int cols, int rows_per_chunk):
-            // grid ceil(cols / 32) x chunks, blocks of 32 x 8 threads
-            launch(new Launch(kernel("wick_sum_rows_partial", t), (cols + 31) / 32, chunks, 32, 8, 0,
-                    new KernelArgs().ptr(X).ptr(partial.memory, 0).i32(rows).i32(cols).i32(rowsPerChunk)));
-            // wick_sum_rows_final_fXX(const double* partial, T* out, int chunks, int cols, int accumulate)
-            launch(Launch.of(kernel("wick_sum_rows_final", t), blocks(cols), THREADS,
-                    new KernelArgs().ptr(partial.memory, 0).ptr(O).i32(chunks).i32(cols).i32(accumulate ? 1 : 0)));
-        } finally {
-            allocator.release(partial);
-        }
-    }
-
-    // ---- elementwise -----------------------------------------------------------------------------
-
-    @Override
-    public void add(Buffer a, Buffer b, Buffer out, int length) {
-        binary("add", "wick_add", a, b, out, length);
-    }
-
-    @Override
-    public void mul(Buffer a, Buffer b, Buffer out, int length) {
-        binary("mul", "wick_mul", a, b, out, length);
-    }
-
-    private void binary(String primitive, String base, Buffer a, Buffer b, Buffer out, int length) {
-        DType t = real(a, primitive);
-        CudaBuffer A = cb(a, t, length, primitive), B = cb(b, t, length, primitive), O = cb(out, t, length, primitive);
-        if (length == 0) return;
-        enter();
-        // wick_add_fXX / wick_mul_fXX(const T* a, const T* b, T* out, int n)
-        launch(Launch.of(kernel(base, t), blocks(length), THREADS, new KernelArgs().ptr(A).ptr(B).ptr(O).i32(length)));
-    }
-
-    @Override
-    public void scale(Buffer x, double alpha, Buffer out, int length) {
-        DType t = real(x, "scale");
-        CudaBuffer X = cb(x, t, length, "scale"), O = cb(out, t, length, "scale");
-        if (length == 0) return;
-        enter();
-        // wick_scale_fXX(const T* x, T alpha, T* out, int n)
-        launch(Launch.of(kernel("wick_scale", t), blocks(length), THREADS,
-                new KernelArgs().ptr(X).real(t, alpha).ptr(O).i32(length)));
-    }
+    // ---- in-place updates --------------------------------------------------------------------------
 
     @Override
     public void axpy(double alpha, Buffer x, Buffer y, int length) {
@@ -617,18 +668,9 @@ public final class CudaBackend implements Backend {
     // ---- reductions ------------------------------------------------------------------------------
 
     @Override
-    public void sum(Buffer x, Buffer out, int length) {
-        reduce("sum", x, out, length, false);
-    }
-
-    @Override
     public void squaredNorm(Buffer x, Buffer out, int length) {
-        reduce("squaredNorm", x, out, length, true);
-    }
-
-    private void reduce(String primitive, Buffer x, Buffer out, int length, boolean squared) {
-        DType t = real(x, primitive);
-        CudaBuffer X = cb(x, t, length, primitive), O = cb(out, t, 1, primitive);
+        DType t = real(x, "squaredNorm");
+        CudaBuffer X = cb(x, t, length, "squaredNorm"), O = cb(out, t, 1, "squaredNorm");
         if (length == 0) {
             fill(O, 0, 1);
             return;
@@ -637,11 +679,11 @@ public final class CudaBackend implements Backend {
         int parts = (int) Math.min(REDUCE_BLOCKS, (length + (long) THREADS - 1) / THREADS);
         DeviceAllocator.Block partial = scratch((long) parts * Double.BYTES);
         try {
-            // wick_reduce_partial_fXX(const T* x, int n, int squared, double* partial): parts blocks
-            launch(Launch.of(kernel("wick_reduce_partial", t), parts, THREADS,
-                    new KernelArgs().ptr(X).i32(length).i32(squared ? 1 : 0).ptr(partial.memory, 0)));
-            // wick_reduce_final_fXX(const double* partial, int parts, T* out): 1 block
-            launch(Launch.of(kernel("wick_reduce_final", t), 1, THREADS,
+            // wick_squared_norm_partial_fXX(const T* x, int n, double* partial): parts blocks
+            launch(Launch.of(kernel("wick_squared_norm_partial", t), parts, THREADS,
+                    new KernelArgs().ptr(X).i32(length).ptr(partial.memory, 0)));
+            // wick_sum_partials_fXX(const double* partial, int parts, T* out): 1 block
+            launch(Launch.of(kernel("wick_sum_partials", t), 1, THREADS,
                     new KernelArgs().ptr(partial.memory, 0).i32(parts).ptr(O)));
         } finally {
             allocator.release(partial);

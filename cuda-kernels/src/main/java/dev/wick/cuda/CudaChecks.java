@@ -5,6 +5,9 @@ import dev.wick.core.backend.Backend;
 import dev.wick.core.backend.Buffer;
 import dev.wick.core.backend.MemoryStats;
 import dev.wick.core.backend.ScatterMode;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,7 +88,7 @@ final class CudaChecks {
         b.gemm(false, true, n, d, classes, 1, grad, w, 0, dRows);
         b.scatterAdd(table, idx, dRows, n, d, -1, ScatterMode.DETERMINISTIC);
         Buffer bias = keep(held, b.allocate(DType.FLOAT32, classes));
-        b.sumRows(grad, bias, n, classes, false);
+        b.reduce(ReduceOp.SUM, grad, bias, 1, n, classes);
         Buffer norm = keep(held, b.allocate(DType.FLOAT32, 1));
         b.squaredNorm(table, norm, v * d);
         b.firstIndexOutOfRange(idx, n, v, 0);
@@ -124,11 +127,11 @@ final class CudaChecks {
             try {
                 inSecond = second.allocate(DType.FLOAT32, 6);
                 second.upload(a, 0, inSecond, 6);
-                second.scale(inSecond, 2, inSecond, 6);
+                second.binaryScalar(BinaryOp.MUL, inSecond, 2, false, inSecond, 6);
                 second.download(inSecond, back, 0, 6);
                 require(Arrays.equals(back, new float[]{2, 4, 6, 8, 10, 12}), "second backend computed " + Arrays.toString(back));
                 try {
-                    first.tanh(inSecond, inFirst, 6);
+                    first.unary(UnaryOp.TANH, inSecond, inFirst, 6);
                     throw new AssertionError("a buffer of another backend was accepted");
                 } catch (IllegalArgumentException expected) {
                     // as documented
@@ -142,7 +145,7 @@ final class CudaChecks {
             } catch (IllegalStateException expected) {
                 // as documented
             }
-            first.scale(inFirst, 3, inFirst, 6);
+            first.binaryScalar(BinaryOp.MUL, inFirst, 3, false, inFirst, 6);
             first.download(inFirst, back, 0, 6);
             require(Arrays.equals(back, new float[]{3, 6, 9, 12, 15, 18}), "first backend computed "
                     + Arrays.toString(back) + " after the second closed");
@@ -157,7 +160,7 @@ final class CudaChecks {
         Buffer view = x.slice(2, 4);
         b.release(x);
         try {
-            b.tanh(view, view, 4);
+            b.unary(UnaryOp.TANH, view, view, 4);
             throw new AssertionError("a view of a released buffer was used");
         } catch (IllegalStateException expected) {
             return "IllegalStateException: " + expected.getMessage();

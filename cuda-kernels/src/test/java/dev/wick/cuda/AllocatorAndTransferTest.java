@@ -4,6 +4,7 @@ import dev.wick.core.DType;
 import dev.wick.core.backend.Buffer;
 import dev.wick.core.backend.MemoryStats;
 import dev.wick.core.cpu.CpuBackend;
+import dev.wick.core.ops.UnaryOp;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -154,10 +155,10 @@ class AllocatorAndTransferTest {
             assertThrows(IllegalArgumentException.class, () -> b.upload(new float[8], 0, f, 8));
             assertThrows(IndexOutOfBoundsException.class, () -> b.upload(new float[4], 2, f, 3));
             assertThrows(IndexOutOfBoundsException.class, () -> f.slice(2, 3));
-            assertThrows(IllegalArgumentException.class, () -> b.tanh(other.allocate(DType.FLOAT32, 4), f, 4));
-            assertThrows(IllegalArgumentException.class, () -> b.tanh(cpu.allocate(DType.FLOAT32, 4), f, 4));
-            assertThrows(IllegalArgumentException.class, () -> b.tanh(b.allocate(DType.INT32, 4), f, 4));
-            assertThrows(IllegalArgumentException.class, () -> b.tanh(f, b.allocate(DType.FLOAT64, 4), 4));
+            assertThrows(IllegalArgumentException.class, () -> b.unary(UnaryOp.TANH, other.allocate(DType.FLOAT32, 4), f, 4));
+            assertThrows(IllegalArgumentException.class, () -> b.unary(UnaryOp.TANH, cpu.allocate(DType.FLOAT32, 4), f, 4));
+            assertThrows(IllegalArgumentException.class, () -> b.unary(UnaryOp.TANH, b.allocate(DType.INT32, 4), f, 4));
+            assertThrows(IllegalArgumentException.class, () -> b.unary(UnaryOp.TANH, f, b.allocate(DType.FLOAT64, 4), 4));
         }
     }
 }

@@ -1,8 +1,13 @@
 package dev.wick.cuda;
 
 import dev.wick.core.DType;
+import dev.wick.core.Shape;
 import dev.wick.core.backend.Buffer;
 import dev.wick.core.backend.ScatterMode;
+import dev.wick.core.backend.Strides;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,20 +53,36 @@ class LaunchPlanTest {
         b.gemm(false, true, 10, 30, 10, 1, x, y, 0.5, z);
         b.gemm(true, false, 10, 30, 10, 1, x, y, 0.5, z);
         b.gemm(true, true, 10, 30, 10, 1, x, y, 0.5, z);
-        b.tanh(x, y, n);
         b.tanhBackward(y, x, z, n, true);
         b.softmaxCrossEntropy(x, idx, 30, 10, -100, one, y);
-        b.addRowVector(x, y, z, 30, 10);
-        b.sumRows(x, y, 30, 10, true);
-        b.add(x, y, z, n);
-        b.mul(x, y, z, n);
-        b.scale(x, 2, z, n);
         b.axpy(2, x, z, n);
-        b.sum(x, one, n);
         b.squaredNorm(x, one, n);
+        opFamilies(b, t, x, y, z);
         b.sgdUpdate(x, y, null, n, 0.1, 0, 0);
         b.sgdUpdate(x, y, z, n, 0.1, 0.9, 0);
         b.adamUpdate(x, y, z, w, n, 0.1, 0.9, 0.999, 1e-8, 0, 3);
+    }
+
+    /** Every entry of the op table through its family, in both launch shapes where there are two. */
+    private static void opFamilies(CudaBackend b, DType t, Buffer x, Buffer y, Buffer z) {
+        int n = x.length();
+        for (UnaryOp op : UnaryOp.values()) b.unary(op, x, y, n);
+        Strides same = Strides.broadcast(Shape.of(n), Shape.of(n));
+        Strides bias = Strides.broadcast(Shape.of(30, 10), Shape.of(10));
+        for (BinaryOp op : BinaryOp.values()) {
+            b.binary(op, x, y, z, same);
+            b.binary(op, x, y, z, bias);
+            b.binaryScalar(op, x, 2, false, z, n);
+            b.binaryScalar(op, x, 2, true, z, n);
+        }
+        Buffer positions = b.allocate(DType.INT32, n);
+        for (ReduceOp op : ReduceOp.values()) {
+            Buffer out = op.indexResult() ? positions : z;
+            b.reduce(op, x, out, 30, 10, 1);
+            b.reduce(op, x, out, 3, 10, 10);
+        }
+        Strides transpose = Strides.of(new int[]{10, 30}, new int[]{1, 10}, new int[]{30, 1});
+        for (DType c : new DType[]{t, DType.INT32}) b.copyStrided(b.allocate(c, n), b.allocate(c, n), transpose);
     }
 
     @Test
@@ -88,7 +109,7 @@ class LaunchPlanTest {
         assertTrue(e.getMessage().contains("wick_gemm_nn_f32"), e.getMessage());
         KernelArgs tooFew = new KernelArgs().ptr(null, 0).ptr(null, 0);
         org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> ptx.checkArguments("wick_tanh_f32", tooFew));
+                () -> ptx.checkArguments("wick_unary_tanh_f32", tooFew));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.wick.cuda;
 
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The committed PTX is what the CUDA sources compile to (by hash), loads on drivers from CUDA 12.0
- * on (ISA version), and assembles for Turing, Ampere and Hopper (ptxas, where one is installed).
+ * The committed PTX is what the CUDA sources compile to (by hash), the generated op_table.cuh is what
+ * the op table renders, the PTX loads on drivers from CUDA 12.0 on (ISA version), and it assembles
+ * for Turing, Ampere and Hopper (ptxas, where one is installed).
  */
 class PtxResourcesTest {
     private static final Path CUDA = Paths.get("src/main/cuda");
@@ -86,7 +90,7 @@ class PtxResourcesTest {
     void kernelSignaturesAreParsedFromThePtx() {
         PtxModules ptx = PtxModules.get();
         int kernels = ptx.modules().stream().mapToInt(m -> m.kernels().size()).sum();
-        assertTrue(kernels >= 57, "found only " + kernels + " kernels");
+        assertTrue(kernels >= 40 + 2 * opKernelBases().size(), "found only " + kernels + " kernels");
         var u32 = PtxModules.ParamType.U32;
         var u64 = PtxModules.ParamType.U64;
         var f32 = PtxModules.ParamType.F32;
@@ -97,19 +101,53 @@ class PtxResourcesTest {
         // every kernel name the backend builds exists, in both precisions where it has two
         Set<String> all = ptx.modules().stream().flatMap(m -> m.kernels().keySet().stream())
                 .collect(Collectors.toSet());
-        for (String base : List.of("wick_uniform", "wick_normal", "wick_gather", "wick_scatter_add_atomic",
-                "wick_scatter_add_sorted", "wick_tanh", "wick_tanh_backward", "wick_softmax_ce_rows",
-                "wick_softmax_ce_loss", "wick_add_row_vector", "wick_sum_rows_partial", "wick_sum_rows_final",
-                "wick_add", "wick_mul", "wick_scale", "wick_axpy", "wick_reduce_partial", "wick_reduce_final",
-                "wick_sgd", "wick_sgd_momentum", "wick_adam", "wick_gemm_nn", "wick_gemm_nt", "wick_gemm_tn",
-                "wick_gemm_tt")) {
+        List<String> bases = new ArrayList<>(List.of("wick_uniform", "wick_normal", "wick_gather",
+                "wick_scatter_add_atomic", "wick_scatter_add_sorted", "wick_tanh_backward", "wick_softmax_ce_rows",
+                "wick_softmax_ce_loss", "wick_axpy", "wick_squared_norm_partial", "wick_sum_partials", "wick_sgd",
+                "wick_sgd_momentum", "wick_adam", "wick_gemm_nn", "wick_gemm_nt", "wick_gemm_tn", "wick_gemm_tt"));
+        bases.addAll(opKernelBases());
+        for (String base : bases) {
             assertTrue(all.contains(base + "_f32") && all.contains(base + "_f64"), base + " in both precisions");
         }
         for (String k : List.of("wick_fill_f64", "wick_first_index_out_of_range", "wick_scatter_keys",
                 "wick_bitonic_sort_tile", "wick_bitonic_merge_global", "wick_bitonic_merge_tile",
-                "wick_count_not_ignored")) {
+                "wick_count_not_ignored", "wick_copy_strided_b32", "wick_copy_strided_b64")) {
             assertTrue(all.contains(k), k);
         }
+    }
+
+    /** The op-table kernels' names without the precision, as CudaBackend builds them. */
+    static List<String> opKernelBases() {
+        List<String> bases = new ArrayList<>();
+        for (UnaryOp op : UnaryOp.values()) bases.add("wick_unary_" + op.opName());
+        for (BinaryOp op : BinaryOp.values()) {
+            bases.add("wick_binary_" + op.opName());
+            bases.add("wick_binary_scalar_" + op.opName());
+        }
+        for (ReduceOp op : ReduceOp.values()) bases.add("wick_reduce_" + op.opName());
+        return bases;
+    }
+
+    /** ops.ptx holds the table's kernels and the strided copies, nothing left over from a removed op. */
+    @Test
+    void theOpsModuleHoldsExactlyTheTablesKernels() {
+        Set<String> expected = new TreeSet<>(List.of("wick_copy_strided_b32", "wick_copy_strided_b64"));
+        for (String base : opKernelBases()) {
+            expected.add(base + "_f32");
+            expected.add(base + "_f64");
+        }
+        PtxModules.Module ops = PtxModules.get().modules().stream().filter(m -> m.name().equals("ops")).findFirst()
+                .orElseThrow();
+        assertEquals(expected, new TreeSet<>(ops.kernels().keySet()),
+                "ops.ptx differs from the op table: run " + OpTableSource.REGENERATE);
+    }
+
+    @Test
+    void theOpTableHeaderIsWhatTheTableRenders() throws IOException {
+        String committed = Files.readString(CUDA.resolve(OpTableSource.FILE_NAME), StandardCharsets.US_ASCII);
+        assertEquals(OpTableSource.render(), committed, "src/main/cuda/" + OpTableSource.FILE_NAME
+                + " is not what the op table (dev.wick.core.ops) renders: run " + OpTableSource.REGENERATE
+                + " (it rewrites the header, then the PTX) and commit both");
     }
 
     static Path ptxas() {
