@@ -24,7 +24,11 @@ import java.util.concurrent.TimeUnit;
  * per JVM, used by one thread at a time.
  */
 final class KernelEmulator implements AutoCloseable {
-    static final Path MODULE = Paths.get("").toAbsolutePath();
+    /**
+     * The cuda-kernels module: the working directory when its own tests run, its sibling when
+     * another module's tests (autograd's, on every engine) use the emulated device.
+     */
+    static final Path MODULE = moduleDirectory();
     static final Path CUDA_SOURCES = MODULE.resolve("src/main/cuda");
     static final Path EMULATOR_SOURCES = MODULE.resolve("src/test/emulator");
     static final Path BUILD = MODULE.resolve("target/emulator");
@@ -33,6 +37,13 @@ final class KernelEmulator implements AutoCloseable {
             "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer");
 
     private static KernelEmulator shared;
+
+    private static Path moduleDirectory() {
+        Path here = Paths.get("").toAbsolutePath();
+        if (Files.isDirectory(here.resolve("src/main/cuda"))) return here;
+        Path sibling = here.resolveSibling("cuda-kernels");
+        return Files.isDirectory(sibling.resolve("src/main/cuda")) ? sibling : here;
+    }
 
     private final Process process;
     private final OutputStream in;
