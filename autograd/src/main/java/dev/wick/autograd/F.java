@@ -1,24 +1,498 @@
 package dev.wick.autograd;
 
+import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Shape;
 import dev.wick.core.Tensor;
-import dev.wick.core.backend.Backend;
-import dev.wick.core.backend.Buffer;
+import dev.wick.core.ops.BinaryOp;
+import dev.wick.core.ops.ReduceOp;
+import dev.wick.core.ops.UnaryOp;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * The differentiable functions. Each computes its forward through the core's checked tensor
- * operations (so bad shapes and indices are rejected before anything runs) and, when a tape is
- * recording and an input requires a gradient, records one node whose backward is written in
- * backend primitives and adds into the inputs' gradients (or, for a gradient that holds nothing
- * yet, writes into it: see contribute). The gradient formulas live next to their forward on
- * purpose: one screen per op.
+ * The differentiable functions, with PyTorch's names and argument order where PyTorch has the
+ * function. Each computes its forward through the core's checked tensor operations (so bad shapes
+ * and indices are rejected before anything runs) and, when a tape is recording and an input
+ * requires a gradient, records one node whose backward is also written in checked tensor
+ * operations and hands each input's contribution to {@link Variable#accumulate}, which decides
+ * whether it is written fresh or added.
+ *
+ * <p>The elementwise functions and the reductions along an axis come from the op table
+ * ({@link UnaryOp}, {@link BinaryOp}, {@link ReduceOp}): {@link #apply(UnaryOp, Variable)},
+ * {@link #apply(BinaryOp, Variable, Variable)} and {@link #reduce} run any entry, with the
+ * gradient the table declares; the named functions ({@link #exp}, {@link #add}, {@link #sum}, ...)
+ * are shorthands. Entries without a gradient (the comparisons, sign, argmax, argmin) give
+ * constants: their result takes no gradient and passes none back, so a loss that depends on the
+ * inputs only through them is refused by {@link Tape#backward} ("takes no gradient").
+ *
+ * <p>Your own differentiable operations: {@link Function}.
  */
 public final class F {
     /** PyTorch's default ignore index for cross-entropy targets. */
     public static final int DEFAULT_IGNORE_INDEX = -100;
 
+    /** How a loss over rows is reduced (PyTorch's {@code reduction}). */
+    public enum Reduction {
+        /** The mean over the rows that count (those whose target is not ignored). */
+        MEAN,
+        /** The sum over the rows. */
+        SUM,
+        /** One loss per row (0 for ignored rows). */
+        NONE
+    }
+
+    /** How {@link #embeddingBag} combines the rows of a bag (PyTorch's {@code mode}). */
+    public enum BagMode { SUM, MEAN }
+
     private F() {
+    }
+
+    // ---- the op table: elementwise -------------------------------------------------------------
+
+    /** {@code op} applied to every element of x, with the table's gradient (none for sign). */
+    public static Variable apply(UnaryOp op, Variable x) {
+        requireOp(op);
+        Tensor y = x.value().apply(op);
+        UnaryOp.Gradient gradient = op.gradient();
+        if (gradient == null) return Variable.constant(y);
+        if (op == UnaryOp.TANH) {
+            // The table's formula (tanhBackward on the saved output), written straight into the
+            // input's gradient instead of through a temporary.
+            return record(y, g -> x.accumulate((dx, add) -> dx.tanhBackwardInPlace(y, g, add)), x);
+        }
+        return record(y, g -> x.accumulate(gradient.of(x.value(), y, g)), x);
+    }
+
+    /**
+     * {@code op(a, b)} elementwise, the shapes broadcast numpy's way; each input's gradient is
+     * summed back to its own shape. The comparisons give 1 or 0 (a constant).
+     */
+    public static Variable apply(BinaryOp op, Variable a, Variable b) {
+        requireOp(op);
+        Tensor out = a.value().apply(op, b.value());
+        BinaryOp.Gradient gradient = op.gradient();
+        if (gradient == null) return Variable.constant(out);
+        return record(out, g -> {
+            if (a.requiresGrad()) accumulateSummed(a, gradient.of(0, a.value(), b.value(), out, g));
+            if (b.requiresGrad()) accumulateSummed(b, gradient.of(1, a.value(), b.value(), out, g));
+        }, a, b);
+    }
+
+    /** {@code op(a, scalar)} elementwise (the scalar is first converted to a's dtype). */
+    public static Variable apply(BinaryOp op, Variable a, double scalar) {
+        return applyScalar(op, a, scalar, false);
+    }
+
+    /** {@code op(scalar, b)} elementwise: for instance {@code apply(BinaryOp.DIV, 1.0, x)} is 1 / x. */
+    public static Variable apply(BinaryOp op, double scalar, Variable b) {
+        return applyScalar(op, b, scalar, true);
+    }
+
+    private static Variable applyScalar(BinaryOp op, Variable x, double scalar, boolean scalarFirst) {
+        requireOp(op);
+        Tensor out = scalarFirst ? x.value().applyScalarFirst(op, scalar) : x.value().apply(op, scalar);
+        BinaryOp.Gradient gradient = op.gradient();
+        if (gradient == null) return Variable.constant(out);
+        return record(out, g -> {
+            // The table's formula with the scalar as a rank-0 tensor, which broadcasts.
+            Tensor s = x.engine().scalar(x.dtype(), scalar);
+            accumulateSummed(x, scalarFirst ? gradient.of(1, s, x.value(), out, g) : gradient.of(0, x.value(), s, out, g));
+        }, x);
+    }
+
+    /** e^x elementwise. */
+    public static Variable exp(Variable x) {
+        return apply(UnaryOp.EXP, x);
+    }
+
+    /** The natural logarithm. */
+    public static Variable log(Variable x) {
+        return apply(UnaryOp.LOG, x);
+    }
+
+    /** 1 / (1 + e^-x) elementwise. */
+    public static Variable sigmoid(Variable x) {
+        return apply(UnaryOp.SIGMOID, x);
+    }
+
+    /** max(x, 0); the gradient at 0 is 0. */
+    public static Variable relu(Variable x) {
+        return apply(UnaryOp.RELU, x);
+    }
+
+    /** -x elementwise. */
+    public static Variable neg(Variable x) {
+        return apply(UnaryOp.NEG, x);
+    }
+
+    /** The square root elementwise. */
+    public static Variable sqrt(Variable x) {
+        return apply(UnaryOp.SQRT, x);
+    }
+
+    /** |x|; the gradient at 0 is 0. */
+    public static Variable abs(Variable x) {
+        return apply(UnaryOp.ABS, x);
+    }
+
+    /** The hyperbolic tangent elementwise. */
+    public static Variable tanh(Variable x) {
+        return apply(UnaryOp.TANH, x);
+    }
+
+    /** -1, 0 or 1: a constant (no gradient). */
+    public static Variable sign(Variable x) {
+        return apply(UnaryOp.SIGN, x);
+    }
+
+    /** a + b, broadcasting (a bias [C] added to every row of [N, C], for instance). */
+    public static Variable add(Variable a, Variable b) {
+        return apply(BinaryOp.ADD, a, b);
+    }
+
+    /** a + b for a scalar b. */
+    public static Variable add(Variable a, double b) {
+        return apply(BinaryOp.ADD, a, b);
+    }
+
+    /** a - b, broadcasting. */
+    public static Variable sub(Variable a, Variable b) {
+        return apply(BinaryOp.SUB, a, b);
+    }
+
+    /** a - b for a scalar b. */
+    public static Variable sub(Variable a, double b) {
+        return apply(BinaryOp.SUB, a, b);
+    }
+
+    /** scalar - x (PyTorch's rsub). */
+    public static Variable rsub(Variable x, double scalar) {
+        return apply(BinaryOp.SUB, scalar, x);
+    }
+
+    /** a * b elementwise, broadcasting. */
+    public static Variable mul(Variable a, Variable b) {
+        return apply(BinaryOp.MUL, a, b);
+    }
+
+    /** a * b for a scalar b. */
+    public static Variable mul(Variable a, double b) {
+        return apply(BinaryOp.MUL, a, b);
+    }
+
+    /** alpha * a (the same as {@code mul(a, alpha)}). */
+    public static Variable scale(Variable a, double alpha) {
+        return mul(a, alpha);
+    }
+
+    /** a / b elementwise, broadcasting. */
+    public static Variable div(Variable a, Variable b) {
+        return apply(BinaryOp.DIV, a, b);
+    }
+
+    /** a / b for a scalar b. */
+    public static Variable div(Variable a, double b) {
+        return apply(BinaryOp.DIV, a, b);
+    }
+
+    /** The larger of a and b elementwise, broadcasting; at a tie each receives half the gradient. */
+    public static Variable maximum(Variable a, Variable b) {
+        return apply(BinaryOp.MAXIMUM, a, b);
+    }
+
+    /** max(a, b) elementwise for a scalar b. */
+    public static Variable maximum(Variable a, double b) {
+        return apply(BinaryOp.MAXIMUM, a, b);
+    }
+
+    /** The smaller of a and b elementwise, broadcasting; at a tie each receives half the gradient. */
+    public static Variable minimum(Variable a, Variable b) {
+        return apply(BinaryOp.MINIMUM, a, b);
+    }
+
+    /** min(a, b) elementwise for a scalar b. */
+    public static Variable minimum(Variable a, double b) {
+        return apply(BinaryOp.MINIMUM, a, b);
+    }
+
+    /** 1 where a == b, else 0, in a's dtype: a constant mask (no gradient). */
+    public static Variable eq(Variable a, Variable b) {
+        return apply(BinaryOp.EQ, a, b);
+    }
+
+    /** 1 where a != b, else 0: a constant mask. */
+    public static Variable ne(Variable a, Variable b) {
+        return apply(BinaryOp.NE, a, b);
+    }
+
+    /** 1 where a &lt; b, else 0: a constant mask. */
+    public static Variable lt(Variable a, Variable b) {
+        return apply(BinaryOp.LT, a, b);
+    }
+
+    /** 1 where a &lt;= b, else 0: a constant mask. */
+    public static Variable le(Variable a, Variable b) {
+        return apply(BinaryOp.LE, a, b);
+    }
+
+    /** 1 where a &gt; b, else 0: a constant mask. */
+    public static Variable gt(Variable a, Variable b) {
+        return apply(BinaryOp.GT, a, b);
+    }
+
+    /** 1 where a &gt;= b, else 0: a constant mask. */
+    public static Variable ge(Variable a, Variable b) {
+        return apply(BinaryOp.GE, a, b);
+    }
+
+    /** 1 where a == b for a scalar b, else 0: a constant mask. */
+    public static Variable eq(Variable a, double b) {
+        return apply(BinaryOp.EQ, a, b);
+    }
+
+    /** 1 where a != b for a scalar b, else 0: a constant mask. */
+    public static Variable ne(Variable a, double b) {
+        return apply(BinaryOp.NE, a, b);
+    }
+
+    /** 1 where a &lt; b for a scalar b, else 0: a constant mask. */
+    public static Variable lt(Variable a, double b) {
+        return apply(BinaryOp.LT, a, b);
+    }
+
+    /** 1 where a &lt;= b for a scalar b, else 0: a constant mask. */
+    public static Variable le(Variable a, double b) {
+        return apply(BinaryOp.LE, a, b);
+    }
+
+    /** 1 where a &gt; b for a scalar b, else 0: a constant mask. */
+    public static Variable gt(Variable a, double b) {
+        return apply(BinaryOp.GT, a, b);
+    }
+
+    /** 1 where a &gt;= b for a scalar b, else 0: a constant mask. */
+    public static Variable ge(Variable a, double b) {
+        return apply(BinaryOp.GE, a, b);
+    }
+
+    // ---- the op table: reductions ------------------------------------------------------------------
+
+    /**
+     * {@code op} along {@code axis} (negative counts from the end), the axis removed or, when
+     * {@code keepDim}, kept with length 1. ARGMAX and ARGMIN give INT32 positions, a constant.
+     */
+    public static Variable reduce(ReduceOp op, Variable x, int axis, boolean keepDim) {
+        requireOp(op);
+        Tensor y = x.value().reduce(op, axis, keepDim);
+        ReduceOp.Gradient gradient = op.gradient();
+        if (gradient == null) return Variable.constant(y);
+        int a = axis < 0 ? axis + x.shape().rank() : axis;
+        return record(y, g -> {
+            // The table's formulas broadcast the result and its gradient against x: axis kept.
+            Tensor yKept = keepDim ? y : y.unsqueeze(a);
+            Tensor gKept = keepDim ? g : g.unsqueeze(a);
+            x.accumulate(gradient.of(x.value(), yKept, gKept, a));
+        }, x);
+    }
+
+    /** The sum of all elements: a scalar. */
+    public static Variable sum(Variable x) {
+        Tensor out = x.value().sum();
+        return record(out, g -> x.accumulate(g.broadcastTo(x.shape())), x);
+    }
+
+    /** The sum along an axis (PyTorch's {@code sum(input, dim, keepdim)}). */
+    public static Variable sum(Variable x, int axis, boolean keepDim) {
+        return reduce(ReduceOp.SUM, x, axis, keepDim);
+    }
+
+    /** The mean of all elements: a scalar. */
+    public static Variable mean(Variable x) {
+        Tensor out = x.value().mean();
+        return record(out, g -> x.accumulate(g.broadcastTo(x.shape()).mul(1.0 / x.shape().numel())), x);
+    }
+
+    /** The mean along an axis (PyTorch's {@code mean(input, dim, keepdim)}). */
+    public static Variable mean(Variable x, int axis, boolean keepDim) {
+        return reduce(ReduceOp.MEAN, x, axis, keepDim);
+    }
+
+    /**
+     * The largest values along an axis (PyTorch's {@code amax}: values only); the gradient goes to
+     * the maximal elements, split evenly between ties.
+     */
+    public static Variable max(Variable x, int axis, boolean keepDim) {
+        return reduce(ReduceOp.MAX, x, axis, keepDim);
+    }
+
+    /** The smallest values along an axis; the gradient is split evenly between ties. */
+    public static Variable min(Variable x, int axis, boolean keepDim) {
+        return reduce(ReduceOp.MIN, x, axis, keepDim);
+    }
+
+    /** log(sum(exp(x))) along an axis, without overflow. */
+    public static Variable logsumexp(Variable x, int axis, boolean keepDim) {
+        return reduce(ReduceOp.LOGSUMEXP, x, axis, keepDim);
+    }
+
+    /** Positions (INT32) of the first maximum along an axis: a constant. */
+    public static Variable argmax(Variable x, int axis, boolean keepDim) {
+        return reduce(ReduceOp.ARGMAX, x, axis, keepDim);
+    }
+
+    /** Positions (INT32) of the first minimum along an axis: a constant. */
+    public static Variable argmin(Variable x, int axis, boolean keepDim) {
+        return reduce(ReduceOp.ARGMIN, x, axis, keepDim);
+    }
+
+    /** exp(x) / sum(exp(x)) along {@code axis}. */
+    public static Variable softmax(Variable x, int axis) {
+        Tensor y = x.value().softmax(axis);
+        return record(y, g -> {
+            // dx = y * (g - sum(g * y)) along the axis.
+            Tensor dot = g.mul(y).sum(axis, true);
+            x.accumulate(y.mul(g.sub(dot)));
+        }, x);
+    }
+
+    /** x - logsumexp(x) along {@code axis}: log-probabilities, without overflow. */
+    public static Variable logSoftmax(Variable x, int axis) {
+        Tensor y = x.value().logSoftmax(axis);
+        return record(y, g -> {
+            // dx = g - softmax * sum(g) along the axis.
+            Tensor total = g.sum(axis, true);
+            x.accumulate(g.sub(y.exp().mul(total)));
+        }, x);
+    }
+
+    // ---- shapes ----------------------------------------------------------------------------------
+
+    /** The same elements in another shape (a view). */
+    public static Variable reshape(Variable x, int... dims) {
+        Tensor out = x.value().reshape(dims);
+        int[] original = x.shape().dims();
+        return record(out, g -> x.accumulate(g.reshape(original)), x);
+    }
+
+    /** Rows [start, end) along the first dimension (a view): selects timesteps of a [T, B, H] tensor. */
+    public static Variable slice(Variable x, int start, int end) {
+        Tensor out = x.value().slice(start, end);
+        return record(out, g -> x.accumulate(intoRows(g, start)), x);
+    }
+
+    /** The dimensions reordered: result dimension i is x's dimension {@code order[i]}. */
+    public static Variable permute(Variable x, int... order) {
+        Tensor out = x.value().permute(order); // checks the order
+        int rank = order.length;
+        int[] inverse = new int[rank];
+        for (int i = 0; i < rank; i++) inverse[order[i] < 0 ? order[i] + rank : order[i]] = i;
+        return record(out, g -> x.accumulate(g.permute(inverse)), x);
+    }
+
+    /** Two dimensions swapped. */
+    public static Variable transpose(Variable x, int axis0, int axis1) {
+        Tensor out = x.value().transpose(axis0, axis1); // checks the axes
+        return record(out, g -> x.accumulate(g.transpose(axis0, axis1)), x);
+    }
+
+    /** Elements [start, start + length) along {@code axis}. */
+    public static Variable narrow(Variable x, int axis, int start, int length) {
+        Tensor out = x.value().narrow(axis, start, length); // checks the range
+        int a = axis < 0 ? axis + x.shape().rank() : axis;
+        if (a == 0) return record(out, g -> x.accumulate(intoRows(g, start)), x);
+        return record(out, g -> {
+            // Zeros around the piece, joined along the axis.
+            int[] before = x.shape().dims(), after = x.shape().dims();
+            before[a] = start;
+            after[a] = x.shape().dim(a) - start - length;
+            Engine e = x.engine();
+            x.accumulate(Tensor.concat(a, e.zeros(x.dtype(), before), g, e.zeros(x.dtype(), after)));
+        }, x);
+    }
+
+    /** Consecutive pieces along {@code axis} of the given sizes, which must add up to its length. */
+    public static List<Variable> split(Variable x, int axis, int... sizes) {
+        int length = x.shape().dim(axis); // checks the axis
+        long total = 0;
+        for (int s : sizes) {
+            if (s < 0) throw new IllegalArgumentException("split: negative size " + s);
+            total += s;
+        }
+        if (total != length) {
+            throw new IllegalArgumentException("split " + Arrays.toString(sizes) + " does not add up to " + length
+                    + " along axis " + axis + " of " + x.shape());
+        }
+        List<Variable> parts = new ArrayList<>(sizes.length);
+        int start = 0;
+        for (int s : sizes) {
+            parts.add(narrow(x, axis, start, s));
+            start += s;
+        }
+        return parts;
+    }
+
+    /** The parts joined along an existing axis (PyTorch's {@code cat}); the other dimensions must agree. */
+    public static Variable concat(List<Variable> parts, int axis) {
+        return concat(axis, parts.toArray(new Variable[0]));
+    }
+
+    /** The parts joined along an existing axis; the other dimensions must agree. */
+    public static Variable concat(int axis, Variable... parts) {
+        Tensor out = Tensor.concat(axis, values(parts)); // checks the shapes
+        int a = axis < 0 ? axis + out.rank() : axis;
+        return record(out, g -> {
+            int start = 0;
+            for (Variable p : parts) {
+                int length = p.shape().dim(a);
+                if (p.requiresGrad()) p.accumulate(piece(g, a, start, length));
+                start += length;
+            }
+        }, parts);
+    }
+
+    /** The parts, all of one shape, stacked along a new axis. */
+    public static Variable stack(List<Variable> parts, int axis) {
+        return stack(axis, parts.toArray(new Variable[0]));
+    }
+
+    /** The parts, all of one shape, stacked along a new axis. */
+    public static Variable stack(int axis, Variable... parts) {
+        Tensor out = Tensor.stack(axis, values(parts)); // checks the shapes and the axis
+        int a = axis < 0 ? axis + out.rank() : axis;
+        return record(out, g -> {
+            for (int i = 0; i < parts.length; i++) {
+                Variable p = parts[i];
+                if (p.requiresGrad()) p.accumulate(piece(g, a, i, 1).reshape(p.shape().dims()));
+            }
+        }, parts);
+    }
+
+    /** A new dimension of length 1 at {@code axis} (a view). */
+    public static Variable unsqueeze(Variable x, int axis) {
+        Tensor out = x.value().unsqueeze(axis);
+        int[] original = x.shape().dims();
+        return record(out, g -> x.accumulate(g.reshape(original)), x);
+    }
+
+    /** Dimension {@code axis}, which must have length 1, removed (a view). */
+    public static Variable squeeze(Variable x, int axis) {
+        Tensor out = x.value().squeeze(axis);
+        int[] original = x.shape().dims();
+        return record(out, g -> x.accumulate(g.reshape(original)), x);
+    }
+
+    /** x repeated along stretched dimensions to {@code target} (numpy broadcasting); the gradient is summed back. */
+    public static Variable broadcastTo(Variable x, Shape target) {
+        Tensor out = x.value().broadcastTo(target);
+        return record(out, g -> x.accumulate(sumTo(g, x.shape())), x);
+    }
+
+    /** x broadcast to the shape {@code dims}; see {@link #broadcastTo(Variable, Shape)}. */
+    public static Variable broadcastTo(Variable x, int... dims) {
+        return broadcastTo(x, Shape.of(dims));
     }
 
     // ---- embedding -----------------------------------------------------------------------------
@@ -39,12 +513,103 @@ public final class F {
                     + rows + " rows");
         }
         Tensor out = weight.value().gather(indices); // checks the indices before any kernel runs
+        return record(out, g -> weight.accumulate((dW, add) -> {
+            if (!add) dW.zeroInPlace(); // a scatter adds, so a fresh gradient starts from zeros
+            dW.scatterAdd(indices, g, paddingIndex, dW.engine().scatterMode());
+        }), weight);
+    }
+
+    /**
+     * Sums or means of bags of rows of {@code weight} [V, D] (PyTorch's {@code embedding_bag} in
+     * mode "sum" or "mean", without per-sample weights or a padding index). Either {@code indices} is 1-D [N] and {@code offsets} (INT32
+     * [B]) gives where each bag starts (offsets[0] == 0, non-decreasing, at most N; bag b is
+     * indices[offsets[b], offsets[b + 1])), or {@code indices} is 2-D [B, L], each row a bag, and
+     * {@code offsets} is null. The result is [B, D]; an empty bag gives zeros. The rows are gathered
+     * and summed into their bags by a scatter-add; the backward gathers each bag's gradient back to
+     * its indices and scatter-adds them into the weight's gradient, so an index repeated within or
+     * across bags receives every contribution. The offsets are read to the host once, to label each
+     * index with its bag.
+     */
+    public static Variable embeddingBag(Variable weight, Tensor indices, Tensor offsets, BagMode mode) {
+        if (mode == null) throw new IllegalArgumentException("embeddingBag: mode must not be null");
+        Shape ws = weight.shape();
+        if (ws.rank() != 2) throw new IllegalArgumentException("embeddingBag: weight must be [V, D], got " + ws);
+        int[] bagOf;
+        int bags;
+        if (indices.rank() == 2) {
+            if (offsets != null) {
+                throw new IllegalArgumentException("embeddingBag: with 2-D indices " + indices.shape()
+                        + " every row is a bag; offsets must be null");
+            }
+            bags = indices.shape().dim(0);
+            int length = indices.shape().dim(1);
+            bagOf = new int[indices.numel()];
+            for (int i = 0; i < bagOf.length; i++) bagOf[i] = i / length;
+        } else if (indices.rank() == 1) {
+            bagOf = bagsFromOffsets(indices.numel(), offsets);
+            bags = offsets.numel();
+        } else {
+            throw new IllegalArgumentException("embeddingBag: indices must be 1-D (with offsets) or 2-D, got "
+                    + indices.shape());
+        }
+        Engine e = weight.engine();
+        Tensor flat = indices.reshape(indices.numel());
+        Tensor rows = weight.value().gather(flat); // checks the indices before any kernel runs
+        Tensor bagIds = e.fromInts(bagOf, bagOf.length);
+        Tensor out = e.zeros(weight.dtype(), bags, ws.dim(1));
+        out.scatterAdd(bagIds, rows);
+        rows.close();
+        Tensor scale = null;
+        if (mode == BagMode.MEAN) {
+            double[] inverse = new double[bags];
+            for (int b : bagOf) inverse[b]++;
+            for (int b = 0; b < bags; b++) inverse[b] = inverse[b] == 0 ? 0 : 1 / inverse[b];
+            scale = e.fromDoubles(weight.dtype(), inverse, bags, 1);
+            out.applyInPlace(BinaryOp.MUL, scale);
+        }
+        Tensor perRow = scale;
         return record(out, g -> {
-            // Indices were checked by gather; the scatter goes straight to the backend.
-            Tensor dW = weight.gradForAccumulation();
-            backend(dW).scatterAdd(dW.buffer(), indices.buffer(), g.buffer(), indices.numel(), dW.shape().dim(1),
-                    paddingIndex, dW.engine().scatterMode());
-        }, weight);
+            Tensor perBag = perRow == null ? g : g.mul(perRow);
+            Tensor dRows = perBag.gather(bagIds);
+            weight.accumulate((dW, add) -> {
+                if (!add) dW.zeroInPlace();
+                dW.scatterAdd(flat, dRows, -1, dW.engine().scatterMode());
+            });
+        }, new Tensor[]{bagIds, scale}, weight);
+    }
+
+    private static int[] bagsFromOffsets(int count, Tensor offsets) {
+        if (offsets == null) {
+            throw new IllegalArgumentException("embeddingBag: 1-D indices need offsets (where each bag starts)");
+        }
+        if (offsets.dtype() != DType.INT32 || offsets.rank() != 1) {
+            throw new IllegalArgumentException("embeddingBag: offsets must be INT32 [B], got " + offsets.dtype() + " "
+                    + offsets.shape());
+        }
+        int[] off = offsets.toIntArray();
+        if (off.length > 0 && off[0] != 0) {
+            throw new IllegalArgumentException("embeddingBag: offsets[0] must be 0 (the first bag starts at the first index), got "
+                    + off[0]);
+        }
+        for (int b = 1; b < off.length; b++) {
+            if (off[b] < off[b - 1]) {
+                throw new IllegalArgumentException("embeddingBag: offsets must not decrease, but offsets[" + b + "] = "
+                        + off[b] + " < offsets[" + (b - 1) + "] = " + off[b - 1]);
+            }
+        }
+        if (off.length > 0 && off[off.length - 1] > count) {
+            throw new IllegalArgumentException("embeddingBag: offsets[" + (off.length - 1) + "] = " + off[off.length - 1]
+                    + " lies past the " + count + " indices");
+        }
+        if (off.length == 0 && count > 0) {
+            throw new IllegalArgumentException("embeddingBag: " + count + " indices but no bags (offsets is empty)");
+        }
+        int[] bagOf = new int[count];
+        for (int b = 0; b < off.length; b++) {
+            int end = b + 1 < off.length ? off[b + 1] : count;
+            Arrays.fill(bagOf, off[b], end, b);
+        }
+        return bagOf;
     }
 
     // ---- linear algebra ------------------------------------------------------------------------
@@ -53,100 +618,65 @@ public final class F {
     public static Variable matmul(Variable a, Variable b) {
         Tensor out = a.value().matmul(b.value());
         return record(out, g -> {
-            if (a.requiresGrad()) contribute(a, (dA, acc) -> Tensor.gemm(false, true, 1.0, g, b.value(), acc ? 1.0 : 0.0, dA));
-            if (b.requiresGrad()) contribute(b, (dB, acc) -> Tensor.gemm(true, false, 1.0, a.value(), g, acc ? 1.0 : 0.0, dB));
+            if (a.requiresGrad()) a.accumulate((dA, add) -> Tensor.gemm(false, true, 1.0, g, b.value(), beta(add), dA));
+            if (b.requiresGrad()) b.accumulate((dB, add) -> Tensor.gemm(true, false, 1.0, a.value(), g, beta(add), dB));
         }, a, b);
     }
 
     /**
-     * x [N, in] times weight [out, in] transposed, plus bias [out] (may be null): [N, out]. The
+     * x [..., in] times weight [out, in] transposed, plus bias [out] (may be null): [..., out]. The
      * weight has PyTorch's layout, so checkpoints map one to one.
      */
     public static Variable linear(Variable x, Variable weight, Variable bias) {
         Shape xs = x.shape(), ws = weight.shape();
-        if (xs.rank() != 2 || ws.rank() != 2 || xs.dim(1) != ws.dim(1)) {
+        if (xs.rank() < 1 || ws.rank() != 2 || xs.lastDim() != ws.dim(1)) {
             throw new IllegalArgumentException("linear: input " + xs + " does not match weight " + ws
-                    + " (expected input [N, in] and weight [out, in])");
+                    + " (expected input [..., in] and weight [out, in])");
         }
         if (bias != null && (bias.shape().rank() != 1 || bias.shape().dim(0) != ws.dim(0))) {
             throw new IllegalArgumentException("linear: bias " + bias.shape() + " does not match weight " + ws);
         }
         requireSameDType("linear", x, weight);
         if (bias != null) requireSameDType("linear", x, bias);
-        Engine e = x.engine();
-        int n = xs.dim(0), out = ws.dim(0);
-        Tensor y = e.empty(x.dtype(), n, out);
-        Tensor.gemm(false, true, 1.0, x.value(), weight.value(), 0.0, y);
-        if (bias != null) backend(y).addRowVector(y.buffer(), bias.value().buffer(), y.buffer(), n, out);
+        int rows = xs.rows(), in = ws.dim(1), outputs = ws.dim(0);
+        int[] outDims = xs.dims();
+        outDims[outDims.length - 1] = outputs;
+        Tensor y = x.engine().empty(x.dtype(), outDims);
+        Tensor x2 = x.value().reshape(rows, in), y2 = y.reshape(rows, outputs);
+        Tensor.gemm(false, true, 1.0, x2, weight.value(), 0.0, y2);
+        if (bias != null) y2.addInPlace(bias.value());
         return record(y, g -> {
-            if (x.requiresGrad()) contribute(x, (dx, acc) -> Tensor.gemm(false, false, 1.0, g, weight.value(), acc ? 1.0 : 0.0, dx));
-            if (weight.requiresGrad()) {
-                contribute(weight, (dW, acc) -> Tensor.gemm(true, false, 1.0, g, x.value(), acc ? 1.0 : 0.0, dW));
+            Tensor g2 = g.reshape(rows, outputs);
+            if (x.requiresGrad()) {
+                x.accumulate((dx, add) -> Tensor.gemm(false, false, 1.0, g2, weight.value(), beta(add), dx.reshape(rows, in)));
             }
-            if (bias != null && bias.requiresGrad()) {
-                contribute(bias, (db, acc) -> backend(g).sumRows(g.buffer(), db.buffer(), n, out, acc));
-            }
+            if (weight.requiresGrad()) weight.accumulate((dW, add) -> Tensor.gemm(true, false, 1.0, g2, x2, beta(add), dW));
+            if (bias != null && bias.requiresGrad()) bias.accumulate(g2.sumRows());
         }, x, weight, bias);
     }
 
-    // ---- elementwise ---------------------------------------------------------------------------
+    // ---- regularisation --------------------------------------------------------------------------
 
-    /** a + b for equal shapes, or a [.., C] + b [C] broadcast over rows (a bias). */
-    public static Variable add(Variable a, Variable b) {
-        boolean broadcast = b.shape().rank() == 1 && !a.shape().equals(b.shape());
-        if (broadcast) {
-            Tensor out = a.value().addRowVector(b.value());
-            int rows = a.shape().rows(), cols = a.shape().lastDim();
-            return record(out, g -> {
-                if (a.requiresGrad()) contribute(a, (dA, acc) -> addOrCopy(dA, g, acc));
-                if (b.requiresGrad()) contribute(b, (dB, acc) -> backend(g).sumRows(g.buffer(), dB.buffer(), rows, cols, acc));
-            }, a, b);
+    /**
+     * Inverted dropout: while {@code training}, each element is kept with probability 1 - p and
+     * scaled by 1 / (1 - p), else zeroed; the mask is (uniform(seed) >= p) / (1 - p), from the
+     * engine's counter-based random numbers, so one seed gives one mask on every engine. Returns
+     * x itself when not training or p == 0; zeros when p == 1.
+     */
+    public static Variable dropout(Variable x, double p, boolean training, long seed) {
+        if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("dropout probability must lie in [0, 1], got " + p);
+        if (!training || p == 0) return x;
+        Engine e = x.engine();
+        Tensor mask;
+        if (p == 1) {
+            mask = e.zeros(x.dtype(), x.shape()); // (u >= 1) / 0 would be 0 / 0
+        } else {
+            try (Tensor u = e.uniform(x.dtype(), seed, 0, 1, x.shape().dims()); Tensor kept = u.ge(p)) {
+                mask = kept.div(1 - p);
+            }
         }
-        Tensor out = a.value().add(b.value());
-        return record(out, g -> {
-            if (a.requiresGrad()) contribute(a, (dA, acc) -> addOrCopy(dA, g, acc));
-            if (b.requiresGrad()) contribute(b, (dB, acc) -> addOrCopy(dB, g, acc));
-        }, a, b);
-    }
-
-    /** Elementwise product of equal shapes. */
-    public static Variable mul(Variable a, Variable b) {
-        Tensor out = a.value().mul(b.value());
-        return record(out, g -> {
-            if (a.requiresGrad()) {
-                try (Tensor t = g.mul(b.value())) {
-                    a.gradForAccumulation().addInPlace(t);
-                }
-            }
-            if (b.requiresGrad()) {
-                try (Tensor t = g.mul(a.value())) {
-                    b.gradForAccumulation().addInPlace(t);
-                }
-            }
-        }, a, b);
-    }
-
-    /** alpha * a. */
-    public static Variable scale(Variable a, double alpha) {
-        Tensor out = a.value().scale(alpha);
-        return record(out, g -> a.gradForAccumulation().addScaledInPlace(alpha, g), a);
-    }
-
-    public static Variable tanh(Variable x) {
-        Tensor y = x.value().tanh();
-        return record(y, g -> contribute(x, (dx, acc) ->
-                backend(dx).tanhBackward(y.buffer(), g.buffer(), dx.buffer(), y.numel(), acc)), x);
-    }
-
-    /** The sum of all elements: a scalar. */
-    public static Variable sum(Variable x) {
-        Tensor out = x.value().sum();
-        return record(out, g -> {
-            double upstream = g.item();
-            try (Tensor ones = x.engine().full(x.dtype(), upstream, x.shape())) {
-                x.gradForAccumulation().addInPlace(ones);
-            }
-        }, x);
+        Tensor y = x.value().mul(mask);
+        return record(y, g -> x.accumulate(g.mul(mask)), new Tensor[]{mask}, x);
     }
 
     // ---- loss ----------------------------------------------------------------------------------
@@ -164,42 +694,63 @@ public final class F {
     public static Variable crossEntropy(Variable logits, Tensor targets, int ignoreIndex) {
         Tensor.LossAndGradient lg = logits.value().softmaxCrossEntropy(targets, ignoreIndex);
         Tensor saved = lg.dLogits();
-        if (!needsRecording(logits)) {
-            saved.close();
-            return Variable.constant(lg.loss());
-        }
         Tensor[] owned = {saved};
         return record(lg.loss(), g -> {
             double upstream = g.item();
-            if (logits.gradIsFresh()) {
-                // The first (usually only) contribution: the saved gradient becomes the logits'
-                // gradient where they have none allocated (an intermediate), leaving the tape's
-                // hands; else it is written over the stale gradient in one pass.
-                if (upstream != 1.0) saved.scaleInPlace(upstream);
-                if (logits.adoptGrad(saved)) {
-                    owned[0] = null;
-                } else {
-                    logits.gradForOverwrite().copyFromInPlace(saved);
-                }
-            } else {
-                logits.gradForAccumulation().addScaledInPlace(upstream, saved);
-            }
+            if (upstream != 1.0) saved.scaleInPlace(upstream);
+            owned[0] = null; // the gradient's now: the tape must not close it
+            logits.accumulateOwned(saved);
         }, owned, logits);
     }
 
-    // ---- views ---------------------------------------------------------------------------------
-
-    /** The same elements in another shape (a view). */
-    public static Variable reshape(Variable x, int... dims) {
-        Tensor out = x.value().reshape(dims);
-        int[] original = x.shape().dims();
-        return record(out, g -> contribute(x, (dx, acc) -> addOrCopy(dx, g.reshape(original), acc)), x);
-    }
-
-    /** Rows [start, end) along the first dimension (a view): selects timesteps of a [T, B, H] tensor. */
-    public static Variable slice(Variable x, int start, int end) {
-        Tensor out = x.value().slice(start, end);
-        return record(out, g -> x.gradForAccumulation().slice(start, end).addInPlace(g), x);
+    /**
+     * Softmax cross-entropy with PyTorch's options: logits [N, C], targets INT32 [N] in [0, C) or
+     * equal to {@code ignoreIndex}. With label smoothing e the target distribution is (1 - e) on
+     * the target class plus e / C on every class, so row r's loss is
+     * (1 - e) (lse_r - x_r[t_r]) + e * mean_c (lse_r - x_r[c]), lse_r being logsumexp(x_r); ignored
+     * rows have loss 0. {@code reduction} MEAN divides the sum by the number of rows not ignored
+     * (NaN when there are none), SUM adds, NONE gives the [N] losses. MEAN without smoothing is the
+     * fused kernel of {@link #crossEntropy(Variable, Tensor, int)}; the other cases read the targets
+     * to the host once.
+     */
+    public static Variable crossEntropy(Variable logits, Tensor targets, int ignoreIndex, Reduction reduction,
+                                        double labelSmoothing) {
+        if (reduction == null) throw new IllegalArgumentException("crossEntropy: reduction must not be null");
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException("crossEntropy: label smoothing must lie in [0, 1], got " + labelSmoothing);
+        }
+        if (reduction == Reduction.MEAN && labelSmoothing == 0) return crossEntropy(logits, targets, ignoreIndex);
+        Shape ls = logits.shape();
+        if (ls.rank() != 2 || !logits.dtype().isFloating()) {
+            throw new IllegalArgumentException("crossEntropy: logits must be floating [N, C], got " + logits.dtype() + " " + ls);
+        }
+        int n = ls.dim(0), classes = ls.dim(1);
+        if (targets.dtype() != DType.INT32 || targets.rank() != 1 || targets.shape().dim(0) != n) {
+            throw new IllegalArgumentException("crossEntropy: targets " + targets.dtype() + " " + targets.shape()
+                    + " do not match logits shape " + ls + " (expected INT32 [" + n + "])");
+        }
+        Tensor.checkIndices(targets, classes, ignoreIndex);
+        int[] t = targets.toIntArray();
+        int[] position = new int[n];
+        double[] counts = new double[n];
+        int counted = 0;
+        for (int r = 0; r < n; r++) {
+            boolean ignored = t[r] == ignoreIndex;
+            position[r] = r * classes + (ignored ? 0 : t[r]); // an ignored row picks any element, masked below
+            counts[r] = ignored ? 0 : 1;
+            if (!ignored) counted++;
+        }
+        Engine e = logits.engine();
+        Variable logp = logSoftmax(logits, 1);
+        Variable picked = reshape(embedding(reshape(logp, n * classes, 1), e.fromInts(position, n)), n);
+        Variable rowLoss = mul(picked, -(1 - labelSmoothing));
+        if (labelSmoothing > 0) rowLoss = sub(rowLoss, mul(mean(logp, 1, false), labelSmoothing));
+        rowLoss = mul(rowLoss, Variable.constant(e.fromDoubles(logits.dtype(), counts, n)));
+        return switch (reduction) {
+            case NONE -> rowLoss;
+            case SUM -> sum(rowLoss);
+            case MEAN -> div(sum(rowLoss), counted); // 0 / 0 = NaN when every row is ignored, as in PyTorch
+        };
     }
 
     // ---- recurrent -----------------------------------------------------------------------------
@@ -234,61 +785,60 @@ public final class F {
         for (Variable v : new Variable[]{weightIH, weightHH, bias, h0}) {
             if (v != null) requireSameDType("rnnTanh", x, v);
         }
-        Engine e = x.engine();
-        Backend be = e.backend();
-        int step = batch * hidden;
-        Tensor out = e.empty(x.dtype(), steps, batch, hidden);
-        Buffer ob = out.buffer();
-        be.gemm(false, true, steps * batch, hidden, in, 1.0, x.value().buffer(), weightIH.value().buffer(), 0.0, ob);
-        be.addRowVector(ob, bias.value().buffer(), ob, steps * batch, hidden);
+        int rows = steps * batch;
+        Tensor out = x.engine().empty(x.dtype(), steps, batch, hidden);
+        Tensor out2 = out.reshape(rows, hidden);
+        Tensor x2 = x.value().reshape(rows, in);
+        Tensor[] h = timesteps(out2, steps, batch);
+        Tensor.gemm(false, true, 1.0, x2, weightIH.value(), 0.0, out2);
+        out2.addInPlace(bias.value());
         for (int t = 0; t < steps; t++) {
-            Buffer ht = ob.slice(t * step, step);
-            Buffer prev = t > 0 ? ob.slice((t - 1) * step, step) : h0 == null ? null : h0.value().buffer();
-            if (prev != null) be.gemm(false, true, batch, hidden, hidden, 1.0, prev, weightHH.value().buffer(), 1.0, ht);
-            be.tanh(ht, ht, step);
+            Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : h0.value();
+            if (prev != null) Tensor.gemm(false, true, 1.0, prev, weightHH.value(), 1.0, h[t]);
+            h[t].applyInPlace(UnaryOp.TANH);
         }
         return record(out, g -> {
-            // G starts as dL/dh_t and becomes dL/dpre_t, step by step from the last.
-            try (Tensor grads = g.copy()) {
-                Buffer gb = grads.buffer();
-                Buffer whhB = weightHH.value().buffer();
-                for (int t = steps - 1; t >= 0; t--) {
-                    Buffer gt = gb.slice(t * step, step);
-                    be.tanhBackward(ob.slice(t * step, step), gt, gt, step, false);
-                    if (t > 0) {
-                        be.gemm(false, false, batch, hidden, hidden, 1.0, gt, whhB, 1.0, gb.slice((t - 1) * step, step));
-                    } else if (h0 != null && h0.requiresGrad()) {
-                        be.gemm(false, false, batch, hidden, hidden, 1.0, gt, whhB, 1.0, h0.gradForAccumulation().buffer());
-                    }
-                }
-                if (weightHH.requiresGrad()) {
-                    Buffer dWhh = weightHH.gradForAccumulation().buffer();
+            // g starts as dL/dh_t and becomes dL/dpre_t in place, step by step from the last (the
+            // output's gradient is the tape's scratch once this node has it).
+            Tensor g2 = g.reshape(rows, hidden);
+            Tensor[] gt = timesteps(g2, steps, batch);
+            Tensor w = weightHH.value();
+            for (int t = steps - 1; t >= 0; t--) {
+                gt[t].tanhBackwardInPlace(h[t], gt[t], false);
+                if (t > 0) Tensor.gemm(false, false, 1.0, gt[t], w, 1.0, gt[t - 1]);
+            }
+            if (h0 != null && h0.requiresGrad() && steps > 0) {
+                h0.accumulate((dh, add) -> Tensor.gemm(false, false, 1.0, gt[0], w, beta(add), dh));
+            }
+            if (weightHH.requiresGrad() && (steps > 1 || (h0 != null && steps > 0))) {
+                weightHH.accumulate((dW, add) -> {
+                    double beta = beta(add);
                     if (steps > 1) {
                         int n = (steps - 1) * batch;
-                        be.gemm(true, false, hidden, hidden, n, 1.0, gb.slice(step, n * hidden), ob.slice(0, n * hidden),
-                                1.0, dWhh);
+                        Tensor.gemm(true, false, 1.0, g2.slice(batch, rows), out2.slice(0, n), beta, dW);
+                        beta = 1.0;
                     }
-                    if (h0 != null) {
-                        be.gemm(true, false, hidden, hidden, batch, 1.0, gb.slice(0, step), h0.value().buffer(), 1.0, dWhh);
-                    }
-                }
-                int rows = steps * batch;
-                if (weightIH.requiresGrad()) {
-                    be.gemm(true, false, hidden, in, rows, 1.0, gb, x.value().buffer(), 1.0,
-                            weightIH.gradForAccumulation().buffer());
-                }
-                if (bias.requiresGrad()) be.sumRows(gb, bias.gradForAccumulation().buffer(), rows, hidden, true);
-                if (x.requiresGrad()) {
-                    be.gemm(false, false, rows, in, hidden, 1.0, gb, weightIH.value().buffer(), 1.0,
-                            x.gradForAccumulation().buffer());
-                }
+                    if (h0 != null) Tensor.gemm(true, false, 1.0, gt[0], h0.value(), beta, dW);
+                });
+            }
+            if (weightIH.requiresGrad()) weightIH.accumulate((dW, add) -> Tensor.gemm(true, false, 1.0, g2, x2, beta(add), dW));
+            if (bias.requiresGrad()) bias.accumulate(g2.sumRows());
+            if (x.requiresGrad()) {
+                x.accumulate((dx, add) -> Tensor.gemm(false, false, 1.0, g2, weightIH.value(), beta(add), dx.reshape(rows, in)));
             }
         }, x, h0, weightIH, weightHH, bias);
     }
 
+    /** Views of the [B, H] timesteps of a sequence seen as [T * B, H]. */
+    private static Tensor[] timesteps(Tensor rows, int steps, int batch) {
+        Tensor[] views = new Tensor[steps];
+        for (int t = 0; t < steps; t++) views[t] = rows.slice(t * batch, (t + 1) * batch);
+        return views;
+    }
+
     // ---- plumbing ------------------------------------------------------------------------------
 
-    private static boolean needsRecording(Variable... inputs) {
+    static boolean needsRecording(Variable... inputs) {
         if (Tape.active() == null) return false;
         for (Variable v : inputs) {
             if (v != null && v.requiresGrad()) return true;
@@ -300,38 +850,82 @@ public final class F {
         return record(value, backward, new Tensor[0], inputs);
     }
 
+    /**
+     * The op's result: a recorded intermediate when a tape records and an input takes a gradient,
+     * else a constant. {@code owned} are tensors the forward made for the backward alone: the tape
+     * closes them when it is released, or they are closed now when nothing is recorded.
+     */
     private static Variable record(Tensor value, Tape.Backward backward, Tensor[] owned, Variable... inputs) {
-        if (!needsRecording(inputs)) return Variable.constant(value);
+        if (!needsRecording(inputs)) {
+            for (Tensor t : owned) {
+                if (t != null) t.close();
+            }
+            return Variable.constant(value);
+        }
         Variable out = Variable.intermediate(value);
         Tape.active().add(out, backward, owned, inputs);
         return out;
     }
 
-    /** Writes one input's gradient contribution into {@code grad}: added when {@code accumulate}, else stored. */
-    private interface Contribution {
-        void into(Tensor grad, boolean accumulate);
+    /** A gradient in an op's broadcast output shape, summed down to the input's shape and added. */
+    private static void accumulateSummed(Variable v, Tensor contribution) {
+        if (contribution == null) return; // the op passes no gradient into this input
+        v.accumulate(contribution.shape().equals(v.shape()) ? contribution : sumTo(contribution, v.shape()));
     }
 
     /**
-     * Runs a contribution to v's gradient, telling it to overwrite when the gradient holds nothing
-     * yet (a first contribution, or after a lazy zeroGrad): that spares filling the gradient with
-     * zeros and reading them back.
+     * g summed down to {@code target}, a shape that broadcasts to g's. The leading dimensions the
+     * target lacks are summed in one pass (viewed as one), so a bias's gradient over [T, B, C] is
+     * rounded once, as over [T * B, C].
      */
-    private static void contribute(Variable v, Contribution c) {
-        if (v.gradIsFresh()) {
-            c.into(v.gradForOverwrite(), false);
-        } else {
-            c.into(v.gradForAccumulation(), true);
+    static Tensor sumTo(Tensor g, Shape target) {
+        int lead = g.rank() - target.rank();
+        if (lead > 1) {
+            int[] dims = new int[target.rank() + 1];
+            dims[0] = 1;
+            for (int i = 0; i < lead; i++) dims[0] *= g.shape().dim(i);
+            for (int i = 0; i < target.rank(); i++) dims[i + 1] = g.shape().dim(lead + i);
+            g = g.reshape(dims);
         }
+        return g.sumTo(target);
     }
 
-    private static void addOrCopy(Tensor grad, Tensor g, boolean accumulate) {
-        if (accumulate) grad.addInPlace(g);
-        else grad.copyFromInPlace(g);
+    /** A gradient for rows [start, start + g's rows) of the first dimension, written into the whole. */
+    private static Variable.GradientWriter intoRows(Tensor g, int start) {
+        int end = start + g.shape().dim(0);
+        return (dx, add) -> {
+            Tensor rows = dx.slice(start, end);
+            if (add) {
+                rows.addInPlace(g);
+            } else {
+                dx.slice(0, start).zeroInPlace();
+                dx.slice(end, dx.shape().dim(0)).zeroInPlace();
+                rows.copyFromInPlace(g);
+            }
+        };
     }
 
-    private static Backend backend(Tensor t) {
-        return t.engine().backend();
+    /** Elements [start, start + length) of g along axis a: a view along the first axis, else a copy. */
+    private static Tensor piece(Tensor g, int a, int start, int length) {
+        return a == 0 ? g.slice(start, start + length) : g.narrow(a, start, length);
+    }
+
+    private static Tensor[] values(Variable[] parts) {
+        Tensor[] values = new Tensor[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] == null) throw new IllegalArgumentException("part " + i + " is null");
+            values[i] = parts[i].value();
+        }
+        return values;
+    }
+
+    /** GEMM's beta for a contribution: 1 to add into the gradient, 0 to write over it. */
+    private static double beta(boolean add) {
+        return add ? 1.0 : 0.0;
+    }
+
+    private static void requireOp(Object op) {
+        if (op == null) throw new IllegalArgumentException("op must not be null");
     }
 
     private static void requireSameDType(String op, Variable a, Variable b) {

@@ -24,13 +24,19 @@ public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();
     private static final ThreadLocal<int[]> NO_GRAD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
-    /** What an op does on the way back: add its inputs' gradients given its output's gradient. */
+    /**
+     * What an op does on the way back: given its output's gradient, contributes to its inputs'
+     * gradients through {@link Variable#accumulate}. The gradient it is given is the output's own,
+     * which the tape frees right after, so a backward may overwrite it as scratch. Tensors it
+     * creates belong to a memory scope that closes when it returns (gradients it allocates for its
+     * inputs are handed out of it).
+     */
     @FunctionalInterface
     interface Backward {
         void apply(Tensor gradOutput);
     }
 
-    private record Node(Variable output, Backward backward, Tensor[] owned) {
+    private record Node(Variable output, Backward backward, Tensor[] owned, Variable[] inputs) {
     }
 
     private final Tape previous;
@@ -92,7 +98,7 @@ public final class Tape implements AutoCloseable {
         if (released) {
             throw new IllegalStateException("this tape was released by backward(); record on a new Tape");
         }
-        nodes.add(new Node(output, backward, owned));
+        nodes.add(new Node(output, backward, owned, inputs));
         for (Variable in : inputs) {
             if (in != null && in.isLeaf() && in.requiresGrad()) leaves.add(in);
         }
@@ -119,34 +125,44 @@ public final class Tape implements AutoCloseable {
         }
         try (Scope scope = loss.engine().scope()) {
             try {
-                Tensor seed = loss.gradForAccumulation();
-                if (loss.isLeaf()) {
-                    seed.addInPlace(loss.engine().full(seed.dtype(), 1.0, seed.shape()));
-                } else {
-                    seed.fillInPlace(1.0);
-                }
+                loss.accumulate((seed, add) -> {
+                    if (add) seed.addInPlace(loss.engine().full(seed.dtype(), 1.0, seed.shape()));
+                    else seed.fillInPlace(1.0);
+                });
                 for (int i = nodes.size() - 1; i >= 0; i--) {
                     Node node = nodes.get(i);
                     Tensor g = node.output().grad();
                     if (g == null) continue; // not on a path to the loss
-                    node.backward().apply(g);
+                    runBackward(node, g);
                     node.output().releaseIntermediateGrad();
                 }
                 loss.releaseIntermediateGrad();
             } finally {
                 // A leaf may have had its gradient allocated just now, inside this scope: it
                 // belongs to the leaf, so it must outlive the pass (even one cut short by an error).
-                for (Variable leaf : leaves) keepGrad(scope, leaf);
-                if (loss.isLeaf()) keepGrad(scope, loss);
+                for (Variable leaf : leaves) leaf.keepGradOutOf(scope);
+                if (loss.isLeaf()) loss.keepGradOutOf(scope);
             }
         } finally {
             release();
         }
     }
 
-    private static void keepGrad(Scope scope, Variable leaf) {
-        Tensor g = leaf.gradOrNull();
-        if (g != null) scope.keep(g);
+    /**
+     * One node's backward inside its own scope, so the temporaries of its gradient formulas are
+     * freed as soon as it returns rather than piling up until the end of the pass; the gradients it
+     * allocated for its inputs move out to the pass's scope.
+     */
+    private static void runBackward(Node node, Tensor gradOutput) {
+        Scope scope = node.output().engine().scope();
+        try {
+            node.backward().apply(gradOutput);
+        } finally {
+            for (Variable in : node.inputs()) {
+                if (in != null && in.requiresGrad()) in.keepGradOutOf(scope);
+            }
+            scope.close();
+        }
     }
 
     private void release() {

@@ -2,6 +2,7 @@ package dev.wick.autograd;
 
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
+import dev.wick.core.Scope;
 import dev.wick.core.Shape;
 import dev.wick.core.Tensor;
 
@@ -10,6 +11,10 @@ import dev.wick.core.Tensor;
  * accumulates into it. Parameters ({@link #parameter}) own a zero-filled gradient from birth, so
  * they can live across many steps (create them outside per-step scopes); results of {@link F}'s
  * functions get a gradient only for the duration of a backward pass.
+ *
+ * <p>Gradients accumulate: every backward adds its contributions to what the gradient holds, until
+ * {@link #zeroGrad()}. That reset is lazy: the next backward's first contribution is written over
+ * the stale memory instead of added to zeros, and {@link #grad()} shows zeros if read before then.
  */
 public final class Variable implements AutoCloseable {
     private final Tensor value;
@@ -74,6 +79,7 @@ public final class Variable implements AutoCloseable {
         return new Variable(value, true, false, null, false);
     }
 
+    /** The tensor this variable holds. */
     public Tensor value() {
         return value;
     }
@@ -96,26 +102,32 @@ public final class Variable implements AutoCloseable {
         }
     }
 
+    /** Whether backward passes compute a gradient for this value. */
     public boolean requiresGrad() {
         return requiresGrad;
     }
 
+    /** Whether this value was made directly (a parameter, a constant, an input) rather than by a recorded op. */
     public boolean isLeaf() {
         return leaf;
     }
 
+    /** The parameter's name, or null. */
     public String name() {
         return name;
     }
 
+    /** The value's shape. */
     public Shape shape() {
         return value.shape();
     }
 
+    /** The value's dtype. */
     public DType dtype() {
         return value.dtype();
     }
 
+    /** The engine the value lives on. */
     public Engine engine() {
         return value.engine();
     }
@@ -141,53 +153,88 @@ public final class Variable implements AutoCloseable {
         }
     }
 
-    /** The gradient to add into during backward; an intermediate's is allocated (zeros) on first use. */
-    Tensor gradForAccumulation() {
-        if (!requiresGrad) throw new IllegalStateException("variable takes no gradient");
-        dropClosedGrad();
-        if (grad == null) {
-            grad = value.engine().zeros(value.dtype(), value.shape());
-        }
-        settleGrad();
-        return grad;
-    }
+    // ---- how backward passes write gradients (package-private: F, Function and Tape) -------------
 
-    /** The gradient tensor as it is, without clearing a lazy zero (for the tape's bookkeeping). */
-    Tensor gradOrNull() {
-        dropClosedGrad();
-        return grad;
-    }
-
-    /** Whether the gradient holds no contribution yet (none allocated, or zeroed lazily). */
-    boolean gradIsFresh() {
-        dropClosedGrad();
-        return grad == null || gradPendingZero;
+    /**
+     * Writes one contribution into a gradient tensor (this variable's shape and dtype): adds it when
+     * {@code accumulate}, else stores it, every element, over contents that are stale.
+     */
+    @FunctionalInterface
+    interface GradientWriter {
+        void write(Tensor grad, boolean accumulate);
     }
 
     /**
-     * The gradient for a contribution that writes every element (allocated uninitialised if there is
-     * none): for use only when {@link #gradIsFresh()}.
+     * Adds one contribution to this variable's gradient. The one place that decides how: while the
+     * gradient holds nothing yet (none allocated, or zeroed lazily by {@link #zeroGrad()}) the
+     * writer stores over it (allocated uninitialised if there is none), which spares filling it with
+     * zeros and reading them back; after that, writers add.
      */
-    Tensor gradForOverwrite() {
-        if (!requiresGrad) throw new IllegalStateException("variable takes no gradient");
+    void accumulate(GradientWriter writer) {
+        if (!requiresGrad) throw new IllegalStateException(this + " takes no gradient");
         dropClosedGrad();
-        if (grad == null) {
-            grad = value.engine().empty(value.dtype(), value.shape());
-        }
+        boolean allocated = grad == null, fresh = allocated || gradPendingZero;
+        if (allocated) grad = value.engine().empty(value.dtype(), value.shape());
         gradPendingZero = false;
-        return grad;
+        try {
+            writer.write(grad, !fresh);
+        } catch (RuntimeException | Error e) {
+            // A store that failed (the checked ops fail before writing) leaves the gradient as it
+            // was: none, or a lazy zero.
+            if (allocated) {
+                grad.close();
+                grad = null;
+            } else if (fresh) {
+                gradPendingZero = true;
+            }
+            throw e;
+        }
+    }
+
+    /** Adds {@code contribution} (this variable's shape and dtype; the caller keeps it) to the gradient. */
+    void accumulate(Tensor contribution) {
+        requireGradientShape(contribution);
+        accumulate((g, add) -> {
+            if (add) g.addInPlace(contribution);
+            else g.copyFromInPlace(contribution);
+        });
     }
 
     /**
-     * Makes {@code contribution} (same shape and dtype, which the caller hands over: it must not
-     * close it) this variable's gradient when it has none yet, sparing a copy; false when that is
-     * not possible (a parameter's gradient is allocated for good at its birth).
+     * Like {@link #accumulate(Tensor)} for a contribution whose ownership passes to this variable:
+     * where no gradient is allocated yet it becomes the gradient, without a copy; otherwise it is
+     * added and closed. It must be a tensor of its own (not a view) that nothing else will close.
      */
-    boolean adoptGrad(Tensor contribution) {
+    void accumulateOwned(Tensor contribution) {
+        requireGradientShape(contribution);
         dropClosedGrad();
-        if (grad != null || !requiresGrad) return false;
-        grad = contribution;
-        return true;
+        if (grad == null && requiresGrad) {
+            grad = contribution;
+            gradPendingZero = false;
+            return;
+        }
+        try {
+            accumulate(contribution);
+        } finally {
+            contribution.close();
+        }
+    }
+
+    private void requireGradientShape(Tensor contribution) {
+        if (!contribution.shape().equals(value.shape()) || contribution.dtype() != value.dtype()
+                || contribution.engine() != value.engine()) {
+            throw new IllegalArgumentException("a gradient " + contribution.shape() + " " + contribution.dtype()
+                    + " does not fit " + this);
+        }
+    }
+
+    /**
+     * Hands a gradient allocated inside {@code scope} (during a backward pass) out of it, to the
+     * enclosing scope: the gradient belongs to this variable, not to the pass.
+     */
+    void keepGradOutOf(Scope scope) {
+        dropClosedGrad();
+        if (grad != null) scope.keep(grad);
     }
 
     /** Frees an intermediate's gradient once backward has propagated it. */

@@ -83,6 +83,21 @@ class BadInputTest {
         assertTrue(ex.getMessage().contains("[3]") && ex.getMessage().contains("[4, 3]"), ex.getMessage());
     }
 
+    /** The in-place helpers autograd writes gradients through check their operands before writing. */
+    @Test
+    void inPlaceGradientHelpersCheckShapesAndWriteNothingOnError() {
+        Tensor dx = e.uniform(DType.FLOAT32, 1, -1, 1, 3, 4);
+        float[] before = dx.toFloatArray();
+        Tensor y = e.uniform(DType.FLOAT32, 2, -1, 1, 3, 4);
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> dx.tanhBackwardInPlace(y, e.zeros(DType.FLOAT32, 4, 3), true));
+        assertTrue(ex.getMessage().contains("[3, 4]") && ex.getMessage().contains("[4, 3]"), ex.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> dx.tanhBackwardInPlace(y.to(DType.FLOAT64), dx, false));
+        assertThrows(IllegalArgumentException.class,
+                () -> e.zeros(DType.INT32, 2).applyInPlace(dev.wick.core.ops.UnaryOp.TANH));
+        assertArrayEquals(before, dx.toFloatArray());
+    }
+
     @Test
     void usingAClosedTensorThrowsIllegalState() {
         Variable a = Variable.parameter("a", e.zeros(DType.FLOAT32, 2, 2));

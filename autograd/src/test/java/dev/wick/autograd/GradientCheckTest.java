@@ -109,6 +109,11 @@ class GradientCheckTest {
         Variable b = param("bias", 3);
         check(List.of(x, w, b), () -> weightedSum(F.linear(x, w, b)));
         check(List.of(x, w), () -> weightedSum(F.linear(x, w, null)));
+        // Leading dimensions are rows, as in PyTorch: [2, 3, in] and a single row [in].
+        Variable x3 = param("x3", 2, 3, 5);
+        Variable x1 = param("x1", 5);
+        check(List.of(x3, w, b), () -> weightedSum(F.linear(x3, w, b)));
+        check(List.of(x1, w, b), () -> weightedSum(F.linear(x1, w, b)));
     }
 
     @Test

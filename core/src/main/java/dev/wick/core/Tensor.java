@@ -315,6 +315,13 @@ public final class Tensor implements AutoCloseable {
         return y;
     }
 
+    /** this = op(this), in place (a floating tensor). */
+    public Tensor applyInPlace(UnaryOp op) {
+        requireFloating(this, op.opName());
+        backend().unary(op, buffer, buffer, numel());
+        return this;
+    }
+
     public Tensor exp() {
         return apply(UnaryOp.EXP);
     }
@@ -795,6 +802,20 @@ public final class Tensor implements AutoCloseable {
         Tensor dx = engine.empty(dtype, shape);
         backend().tanhBackward(buffer, dy.buffer, dx.buffer, numel(), false);
         return dx;
+    }
+
+    /**
+     * The tanh gradient written into this tensor: this = dy * (1 - y^2), or this += that when
+     * {@code accumulate}, with y tanh's saved output. All three of one shape and dtype; {@code dy}
+     * may be this tensor itself (a gradient turned into the pre-activation gradient in place),
+     * otherwise none of them may overlap.
+     */
+    public Tensor tanhBackwardInPlace(Tensor y, Tensor dy, boolean accumulate) {
+        requireFloating(this, "tanhBackwardInPlace");
+        checkSameShape("tanhBackwardInPlace", this, y);
+        checkSameShape("tanhBackwardInPlace", this, dy);
+        backend().tanhBackward(y.buffer, dy.buffer, buffer, numel(), accumulate);
+        return this;
     }
 
     // ---- loss -----------------------------------------------------------------------------------
