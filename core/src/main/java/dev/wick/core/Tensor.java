@@ -30,6 +30,14 @@ public final class Tensor implements AutoCloseable {
     private final Buffer buffer;
     private final Tensor base; // null when this tensor owns its buffer
     private boolean closed;
+    /**
+     * Counts writes into this tensor's memory through it or any view of it (kept on the base), so
+     * that an index check can be remembered until the values change.
+     */
+    private long writes;
+    /** The last index check this tensor passed: its bound and exempt value, and writes at the time. */
+    private long verifiedRange = -1;
+    private long verifiedAtWrite = -1;
     Scope owner; // the scope that will close this tensor, if any (set by Scope)
 
     Tensor(Engine engine, Shape shape, DType dtype, Buffer buffer) {
@@ -75,9 +83,13 @@ public final class Tensor implements AutoCloseable {
         return closed || (base != null && base.isClosed()) || engine.isClosed();
     }
 
-    /** The backend buffer, for backends and op authors; checks the tensor is open. */
+    /**
+     * The backend buffer, for backends and op authors; checks the tensor is open. Handing it out
+     * counts as a write (the caller may change the values), so index checks are redone after it.
+     */
     public Buffer buffer() {
         checkOpen();
+        written();
         return buffer;
     }
 
@@ -183,18 +195,25 @@ public final class Tensor implements AutoCloseable {
     /** this = src (same shape and dtype). */
     public Tensor copyFromInPlace(Tensor src) {
         checkSameShape("copy", this, src);
+        written();
         backend().copy(src.buffer, buffer, numel());
         return this;
     }
 
     public Tensor fillInPlace(double value) {
         checkOpen();
+        written();
         backend().fill(buffer, value, numel());
         return this;
     }
 
     public Tensor zeroInPlace() {
         return fillInPlace(0.0);
+    }
+
+    /** Notes a write into this tensor's memory (for remembered index checks). */
+    private void written() {
+        owner().writes++;
     }
 
     private Tensor owner() {
@@ -256,8 +275,16 @@ public final class Tensor implements AutoCloseable {
     public static void checkIndices(Tensor indices, int bound, int exempt) {
         indices.checkOpen();
         requireDType(indices, DType.INT32, "indices");
+        // The embedding's backward checks the indices its forward checked: remembered, that costs
+        // no second pass (and on a GPU no second wait for the device) while nothing wrote to them.
+        long range = ((long) bound << 32) | (exempt & 0xffffffffL);
+        long writes = indices.owner().writes;
+        if (indices.verifiedRange == range && indices.verifiedAtWrite == writes) return;
         int pos = indices.backend().firstIndexOutOfRange(indices.buffer, indices.numel(), bound, exempt);
-        if (pos >= 0) {
+        if (pos < 0) {
+            indices.verifiedRange = range;
+            indices.verifiedAtWrite = writes;
+        } else {
             int[] one = new int[1];
             indices.backend().download(indices.buffer.slice(pos, 1), one, 0, 1);
             throw new IndexOutOfBoundsException("index " + one[0] + " at position " + pos

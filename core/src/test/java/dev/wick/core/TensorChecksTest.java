@@ -162,4 +162,24 @@ class TensorChecksTest {
             assertTrue(message.contains(p), "message \"" + message + "\" should mention \"" + p + "\"");
         }
     }
+
+    /** A passed index check is remembered only until something writes the indices, through any view. */
+    @Test
+    void indicesAreCheckedAgainAfterAnyWrite() {
+        try (Engine e = Wick.cpu(2); Scope s = e.scope()) {
+            Tensor table = e.zeros(DType.FLOAT32, 5, 3);
+            Tensor idx = e.fromInts(new int[]{0, 4, 2, 1}, 4);
+            table.gather(idx);
+            idx.copyFromInPlace(e.fromInts(new int[]{0, 4, 9, 1}, 4));
+            assertThrows(IndexOutOfBoundsException.class, () -> table.gather(idx));
+            idx.fillInPlace(3);
+            table.gather(idx);
+            idx.slice(1, 2).fillInPlace(-1); // through a view of the checked tensor
+            IndexOutOfBoundsException ex = assertThrows(IndexOutOfBoundsException.class, () -> table.gather(idx));
+            assertMentions(ex, "index -1", "position 1");
+            idx.fillInPlace(2);
+            table.gather(idx);
+            assertThrows(IndexOutOfBoundsException.class, () -> e.zeros(DType.FLOAT32, 2, 3).gather(idx)); // another bound
+        }
+    }
 }
