@@ -3,17 +3,27 @@ package dev.wick.autograd;
 import dev.wick.autograd.check.TrainingConformance;
 import dev.wick.core.Engine;
 import dev.wick.core.Wick;
+import dev.wick.cuda.TestEngines;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The CPU against itself with another thread count: the comparison machinery runs and agrees. */
+/**
+ * A few training steps on an engine against the CPU from the same seed: the same loss curve. On
+ * the CPU the candidate is the CPU with two threads against one (the machinery runs and agrees);
+ * EveryEngineTest runs it with the CUDA engines as candidates.
+ */
 class TrainingConformanceTest {
+    /** The candidate engine; EveryEngineTest runs this again with the others. */
+    TestEngines.Kind engine() {
+        return TestEngines.cpu();
+    }
+
     @Test
-    void cpuWithOneAndTwoThreadsFollowTheSameLossCurve() {
+    void followsTheCpusLossCurve() {
         long seed = TestSeeds.fresh("training conformance");
-        try (Engine one = Wick.cpu(1); Engine two = Wick.cpu(2)) {
+        try (Engine two = engine().open(); Engine one = Wick.cpu(1)) {
             TrainingConformance.Result r = TrainingConformance.compare(one, two, seed, 6, 1e-5, 1e-4);
             System.out.println(r.summary());
             assertTrue(r.passed(), r.summary());
