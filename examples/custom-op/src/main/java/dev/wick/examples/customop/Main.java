@@ -31,6 +31,7 @@ public final class Main {
             System.out.println("GradCheck: " + check);
 
             Variable mine, wicks;
+            x.zeroGrad(); // GradCheck left its own gradient there
             try (Tape tape = Tape.record()) {
                 mine = sigmoid.apply(x);
                 tape.backward(F.sum(F.mul(mine, mine)));
