@@ -24,6 +24,7 @@
     X(sqrt, (wick_sqrt(x))) \
     X(abs, (wick_abs(x))) \
     X(sign, ((x > (T)0) ? (T)1 : (x < (T)0) ? (T)-1 : x)) \
+    X(softplus, ((x > (T)20) ? x : (T)log1p(wick_exp(x)))) \
     X(tanh, (wick_tanh(x)))
 
 #define WICK_BINARY_OPS(X) \

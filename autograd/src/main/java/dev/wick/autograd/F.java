@@ -143,6 +143,11 @@ public final class F {
         return apply(UnaryOp.TANH, x);
     }
 
+    /** log(1 + e^x), linear above 20 (PyTorch's softplus with beta 1, threshold 20). */
+    public static Variable softplus(Variable x) {
+        return apply(UnaryOp.SOFTPLUS, x);
+    }
+
     /** -1, 0 or 1: a constant (no gradient). */
     public static Variable sign(Variable x) {
         return apply(UnaryOp.SIGN, x);

@@ -385,6 +385,10 @@ public final class Tensor implements AutoCloseable {
         return apply(UnaryOp.TANH);
     }
 
+    public Tensor softplus() {
+        return apply(UnaryOp.SOFTPLUS);
+    }
+
     // ---- the op table: binary, with numpy broadcasting ------------------------------------------------
 
     /**

@@ -80,6 +80,16 @@ public enum UnaryOp {
             return Math.signum(x);
         }
     },
+    /**
+     * log(1 + e^x), PyTorch's default (beta 1, threshold 20): x itself above 20, where the two agree
+     * to double precision; log1p keeps it exact for very negative x. Its derivative is sigmoid(x).
+     */
+    SOFTPLUS("softplus", "(x > (T)20) ? x : (T)log1p(wick_exp(x))", (x, y, dy) -> dy.mul(x.sigmoid())) {
+        @Override
+        public double apply(double x) {
+            return x > 20 ? x : Math.log1p(Math.exp(x));
+        }
+    },
     /** The gradient is the fused tanhBackward on the saved output (1 - y^2 without cancellation). */
     TANH("tanh", "wick_tanh(x)", (x, y, dy) -> y.tanhBackward(dy)) {
         @Override
