@@ -15,22 +15,13 @@ import dev.wick.core.ops.UnaryOp;
  * in place and at an odd offset, broadcasting on either side, a scalar on either side, every kind
  * of reduction axis.
  */
-final class OpTableChecks {
-    private final ConformanceSuite suite;
-    private final Inputs in;
-    private final ConformanceSizes sizes;
-    private final Tolerance elementwise;
-    private final Tolerance norm;
-    private final Tolerance exact = Tolerance.exact();
+final class OpTableChecks extends Checks {
 
     OpTableChecks(ConformanceSuite suite, Inputs in, ConformanceSizes sizes, DType dtype) {
-        this.suite = suite;
-        this.in = in;
-        this.sizes = sizes;
-        this.elementwise = ConformanceSuite.elementwise(dtype);
-        this.norm = ConformanceSuite.norm(dtype);
+        super(suite, in, sizes, dtype);
     }
 
+    @Override
     void runAll() {
         for (UnaryOp op : UnaryOp.values()) unary(op);
         for (BinaryOp op : BinaryOp.values()) {
@@ -39,10 +30,6 @@ final class OpTableChecks {
         }
         for (ReduceOp op : ReduceOp.values()) reduce(op);
         stridedCopies();
-    }
-
-    private static double[][] outputs(double[]... arrays) {
-        return arrays;
     }
 
     private void unary(UnaryOp op) {

@@ -10,24 +10,15 @@ import dev.wick.core.backend.ScatterMode;
  * run the primitive under the timer, read the outputs. Outputs start as NaN wherever the primitive
  * must write them, so an element a kernel forgot shows up as a mismatch.
  */
-final class PrimitiveChecks {
+final class PrimitiveChecks extends Checks {
     private static final int IGNORE = -100;
 
-    private final ConformanceSuite suite;
-    private final Inputs in;
-    private final ConformanceSizes sizes;
-    private final Tolerance elementwise;
-    private final Tolerance norm;
-    private final Tolerance exact = Tolerance.exact();
 
     PrimitiveChecks(ConformanceSuite suite, Inputs in, ConformanceSizes sizes, DType dtype) {
-        this.suite = suite;
-        this.in = in;
-        this.sizes = sizes;
-        this.elementwise = ConformanceSuite.elementwise(dtype);
-        this.norm = ConformanceSuite.norm(dtype);
+        super(suite, in, sizes, dtype);
     }
 
+    @Override
     void runAll() {
         fillsAndCopies();
         randomNumbers();
@@ -40,10 +31,6 @@ final class PrimitiveChecks {
         arithmetic();
         reductions();
         optimizers();
-    }
-
-    private static double[][] outputs(double[]... arrays) {
-        return arrays;
     }
 
     // ---- fills, copies, transfers ------------------------------------------------------------------
