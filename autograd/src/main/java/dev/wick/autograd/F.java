@@ -153,6 +153,18 @@ public final class F {
         return apply(UnaryOp.SIGN, x);
     }
 
+    /**
+     * PyTorch's {@code torch.where(condition, a, b)}: a where the condition is non-zero, else b, the
+     * three broadcast together. The gradient flows into a where it was chosen and into b elsewhere,
+     * none into the condition; an infinity or NaN on the side not chosen never reaches the result
+     * or the gradient (two masked copies are added, never multiplied by 0).
+     */
+    public static Variable where(Tensor condition, Variable a, Variable b) {
+        Variable chosen = apply(BinaryOp.MASK, a, Variable.constant(condition));
+        Variable otherwise = apply(BinaryOp.MASK, b, Variable.constant(condition.eq(0.0)));
+        return add(chosen, otherwise);
+    }
+
     /** a + b, broadcasting (a bias [C] added to every row of [N, C], for instance). */
     public static Variable add(Variable a, Variable b) {
         return apply(BinaryOp.ADD, a, b);

@@ -145,6 +145,23 @@ class OpTableGradientTest extends GradTestCase {
         }
     }
 
+    /** where routes each element's gradient to the side it took, through a broadcast condition. */
+    @Test
+    void whereRoutesTheGradientToTheChosenSide() {
+        Variable a = param("a", uniform(12), 3, 4), b = param("b", uniform(4), 4);
+        double[] c = {1, 0, 2};
+        Variable condition = constant(c, 3, 1);
+        check("where", List.of(a, b), () -> weightedSum(F.where(condition.value(), a, b)));
+        backward(() -> F.sum(F.where(condition.value(), a, b)), a, b);
+        double[] ga = a.grad().toDoubleArray(), gb = b.grad().toDoubleArray();
+        for (int i = 0; i < 12; i++) assertEquals(c[i / 4] != 0 ? 1.0 : 0.0, ga[i], 0.0, "a[" + i + "]");
+        for (int j = 0; j < 4; j++) assertEquals(1.0, gb[j], 0.0, "b[" + j + "] is taken in one row");
+        Variable infinite = constant(new double[]{Double.POSITIVE_INFINITY, 5}, 2);
+        Variable finite = constant(new double[]{7, Double.NaN}, 2);
+        double[] picked = F.where(e.fromDoubles(new double[]{0, 1}, 2), infinite, finite).value().toDoubleArray();
+        assertArrayEquals(new double[]{7, 5}, picked, 0.0, "the side not chosen never leaks in");
+    }
+
     /** At a tie maximum and minimum split the gradient evenly, as PyTorch does. */
     @Test
     void maximumAndMinimumSplitTheGradientAtTies() {
