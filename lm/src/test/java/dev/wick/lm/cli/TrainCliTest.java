@@ -99,20 +99,29 @@ class TrainCliTest {
         Files.writeString(text, TestTexts.sentences(3000, seed));
         Path whole = dir.resolve("whole"), split = dir.resolve("split");
 
-        Cli.Result uninterrupted = train(text, whole, seed, "--steps", "20");
-        train(text, split, seed, "--steps", "10");
-        assertEquals(10, document(split).step());
-        Cli.Result resumed = Cli.run("train", "--out", split.toString(), "--resume", "--steps", "20", "--device", "cpu");
-        assertEquals(0, resumed.code(), resumed.describe());
+        // The Vector API's exp and tanh lanes give different last bits before and after C2 compiles
+        // them (issue 13), so a run's bits depend on JIT timing there; resumption is exact on the
+        // portable loops, and that is where this holds it to the bit.
+        String previous = System.setProperty("wick.cpu.portable", "true");
+        try {
+            Cli.Result uninterrupted = train(text, whole, seed, "--steps", "20");
+            train(text, split, seed, "--steps", "10");
+            assertEquals(10, document(split).step());
+            Cli.Result resumed = Cli.run("train", "--out", split.toString(), "--resume", "--steps", "20", "--device", "cpu");
+            assertEquals(0, resumed.code(), resumed.describe());
 
-        String why = "seed " + seed;
-        assertEquals(Files.readString(whole.resolve(LossCurve.CSV)), Files.readString(split.resolve(LossCurve.CSV)),
-                "every training and validation loss, to the last bit; " + why);
-        for (String f : List.of("model-00000020.safetensors", "state-00000020.safetensors")) {
-            assertArrayEquals(Files.readAllBytes(whole.resolve(f)), Files.readAllBytes(split.resolve(f)), f + "; " + why);
+            String why = "seed " + seed;
+            assertEquals(Files.readString(whole.resolve(LossCurve.CSV)), Files.readString(split.resolve(LossCurve.CSV)),
+                    "every training and validation loss, to the last bit; " + why);
+            for (String f : List.of("model-00000020.safetensors", "state-00000020.safetensors")) {
+                assertArrayEquals(Files.readAllBytes(whole.resolve(f)), Files.readAllBytes(split.resolve(f)), f + "; " + why);
+            }
+            assertEquals(sample(uninterrupted), sample(resumed), why);
+            assertEquals(loss(uninterrupted, "validation (whole split)"), loss(resumed, "validation (whole split)"), 0.0, why);
+        } finally {
+            if (previous == null) System.clearProperty("wick.cpu.portable");
+            else System.setProperty("wick.cpu.portable", previous);
         }
-        assertEquals(sample(uninterrupted), sample(resumed), why);
-        assertEquals(loss(uninterrupted, "validation (whole split)"), loss(resumed, "validation (whole split)"), 0.0, why);
     }
 
     @Test
