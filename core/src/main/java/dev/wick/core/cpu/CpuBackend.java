@@ -357,8 +357,9 @@ public final class CpuBackend implements Backend {
         boolean f32 = f32(X);
         int minUnits = (int) Math.max(1, CHEAP_GRAIN / Math.max(1L, (long) n * Math.min(inner, width)));
         workers.forRange(units, minUnits, (from, to) -> {
-            double[] row = new double[width], acc = new double[width], shift = new double[width];
-            int[] index = new int[width];
+            OpKernels.ReduceScratch scratch = OpKernels.REDUCE_SCRATCH.get();
+            double[] row = scratch.row, acc = scratch.acc, shift = scratch.shift;
+            int[] index = scratch.index;
             for (int u = from; u < to; u++) {
                 int o = u / blocks, col = (u % blocks) * width;
                 int w = Math.min(width, inner - col);

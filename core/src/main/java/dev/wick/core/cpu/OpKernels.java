@@ -137,6 +137,16 @@ final class OpKernels {
     /** Columns per unit at most: few enough to keep the double accumulators in L1. */
     static final int COLUMN_BLOCK = 512;
 
+    /** A thread's working rows for reductions, reused from call to call (none are allocated per step). */
+    static final class ReduceScratch {
+        final double[] row = new double[COLUMN_BLOCK];
+        final double[] acc = new double[COLUMN_BLOCK];
+        final double[] shift = new double[COLUMN_BLOCK];
+        final int[] index = new int[COLUMN_BLOCK];
+    }
+
+    static final ThreadLocal<ReduceScratch> REDUCE_SCRATCH = ThreadLocal.withInitial(ReduceScratch::new);
+
     /** A unit's input: row r of the reduced axis, columns [0, width) of the unit's block. */
     interface Slab {
         /** dst[j] = x(row, j) for j < width, as doubles. */
