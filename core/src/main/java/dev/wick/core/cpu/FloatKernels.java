@@ -100,46 +100,7 @@ final class FloatKernels {
         }
     }
 
-    // ---- bias -----------------------------------------------------------------------------------
-
-    static void addRowVector(float[] x, int xo, float[] b, int bo, float[] out, int oo, int fromRow, int toRow,
-                             int cols) {
-        for (int r = fromRow; r < toRow; r++) {
-            int xb = xo + r * cols, ob = oo + r * cols;
-            for (int c = 0; c < cols; c++) out[ob + c] = x[xb + c] + b[bo + c];
-        }
-    }
-
-    /** Column sums over all rows for columns [fromCol, toCol), each in row order, in double. */
-    static void sumRows(float[] x, int xo, float[] out, int oo, int rows, int cols, int fromCol, int toCol,
-                        boolean accumulate, double[] scratch) {
-        int width = toCol - fromCol;
-        java.util.Arrays.fill(scratch, 0, width, 0);
-        for (int r = 0; r < rows; r++) {
-            int xb = xo + r * cols + fromCol;
-            for (int c = 0; c < width; c++) scratch[c] += x[xb + c];
-        }
-        int ob = oo + fromCol;
-        for (int c = 0; c < width; c++) out[ob + c] = (float) (accumulate ? out[ob + c] + scratch[c] : scratch[c]);
-    }
-
     // ---- elementwise ----------------------------------------------------------------------------
-
-    static void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int from, int to) {
-        if (ao == oo && bo == oo) {
-            for (int i = oo + from, end = oo + to; i < end; i++) out[i] = a[i] + b[i];
-        } else {
-            for (int i = from; i < to; i++) out[oo + i] = a[ao + i] + b[bo + i];
-        }
-    }
-
-    static void mul(float[] a, int ao, float[] b, int bo, float[] out, int oo, int from, int to) {
-        if (ao == oo && bo == oo) {
-            for (int i = oo + from, end = oo + to; i < end; i++) out[i] = a[i] * b[i];
-        } else {
-            for (int i = from; i < to; i++) out[oo + i] = a[ao + i] * b[bo + i];
-        }
-    }
 
     static void scale(float[] x, int xo, float alpha, float[] out, int oo, int from, int to) {
         if (xo == oo) {
@@ -158,20 +119,6 @@ final class FloatKernels {
     }
 
     // ---- reductions -----------------------------------------------------------------------------
-
-    /** Sum of x[o + from .. o + to) in double, with four interleaved accumulators. */
-    static double sum(float[] x, int o, int from, int to) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = o + from, end = o + to;
-        for (; i + 3 < end; i += 4) {
-            s0 += x[i];
-            s1 += x[i + 1];
-            s2 += x[i + 2];
-            s3 += x[i + 3];
-        }
-        for (; i < end; i++) s0 += x[i];
-        return (s0 + s1) + (s2 + s3);
-    }
 
     static double squaredNorm(float[] x, int o, int from, int to) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
