@@ -504,7 +504,7 @@ public final class F {
     /** x repeated along stretched dimensions to {@code target} (numpy broadcasting); the gradient is summed back. */
     public static Variable broadcastTo(Variable x, Shape target) {
         Tensor out = x.value().broadcastTo(target);
-        return record(out, g -> x.accumulate(sumTo(g, x.shape())), x);
+        return record(out, g -> x.accumulate(g.sumTo(x.shape())), x);
     }
 
     /** x broadcast to the shape {@code dims}; see {@link #broadcastTo(Variable, Shape)}. */
@@ -887,24 +887,7 @@ public final class F {
     /** A gradient in an op's broadcast output shape, summed down to the input's shape and added. */
     private static void accumulateSummed(Variable v, Tensor contribution) {
         if (contribution == null) return; // the op passes no gradient into this input
-        v.accumulate(contribution.shape().equals(v.shape()) ? contribution : sumTo(contribution, v.shape()));
-    }
-
-    /**
-     * g summed down to {@code target}, a shape that broadcasts to g's. The leading dimensions the
-     * target lacks are summed in one pass (viewed as one), so a bias's gradient over [T, B, C] is
-     * rounded once, as over [T * B, C].
-     */
-    static Tensor sumTo(Tensor g, Shape target) {
-        int lead = g.rank() - target.rank();
-        if (lead > 1) {
-            int[] dims = new int[target.rank() + 1];
-            dims[0] = 1;
-            for (int i = 0; i < lead; i++) dims[0] *= g.shape().dim(i);
-            for (int i = 0; i < target.rank(); i++) dims[i + 1] = g.shape().dim(lead + i);
-            g = g.reshape(dims);
-        }
-        return g.sumTo(target);
+        v.accumulate(contribution.shape().equals(v.shape()) ? contribution : contribution.sumTo(v.shape()));
     }
 
     /** A gradient for rows [start, start + g's rows) of the first dimension, written into the whole. */

@@ -164,7 +164,7 @@ public abstract class Function {
         }
         if (grad.shape().equals(input.shape())) return grad;
         try {
-            return F.sumTo(grad, input.shape());
+            return grad.sumTo(input.shape());
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(name() + ".backward returned a gradient of shape " + grad.shape()
                     + " for input " + i + " of shape " + input.shape(), e);

@@ -632,9 +632,17 @@ public final class Tensor implements AutoCloseable {
         }
         Tensor current = this;
         int lead = shape.rank() - target.rank();
-        for (int i = shape.rank() - 1; i >= 0; i--) {
-            boolean missing = i < lead;
-            if (missing || (target.dim(i - lead) == 1 && shape.dim(i) != 1)) {
+        if (lead > 0) {
+            // The dimensions the target lacks are summed as one, so that each result is rounded
+            // once (a bias's gradient over [T, B, C] the same as over [T * B, C]).
+            int[] dims = new int[target.rank() + 1];
+            dims[0] = 1;
+            for (int i = 0; i < lead; i++) dims[0] *= shape.dim(i);
+            for (int i = 0; i < target.rank(); i++) dims[i + 1] = shape.dim(lead + i);
+            current = reshape(dims).sum(0, false);
+        }
+        for (int i = target.rank() - 1; i >= 0; i--) {
+            if (target.dim(i) == 1 && current.shape.dim(i) != 1) {
                 Tensor next = current.sum(i, true);
                 if (current != this) current.close();
                 current = next;
