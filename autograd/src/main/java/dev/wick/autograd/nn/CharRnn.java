@@ -17,14 +17,23 @@ import java.util.Map;
  */
 public final class CharRnn implements Module {
     private final Embedding embedding;
-    private final RNN rnn;
+    private final Variable weightIH;
+    private final Variable weightHH;
+    private final Variable bias;
     private final Linear head;
     private final int vocab;
 
     public CharRnn(Engine e, DType dtype, int vocab, int embed, int hidden, long seed) {
         this.vocab = vocab;
         this.embedding = new Embedding(e, dtype, vocab, embed, Init.subSeed(seed, 0));
-        this.rnn = new RNN(e, dtype, embed, hidden, Init.subSeed(seed, 1));
+        // One tanh layer with a single bias (PyTorch's two only ever appear summed). Its names are
+        // wick-lm's checkpoint layout; RnnLanguageModel has PyTorch's names and more layers.
+        Init.requirePositive("hidden size", hidden);
+        long rnnSeed = Init.subSeed(seed, 1);
+        double bound = 1.0 / Math.sqrt(hidden);
+        this.weightIH = Init.uniform("weight_ih", e, dtype, Init.subSeed(rnnSeed, 0), bound, hidden, embed);
+        this.weightHH = Init.uniform("weight_hh", e, dtype, Init.subSeed(rnnSeed, 1), bound, hidden, hidden);
+        this.bias = Init.uniform("bias", e, dtype, Init.subSeed(rnnSeed, 2), bound, hidden);
         this.head = new Linear(e, dtype, hidden, vocab, Init.subSeed(seed, 2));
     }
 
@@ -38,7 +47,7 @@ public final class CharRnn implements Module {
             throw new IllegalArgumentException("CharRnn: inputs must be [T, B] token ids, got " + inputs.shape());
         }
         int steps = inputs.shape().dim(0), batch = inputs.shape().dim(1);
-        Variable hs = rnn.forward(embedding.forward(inputs), h0);
+        Variable hs = F.rnnTanh(embedding.forward(inputs), h0, weightIH, weightHH, bias);
         Variable logits = head.forward(F.reshape(hs, steps * batch, hiddenSize()));
         return new Output(logits, RNN.lastHidden(hs));
     }
@@ -58,15 +67,26 @@ public final class CharRnn implements Module {
     }
 
     public int hiddenSize() {
-        return rnn.hiddenSize();
+        return weightHH.shape().dim(0);
     }
 
     public Embedding embedding() {
         return embedding;
     }
 
-    public RNN rnn() {
-        return rnn;
+    /** The RNN's input weight [H, E]. */
+    public Variable weightIH() {
+        return weightIH;
+    }
+
+    /** The RNN's recurrent weight [H, H]. */
+    public Variable weightHH() {
+        return weightHH;
+    }
+
+    /** The RNN's bias [H]. */
+    public Variable bias() {
+        return bias;
     }
 
     public Linear head() {
@@ -77,7 +97,9 @@ public final class CharRnn implements Module {
     public Map<String, Variable> namedParameters() {
         Map<String, Variable> m = new LinkedHashMap<>();
         embedding.namedParameters().forEach((k, v) -> m.put("embedding." + k, v));
-        rnn.namedParameters().forEach((k, v) -> m.put("rnn." + k, v));
+        m.put("rnn.weight_ih", weightIH);
+        m.put("rnn.weight_hh", weightHH);
+        m.put("rnn.bias", bias);
         head.namedParameters().forEach((k, v) -> m.put("head." + k, v));
         return m;
     }
