@@ -809,10 +809,12 @@ public final class F {
         Tensor[] h = timesteps(out2, steps, batch);
         Tensor.gemm(false, true, 1.0, x2, weightIH.value(), 0.0, out2);
         out2.addInPlace(bias.value());
-        for (int t = 0; t < steps; t++) {
-            Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : h0.value();
-            if (prev != null) Tensor.gemm(false, true, 1.0, prev, weightHH.value(), 1.0, h[t]);
-            h[t].applyInPlace(UnaryOp.TANH);
+        try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
+            for (int t = 0; t < steps; t++) {
+                Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : h0.value();
+                if (prev != null) Tensor.gemm(false, false, 1.0, prev, whhT, 1.0, h[t]);
+                h[t].applyInPlace(UnaryOp.TANH);
+            }
         }
         return record(out, g -> {
             // g starts as dL/dh_t and becomes dL/dpre_t in place, step by step from the last (the
@@ -876,10 +878,12 @@ public final class F {
         Tensor hInit = h0 == null ? zeros : h0.value(), cInit = c0 == null ? zeros : c0.value();
         Tensor[] h = timesteps(out2, steps, batch), g = timesteps(gates, steps, batch), c = timesteps(cells, steps, batch);
         projectInputs(x, weightIH, biasIH, biasHH, gates, n);
-        for (int t = 0; t < steps; t++) {
-            Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : hInit;
-            if (prev != null) Tensor.gemm(false, true, 1.0, prev, weightHH.value(), 1.0, g[t]);
-            Tensor.lstmCellForward(g[t], t > 0 ? c[t - 1] : cInit, c[t], h[t]);
+        try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
+            for (int t = 0; t < steps; t++) {
+                Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : hInit;
+                if (prev != null) Tensor.gemm(false, false, 1.0, prev, whhT, 1.0, g[t]);
+                Tensor.lstmCellForward(g[t], t > 0 ? c[t - 1] : cInit, c[t], h[t]);
+            }
         }
         packed.slice(steps, steps + 1).reshape(batch, hidden).copyFromInPlace(c[steps - 1]);
         Variable all = record(packed, grad -> {
@@ -928,10 +932,12 @@ public final class F {
         projectInputs(x, weightIH, biasIH, null, gates, n);
         if (biasHH != null) hiddenProj.copyFromInPlace(biasHH.value().broadcastTo(rows, 3 * hidden));
         else hiddenProj.zeroInPlace();
-        for (int t = 0; t < steps; t++) {
-            Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : hInit;
-            if (prev != null) Tensor.gemm(false, true, 1.0, prev, weightHH.value(), 1.0, k[t]);
-            Tensor.gruCellForward(g[t], k[t], t > 0 ? h[t - 1] : hInit, h[t]);
+        try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
+            for (int t = 0; t < steps; t++) {
+                Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : hInit;
+                if (prev != null) Tensor.gemm(false, false, 1.0, prev, whhT, 1.0, k[t]);
+                Tensor.gruCellForward(g[t], k[t], t > 0 ? h[t - 1] : hInit, h[t]);
+            }
         }
         return record(out, grad -> {
             Tensor gradOut = grad.reshape(rows, hidden);
@@ -1032,6 +1038,15 @@ public final class F {
         if (x.requiresGrad()) {
             x.accumulate((dx, add) -> Tensor.gemm(false, false, 1.0, dGi, weightIH.value(), beta(add), dx.reshape(rows, n.input)));
         }
+    }
+
+    /**
+     * W_hh^T [H, G H], copied once per sequence: every step multiplies by it, and a GEMM given the
+     * transposed operand would rearrange the whole weight on every step (the CPU packs a
+     * transposed B); a plain row-major B is read in place.
+     */
+    private static Tensor recurrentWeightForSteps(Variable weightHH) {
+        return weightHH.value().transpose(0, 1);
     }
 
     /** Views of the [B, H] timesteps of a sequence seen as [T * B, H]. */
