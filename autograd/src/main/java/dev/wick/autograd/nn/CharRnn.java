@@ -15,7 +15,7 @@ import java.util.Map;
  * Parameter names (and so checkpoint names): embedding.weight [V, E], rnn.weight_ih [H, E],
  * rnn.weight_hh [H, H], rnn.bias [H], head.weight [V, H], head.bias [V].
  */
-public final class CharRnn implements Module {
+public final class CharRnn implements LanguageModel {
     private final Embedding embedding;
     private final Variable weightIH;
     private final Variable weightHH;
@@ -41,6 +41,42 @@ public final class CharRnn implements Module {
     public record Output(Variable logits, Variable lastHidden) {
     }
 
+    /** As a {@link LanguageModel}: the state is h [1, B, H]; there is no dropout, so the seed is unused. */
+    @Override
+    public LanguageModel.Output forward(Tensor inputs, Recurrent.State state, long dropoutSeed) {
+        int batch = inputs.rank() == 2 ? inputs.shape().dim(1) : -1, hidden = hiddenSize();
+        Variable h0 = null;
+        if (state != null) {
+            if (state.c() != null || !state.h().shape().equals(dev.wick.core.Shape.of(1, batch, hidden))) {
+                throw new IllegalArgumentException("CharRnn: the state must be h [1, " + batch + ", " + hidden + "], got "
+                        + state.h().shape() + (state.c() != null ? " with a cell state" : ""));
+            }
+            h0 = F.reshape(state.h(), batch, hidden);
+        }
+        Output out = forward(inputs, h0);
+        return new LanguageModel.Output(out.logits(), new Recurrent.State(F.reshape(out.lastHidden(), 1, batch, hidden), null));
+    }
+
+    @Override
+    public int numLayers() {
+        return 1;
+    }
+
+    @Override
+    public boolean hasCellState() {
+        return false;
+    }
+
+    /** There is no dropout: training and evaluation compute the same. */
+    @Override
+    public void setTraining(boolean training) {
+    }
+
+    @Override
+    public boolean isTraining() {
+        return true;
+    }
+
     /** inputs INT32 [T, B]; h0 [B, H] or null for zeros. */
     public Output forward(Tensor inputs, Variable h0) {
         if (inputs.rank() != 2) {
@@ -58,6 +94,7 @@ public final class CharRnn implements Module {
         return F.crossEntropy(forward(inputs, h0).logits(), flat);
     }
 
+    @Override
     public int vocabSize() {
         return vocab;
     }
@@ -66,6 +103,7 @@ public final class CharRnn implements Module {
         return embedding.weight().shape().dim(1);
     }
 
+    @Override
     public int hiddenSize() {
         return weightHH.shape().dim(0);
     }

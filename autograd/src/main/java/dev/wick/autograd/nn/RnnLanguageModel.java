@@ -24,7 +24,7 @@ import java.util.Map;
  * head's bias at zero, as the PyTorch example initialises them (an N(0, 1) output weight would
  * start with logits of magnitude sqrt(H)).
  */
-public final class RnnLanguageModel implements Module {
+public final class RnnLanguageModel implements LanguageModel {
 
     /** The recurrent cell of every layer. */
     public enum Cell {
@@ -50,10 +50,6 @@ public final class RnnLanguageModel implements Module {
         public static Config charRnn(int vocab, int embed, int hidden) {
             return new Config(Cell.TANH, vocab, embed, hidden, 1, 0.0, false);
         }
-    }
-
-    /** The logits [T * B, V] and every layer's final state (carry it, detached, into the next chunk). */
-    public record Output(Variable logits, Recurrent.State state) {
     }
 
     private final Config config;
@@ -92,10 +88,7 @@ public final class RnnLanguageModel implements Module {
         this.named = java.util.Collections.unmodifiableMap(m);
     }
 
-    /**
-     * inputs INT32 [T, B]; state from the previous chunk or null for zeros. While training, the
-     * dropout masks come from {@code dropoutSeed}.
-     */
+    @Override
     public Output forward(Tensor inputs, Recurrent.State state, long dropoutSeed) {
         if (inputs == null || inputs.rank() != 2) {
             throw new IllegalArgumentException("inputs must be [T, B] token ids, got " + (inputs == null ? null : inputs.shape()));
@@ -115,14 +108,35 @@ public final class RnnLanguageModel implements Module {
         return F.crossEntropy(forward(inputs, state, dropoutSeed).logits(), flat);
     }
 
-    /** Dropout applies only while training (the default, as in PyTorch). */
+    @Override
     public void setTraining(boolean training) {
         this.training = training;
         rnn.setTraining(training);
     }
 
+    @Override
     public boolean isTraining() {
         return training;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocab();
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hidden();
+    }
+
+    @Override
+    public int numLayers() {
+        return config.layers();
+    }
+
+    @Override
+    public boolean hasCellState() {
+        return config.cell() == Cell.LSTM;
     }
 
     public Config config() {
