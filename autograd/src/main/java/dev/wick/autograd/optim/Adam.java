@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * Adam with bias correction, as in PyTorch's torch.optim.Adam (weight decay is L2, added to the
  * gradient). Moments are allocated in the constructor, so create the optimizer where the
- * parameters live (outside per-step scopes). They are exposed for checkpoints.
+ * parameters live (outside per-step scopes). They are exposed for checkpoints. A row-sparse
+ * gradient is refused (as PyTorch's Adam does): {@link SparseAdam} is the optimizer for those.
  */
 public final class Adam implements Optimizer {
     private final List<Variable> params;
@@ -44,10 +45,18 @@ public final class Adam implements Optimizer {
 
     @Override
     public void step() {
+        for (Variable p : params) {
+            if (p.hasSparseGrad()) { // as PyTorch's Adam: densifying V x D every step is what SparseAdam avoids
+                throw new IllegalStateException("Adam does not take the row-sparse gradient of " + Params.describe(p)
+                        + ": use SparseAdam for it (or a dense embedding)");
+            }
+        }
         stepCount++;
         for (int i = 0; i < params.size(); i++) {
             Variable p = params.get(i);
-            p.value().adamUpdateInPlace(p.grad(), m.get(i), v.get(i), lr, beta1, beta2, eps, weightDecay, stepCount);
+            Tensor grad = p.grad();
+            if (grad == null) continue; // a sparse parameter no backward has reached
+            p.value().adamUpdateInPlace(grad, m.get(i), v.get(i), lr, beta1, beta2, eps, weightDecay, stepCount);
         }
     }
 
