@@ -524,12 +524,24 @@ public final class F {
      * the k gradients. The row {@code paddingIndex} receives no gradient (-1 for none).
      */
     public static Variable embedding(Variable weight, Tensor indices, int paddingIndex) {
+        return embedding(weight, indices, paddingIndex, false);
+    }
+
+    /**
+     * Embedding lookup as above; with {@code sparse} (PyTorch's {@code sparse=True}) the backward
+     * gives the weight a row-sparse gradient ({@link Variable#sparseGrad()}): only the distinct rows
+     * looked up, ascending, each with the sum of its gradients added in lookup order (the bits the
+     * dense scatter-add gives), the padding row left out. Train it with Sgd (no momentum) or
+     * SparseAdam; its size is the number of lookups, never V x D.
+     */
+    public static Variable embedding(Variable weight, Tensor indices, int paddingIndex, boolean sparse) {
         int rows = weight.shape().rank() == 2 ? weight.shape().dim(0) : -1;
         if (rows >= 0 && (paddingIndex < -1 || paddingIndex >= rows)) {
             throw new IllegalArgumentException("padding index " + paddingIndex + " out of range for an embedding of "
                     + rows + " rows");
         }
         Tensor out = weight.value().gather(indices); // checks the indices before any kernel runs
+        if (sparse) return record(out, g -> weight.accumulateSparse(g.coalesceRows(indices, rows, paddingIndex)), weight);
         return record(out, g -> weight.accumulate((dW, add) -> {
             if (!add) dW.zeroInPlace(); // a scatter adds, so a fresh gradient starts from zeros
             dW.scatterAdd(indices, g, paddingIndex, dW.engine().scatterMode());

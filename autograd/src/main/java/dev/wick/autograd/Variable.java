@@ -4,6 +4,7 @@ import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Shape;
+import dev.wick.core.SparseRows;
 import dev.wick.core.Tensor;
 
 /**
@@ -15,6 +16,12 @@ import dev.wick.core.Tensor;
  * <p>Gradients accumulate: every backward adds its contributions to what the gradient holds, until
  * {@link #zeroGrad()}. That reset is lazy: the next backward's first contribution is written over
  * the stale memory instead of added to zeros, and {@link #grad()} shows zeros if read before then.
+ *
+ * <p>A gradient may also be row-sparse ({@link #sparseGrad()}): what {@link F#embedding(Variable,
+ * Tensor, int, boolean)} gives its table when asked, the distinct rows a batch looked up and their
+ * summed gradients. It stays sparse while only sparse contributions arrive (two are coalesced into
+ * one); a dense contribution turns the whole gradient dense, the sparse part added in, as PyTorch
+ * does when they mix. {@link #zeroGrad()} then drops the sparse part instead of filling V x D zeros.
  */
 public final class Variable implements AutoCloseable {
     private final Tensor value;
@@ -22,6 +29,13 @@ public final class Variable implements AutoCloseable {
     private final boolean leaf;
     private final String name;
     private Tensor grad;
+    /**
+     * The row-sparse gradient, or null. Never held together with a live dense gradient: one that
+     * arrives while the dense one holds values is added into it.
+     */
+    private SparseRows sparseGrad;
+    /** A parameter's gradients (dense and sparse) belong to it, outside every memory scope. */
+    private final boolean parameter;
     /**
      * A {@link #requiringGrad} leaf: its gradient belongs to the memory scope of the step that
      * made it, and when that scope has closed it, the next backward starts a new one.
@@ -35,14 +49,23 @@ public final class Variable implements AutoCloseable {
     private boolean gradPendingZero;
 
     private Variable(Tensor value, boolean requiresGrad, boolean leaf, String name, boolean gradFromBirth) {
+        this(value, requiresGrad, leaf, name, gradFromBirth, gradFromBirth);
+    }
+
+    private Variable(Tensor value, boolean requiresGrad, boolean leaf, String name, boolean gradFromBirth,
+                     boolean parameter) {
         if (value == null) throw new IllegalArgumentException("value must not be null");
         this.value = value;
         this.requiresGrad = requiresGrad;
         this.leaf = leaf;
         this.name = name;
-        this.gradPerScope = leaf && requiresGrad && !gradFromBirth;
+        this.parameter = parameter;
+        this.gradPerScope = leaf && requiresGrad && !parameter;
         if (gradFromBirth) {
             this.grad = value.engine().zeros(value.dtype(), value.shape());
+            // No backward has contributed yet: the first contribution is stored, not added, and a
+            // row-sparse one stays sparse instead of being added into these zeros.
+            this.gradPendingZero = true;
         }
     }
 
@@ -74,6 +97,20 @@ public final class Variable implements AutoCloseable {
         return new Variable(value, true, true, name, true);
     }
 
+    /**
+     * A trainable value whose gradient is allocated when a backward first reaches it rather than
+     * now, and then kept across steps like any parameter's: for a table whose gradient is usually
+     * row-sparse (an {@link dev.wick.autograd.nn.Embedding} with sparse gradients), which would
+     * otherwise hold a dense V x D gradient it never uses. A dense contribution (a tied output
+     * layer, say) allocates the dense gradient then.
+     */
+    public static Variable sparseParameter(String name, Tensor value) {
+        if (!value.dtype().isFloating()) {
+            throw new IllegalArgumentException("a parameter must be floating, got " + value.dtype());
+        }
+        return new Variable(value, true, true, name, false, true);
+    }
+
     /** The result of a recorded op: needs a gradient during backward only. */
     static Variable intermediate(Tensor value) {
         return new Variable(value, true, false, null, false);
@@ -86,12 +123,51 @@ public final class Variable implements AutoCloseable {
 
     /**
      * The accumulated gradient; null for a value that takes none, for an intermediate outside
-     * backward, and for a {@link #requiringGrad} leaf before its first backward.
+     * backward, for a {@link #requiringGrad} leaf before its first backward, and for a
+     * {@link #sparseParameter} no backward has reached. IllegalStateException while the gradient
+     * is row-sparse ({@link #hasSparseGrad()}): read it with {@link #sparseGrad()}, whose
+     * {@code toDense()} gives a dense copy.
      */
     public Tensor grad() {
         dropClosedGrad();
+        if (sparseGrad != null) {
+            throw new IllegalStateException(this + " holds a row-sparse gradient: read it with sparseGrad()"
+                    + " (sparseGrad().toDense() for a dense copy)");
+        }
         settleGrad();
         return grad;
+    }
+
+    /**
+     * The row-sparse gradient (distinct rows, ascending, with their summed gradients; see
+     * {@link SparseRows}), or null while the gradient is dense or absent. It belongs to this
+     * variable: {@link #zeroGrad()} and the next contribution may close it.
+     */
+    public SparseRows sparseGrad() {
+        dropClosedGrad();
+        return sparseGrad;
+    }
+
+    /** Whether the gradient is row-sparse now (then {@link #grad()} refuses and {@link #sparseGrad()} has it). */
+    public boolean hasSparseGrad() {
+        return sparseGrad() != null;
+    }
+
+    /**
+     * Whether a gradient holds contributions: a backward reached this variable (dense or
+     * row-sparse) since it was made or since the last {@link #zeroGrad()}.
+     */
+    public boolean hasGrad() {
+        dropClosedGrad();
+        return sparseGrad != null || (grad != null && !gradPendingZero);
+    }
+
+    /**
+     * Whether this is a trainable parameter ({@link #parameter} or {@link #sparseParameter}),
+     * whose gradient lives across steps.
+     */
+    public boolean isParameter() {
+        return parameter;
     }
 
     /** A requiringGrad leaf whose gradient went with its scope has none (rather than a closed one). */
@@ -100,6 +176,7 @@ public final class Variable implements AutoCloseable {
             grad = null;
             gradPendingZero = false;
         }
+        if (gradPerScope && sparseGrad != null && sparseGrad.isClosed()) sparseGrad = null;
     }
 
     /** Whether backward passes compute a gradient for this value. */
@@ -144,6 +221,10 @@ public final class Variable implements AutoCloseable {
      */
     public void zeroGrad() {
         if (grad != null) gradPendingZero = true;
+        if (sparseGrad != null) {
+            sparseGrad.close();
+            sparseGrad = null;
+        }
     }
 
     private void settleGrad() {
@@ -174,10 +255,14 @@ public final class Variable implements AutoCloseable {
         if (!requiresGrad) throw new IllegalStateException(this + " takes no gradient");
         dropClosedGrad();
         boolean allocated = grad == null, fresh = allocated || gradPendingZero;
-        if (allocated) grad = value.engine().empty(value.dtype(), value.shape());
+        if (allocated) {
+            grad = value.engine().empty(value.dtype(), value.shape());
+            if (parameter) grad.unscoped();
+        }
         gradPendingZero = false;
         try {
             writer.write(grad, !fresh);
+            foldSparseIntoDense();
         } catch (RuntimeException | Error e) {
             // A store that failed (the checked ops fail before writing) leaves the gradient as it
             // was: none, or a lazy zero.
@@ -209,8 +294,9 @@ public final class Variable implements AutoCloseable {
         requireGradientShape(contribution);
         dropClosedGrad();
         if (grad == null && requiresGrad) {
-            grad = contribution;
+            grad = parameter ? contribution.unscoped() : contribution;
             gradPendingZero = false;
+            foldSparseIntoDense();
             return;
         }
         try {
@@ -218,6 +304,58 @@ public final class Variable implements AutoCloseable {
         } finally {
             contribution.close();
         }
+    }
+
+    /** A dense gradient now holds values: the sparse part joins it (PyTorch densifies mixed gradients too). */
+    private void foldSparseIntoDense() {
+        if (sparseGrad == null) return;
+        grad.addSparseInPlace(sparseGrad);
+        sparseGrad.close();
+        sparseGrad = null;
+    }
+
+    /**
+     * Adds a row-sparse contribution, whose ownership passes to this variable. A leaf keeps its
+     * gradient sparse while no dense one holds values (two sparse ones are coalesced into one); a
+     * live dense gradient takes it in, and so does an intermediate's, which the op that made it
+     * reads dense.
+     */
+    void accumulateSparse(SparseRows contribution) {
+        if (!requiresGrad) {
+            contribution.close();
+            throw new IllegalStateException(this + " takes no gradient");
+        }
+        if (!contribution.denseShape().equals(value.shape()) || contribution.dtype() != value.dtype()
+                || contribution.engine() != value.engine()) {
+            contribution.close();
+            throw new IllegalArgumentException("a row-sparse gradient " + contribution.denseShape() + " "
+                    + contribution.dtype() + " does not fit " + this);
+        }
+        dropClosedGrad();
+        boolean denseLive = grad != null && !gradPendingZero;
+        if (!leaf || denseLive) {
+            try {
+                accumulate((g, add) -> {
+                    if (!add) g.zeroInPlace();
+                    g.addSparseInPlace(contribution);
+                });
+            } finally {
+                contribution.close();
+            }
+            return;
+        }
+        if (sparseGrad == null) {
+            sparseGrad = parameter ? contribution.unscoped() : contribution;
+            return;
+        }
+        SparseRows sum;
+        try {
+            sum = sparseGrad.add(contribution);
+        } finally {
+            contribution.close();
+        }
+        sparseGrad.close();
+        sparseGrad = parameter ? sum.unscoped() : sum;
     }
 
     private void requireGradientShape(Tensor contribution) {
@@ -235,6 +373,11 @@ public final class Variable implements AutoCloseable {
     void keepGradOutOf(Scope scope) {
         dropClosedGrad();
         if (grad != null) scope.keep(grad);
+        if (sparseGrad != null) {
+            scope.keep(sparseGrad.rows());
+            scope.keep(sparseGrad.values());
+            scope.keep(sparseGrad.count());
+        }
     }
 
     /** Frees an intermediate's gradient once backward has propagated it. */
@@ -250,6 +393,7 @@ public final class Variable implements AutoCloseable {
     public void close() {
         value.close();
         if (grad != null) grad.close();
+        if (sparseGrad != null) sparseGrad.close();
     }
 
     @Override

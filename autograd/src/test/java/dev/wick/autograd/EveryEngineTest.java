@@ -53,6 +53,14 @@ class EveryEngineTest {
         @Nested
         class TrainingAgainstTheCpu extends OnEngine.TrainingAgainstTheCpu {
         }
+
+        @Nested
+        class SparseEmbeddings extends OnEngine.SparseEmbeddings {
+        }
+
+        @Nested
+        class SparseOptimizers extends OnEngine.SparseOptimizers {
+        }
     }
 
     @Nested
@@ -96,6 +104,14 @@ class EveryEngineTest {
 
         @Nested
         class TrainingAgainstTheCpu extends OnEngine.TrainingAgainstTheCpu {
+        }
+
+        @Nested
+        class SparseEmbeddings extends OnEngine.SparseEmbeddings {
+        }
+
+        @Nested
+        class SparseOptimizers extends OnEngine.SparseOptimizers {
         }
     }
 
@@ -163,6 +179,20 @@ class EveryEngineTest {
         }
 
         abstract class TrainingAgainstTheCpu extends TrainingConformanceTest {
+            @Override
+            TestEngines.Kind engine() {
+                return kind();
+            }
+        }
+
+        abstract class SparseEmbeddings extends SparseEmbeddingTest {
+            @Override
+            TestEngines.Kind engine() {
+                return kind();
+            }
+        }
+
+        abstract class SparseOptimizers extends SparseOptimizerTest {
             @Override
             TestEngines.Kind engine() {
                 return kind();

@@ -1083,6 +1083,116 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
+    // ---- row-sparse gradients ----------------------------------------------------------------------
+
+    /**
+     * The embedding backward as a row-sparse gradient of a [numRows, D] table ({@link SparseRows}):
+     * this gradient (shape indices.shape + [D]) summed by index into the distinct rows the indices
+     * touch, ascending, each row's terms added in position order (the bits of the dense
+     * {@link #scatterAdd}); lookups of {@code skipIndex} (a padding row; -1 for none) contribute
+     * nothing. The result has one slot per lookup, the unused ones padding, so its size is known
+     * without waiting for the device. An index outside [0, numRows) is an IndexOutOfBoundsException.
+     */
+    public SparseRows coalesceRows(Tensor indices, int numRows, int skipIndex) {
+        requireFloating(this, "coalesceRows");
+        indices.checkOpen();
+        requireSameEngine(this, indices);
+        requireDType(indices, DType.INT32, "coalesceRows indices");
+        int d = rank() == 0 ? 0 : shape.lastDim();
+        if (d < 1 || !shape.equals(indices.shape.append(d))) {
+            throw new IllegalArgumentException("coalesceRows: gradient shape " + shape + " does not match indices shape "
+                    + indices.shape + " + a row length of at least 1");
+        }
+        if (skipIndex < -1 || skipIndex >= numRows) {
+            throw new IllegalArgumentException("padding index " + skipIndex + " out of range for a table of " + numRows
+                    + " rows");
+        }
+        checkIndices(indices, numRows, 0); // remembered from the forward's gather: no second pass
+        return coalesceChecked(indices, this, numRows, skipIndex);
+    }
+
+    /**
+     * {@link Backend#coalesceRows} over indices already checked (in [0, numRows) or equal to
+     * skipIndex); the result's rows are remembered as checked, so the updates that read them do
+     * not wait for the device to check them again.
+     */
+    static SparseRows coalesceChecked(Tensor indices, Tensor src, int numRows, int skipIndex) {
+        int count = indices.numel(), d = src.shape.lastDim();
+        Engine e = src.engine;
+        Tensor rows = e.empty(DType.INT32, count);
+        Tensor values = e.empty(src.dtype, count, d);
+        Tensor nnz = e.empty(DType.INT32, Shape.scalar());
+        if (count > 0) {
+            src.backend().coalesceRows(indices.buffer, src.buffer, count, d, skipIndex, rows.buffer, values.buffer,
+                    nnz.buffer);
+        } else {
+            nnz.zeroInPlace();
+        }
+        rows.verifiedRange = ((long) numRows << 32) | 0xffffffffL; // bound numRows, -1 exempt
+        rows.verifiedAtWrite = rows.writes;
+        return new SparseRows(rows, values, nnz, Shape.of(numRows, d));
+    }
+
+    /** this += grad (a dense [V, D] table plus a row-sparse gradient of that shape), in place. */
+    public Tensor addSparseInPlace(SparseRows grad) {
+        checkSparseUpdate("addSparseInPlace", grad);
+        written();
+        backend().scatterAdd(buffer, grad.rows().buffer, grad.values().buffer, grad.capacity(), shape.dim(1), -1,
+                ScatterMode.ATOMIC); // the rows are distinct: no two terms meet, in any mode
+        return this;
+    }
+
+    /** SGD step on the rows of this [V, D] parameter that {@code grad} touches. See Backend#sparseSgdUpdate. */
+    public Tensor sparseSgdUpdateInPlace(SparseRows grad, double lr, double weightDecay) {
+        checkSparseUpdate("sparseSgdUpdate", grad);
+        written();
+        backend().sparseSgdUpdate(buffer, grad.rows().buffer, grad.values().buffer, grad.capacity(), shape.dim(1), lr,
+                weightDecay);
+        return this;
+    }
+
+    /**
+     * Lazy Adam step on the rows of this [V, D] parameter that {@code grad} touches, with moments m
+     * and v (this shape); step counts from 1. See Backend#sparseAdamUpdate.
+     */
+    public Tensor sparseAdamUpdateInPlace(SparseRows grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                                          double eps, int step) {
+        checkSparseUpdate("sparseAdamUpdate", grad);
+        checkSameShape("sparseAdamUpdate", this, m);
+        checkSameShape("sparseAdamUpdate", this, v);
+        if (step < 1) throw new IllegalArgumentException("adam step counts from 1, got " + step);
+        written();
+        backend().sparseAdamUpdate(buffer, grad.rows().buffer, grad.values().buffer, m.buffer, v.buffer,
+                grad.capacity(), shape.dim(1), lr, beta1, beta2, eps, step);
+        return this;
+    }
+
+    private void checkSparseUpdate(String op, SparseRows grad) {
+        checkTable(this, op);
+        grad.checkOpen();
+        requireSameEngine(this, grad.values());
+        requireSameDType(this, grad.values(), op);
+        if (!grad.denseShape().equals(shape)) {
+            throw new IllegalArgumentException(op + ": a row-sparse gradient of shape " + grad.denseShape()
+                    + " does not fit " + shape);
+        }
+        checkIndices(grad.rows(), shape.dim(0), -1); // remembered from the coalesce
+    }
+
+    /**
+     * Takes this tensor out of the memory scope that would close it, so that it outlives the scope
+     * (state made during a step that belongs to something longer lived, such as a parameter's
+     * row-sparse gradient): closing it is then the caller's business. Returns this.
+     */
+    public Tensor unscoped() {
+        checkOpen();
+        if (owner != null) {
+            owner.forget(this);
+            owner = null;
+        }
+        return this;
+    }
+
     // ---- checks -----------------------------------------------------------------------------------
 
     void checkOpen() {

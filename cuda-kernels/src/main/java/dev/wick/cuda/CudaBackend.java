@@ -403,13 +403,8 @@ public final class CudaBackend implements Backend {
             throw new UnsupportedOperationException("deterministic scatterAdd of " + count
                     + " indices (at most 2^30 on CUDA)");
         }
-        int n = Math.max(2, Integer.highestOneBit(count - 1) << 1); // power of two >= count
-        DeviceAllocator.Block keys = scratch((long) n * Long.BYTES);
+        DeviceAllocator.Block keys = sortedKeys(indices, count, skipIndex);
         try {
-            // wick_scatter_keys(const int* indices, int count, int skip_index, int n, unsigned long long* keys)
-            launch(Launch.of("wick_scatter_keys", blocks(n), THREADS,
-                    new KernelArgs().ptr(indices).i32(count).i32(skipIndex).i32(n).ptr(keys.memory, 0)));
-            sortKeys(keys, n);
             // wick_scatter_add_sorted_fXX(T* table, const unsigned long long* keys, const T* src, int count,
             //                             int row_length)
             launch(Launch.of(kernel("wick_scatter_add_sorted", t), Math.min(count, MAX_ROW_BLOCKS),
@@ -417,6 +412,26 @@ public final class CudaBackend implements Backend {
                     new KernelArgs().ptr(table).ptr(keys.memory, 0).ptr(src).i32(count).i32(rowLength)));
         } finally {
             allocator.release(keys);
+        }
+    }
+
+    /**
+     * The lookups as sorted keys (row << 32) | position, those equal to skipIndex replaced by the
+     * all-ones key that sorts last, padded with it to a power of two of at least count (at most
+     * 2^30) slots. The caller releases the block.
+     */
+    private DeviceAllocator.Block sortedKeys(CudaBuffer indices, int count, int skipIndex) {
+        int n = Math.max(2, Integer.highestOneBit(count - 1) << 1); // power of two >= count
+        DeviceAllocator.Block keys = scratch((long) n * Long.BYTES);
+        try {
+            // wick_scatter_keys(const int* indices, int count, int skip_index, int n, unsigned long long* keys)
+            launch(Launch.of("wick_scatter_keys", blocks(n), THREADS,
+                    new KernelArgs().ptr(indices).i32(count).i32(skipIndex).i32(n).ptr(keys.memory, 0)));
+            sortKeys(keys, n);
+            return keys;
+        } catch (RuntimeException e) {
+            allocator.release(keys);
+            throw e;
         }
     }
 
@@ -712,6 +727,76 @@ public final class CudaBackend implements Backend {
         } finally {
             allocator.release(partial);
         }
+    }
+
+    // ---- row-sparse gradients (sparse.cu) ------------------------------------------------------------
+
+    @Override
+    public void coalesceRows(Buffer indices, Buffer src, int count, int rowLength, int skipIndex, Buffer rows,
+                             Buffer values, Buffer nnz) {
+        DType t = real(src, "coalesceRows");
+        long cells = (long) count * rowLength;
+        CudaBuffer ix = cb(indices, DType.INT32, count, "coalesceRows"), S = cb(src, t, cells, "coalesceRows");
+        CudaBuffer R = cb(rows, DType.INT32, count, "coalesceRows"), V = cb(values, t, cells, "coalesceRows");
+        CudaBuffer N = cb(nnz, DType.INT32, 1, "coalesceRows");
+        if (count == 0) {
+            fill(N, 0, 1);
+            return;
+        }
+        if (count > 1 << 30) {
+            throw new UnsupportedOperationException("coalesceRows of " + count + " indices (at most 2^30 on CUDA)");
+        }
+        enter();
+        DeviceAllocator.Block keys = sortedKeys(ix, count, skipIndex);
+        DeviceAllocator.Block starts = scratch((long) count * Integer.BYTES);
+        try {
+            // wick_sparse_run_starts(const unsigned long long* keys, int count, int* starts, int* nnz):
+            // one block of 1024 threads
+            launch(Launch.of("wick_sparse_run_starts", 1, SORT_THREADS,
+                    new KernelArgs().ptr(keys.memory, 0).i32(count).ptr(starts.memory, 0).ptr(N)));
+            // wick_sparse_sum_runs_fXX(const unsigned long long* keys, const int* starts, const int* nnz,
+            //                          const T* src, int count, int row_length, int* rows, T* values)
+            launch(Launch.of(kernel("wick_sparse_sum_runs", t), Math.min(count, MAX_ROW_BLOCKS),
+                    rowThreads(Math.max(1, rowLength)), new KernelArgs().ptr(keys.memory, 0).ptr(starts.memory, 0)
+                            .ptr(N).ptr(S).i32(count).i32(rowLength).ptr(R).ptr(V)));
+        } finally {
+            allocator.release(starts);
+            allocator.release(keys);
+        }
+    }
+
+    @Override
+    public void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength, double lr,
+                                double weightDecay) {
+        DType t = real(param, "sparseSgdUpdate");
+        long cells = (long) capacity * rowLength;
+        CudaBuffer P = cb(param, t, 0, "sparseSgdUpdate"), R = cb(rows, DType.INT32, capacity, "sparseSgdUpdate");
+        CudaBuffer G = cb(values, t, cells, "sparseSgdUpdate");
+        if (cells == 0) return;
+        enter();
+        // wick_sparse_sgd_fXX(T* p, const int* rows, const T* values, int n, int row_length, T lr, T wd)
+        launch(Launch.of(kernel("wick_sparse_sgd", t), blocks(cells), THREADS, new KernelArgs().ptr(P).ptr(R).ptr(G)
+                .i32((int) cells).i32(rowLength).real(t, lr).real(t, weightDecay)));
+    }
+
+    @Override
+    public void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity,
+                                 int rowLength, double lr, double beta1, double beta2, double eps, int step) {
+        DType t = real(param, "sparseAdamUpdate");
+        long cells = (long) capacity * rowLength;
+        CudaBuffer P = cb(param, t, 0, "sparseAdamUpdate"), R = cb(rows, DType.INT32, capacity, "sparseAdamUpdate");
+        CudaBuffer G = cb(values, t, cells, "sparseAdamUpdate");
+        CudaBuffer M = cb(m, t, P.length(), "sparseAdamUpdate"), V = cb(v, t, P.length(), "sparseAdamUpdate");
+        if (cells == 0) return;
+        enter();
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        // wick_sparse_adam_fXX(T* p, const int* rows, const T* grad, T* m, T* v, int n, int row_length, T lr,
+        //                      T beta1, T one_minus_beta1, T beta2, T one_minus_beta2, T eps,
+        //                      T bias_correction1, T bias_correction2)
+        launch(Launch.of(kernel("wick_sparse_adam", t), blocks(cells), THREADS,
+                new KernelArgs().ptr(P).ptr(R).ptr(G).ptr(M).ptr(V).i32((int) cells).i32(rowLength).real(t, lr)
+                        .real(t, beta1).real(t, 1 - beta1).real(t, beta2).real(t, 1 - beta2).real(t, eps)
+                        .real(t, bc1).real(t, bc2)));
     }
 
     // ---- optimizers ------------------------------------------------------------------------------

@@ -65,6 +65,45 @@ class EmulatedBackendTest {
         assertArrayEquals(expected, actual, "seed " + seed);
     }
 
+    /**
+     * The coalesce of a row-sparse gradient also adds each row's terms in the CPU's order: rows,
+     * count and float32 values match bit for bit, over several sort tiles and more slots than the
+     * scan's block has threads.
+     */
+    @Test
+    void coalesceMatchesTheCpuBitForBitAcrossSortTiles() {
+        long seed = ConformanceSuite.freshSeed();
+        Random r = new Random(seed);
+        int v = 300, d = 3, count = 5001;
+        float[] src = new float[count * d];
+        for (int i = 0; i < src.length; i++) src[i] = (float) r.nextGaussian();
+        int[] idx = new int[count];
+        for (int i = 0; i < count; i++) idx[i] = r.nextInt(4) == 0 ? r.nextInt(v) : r.nextInt(7);
+        int skip = idx[2];
+        Object[] expected = coalesce(new CpuBackend(1), idx, src, d, skip);
+        Object[] actual = coalesce(emulatedBackend(), idx, src, d, skip);
+        assertArrayEquals((int[]) expected[0], (int[]) actual[0], "rows and count, seed " + seed);
+        assertArrayEquals((float[]) expected[1], (float[]) actual[1], "values, seed " + seed);
+    }
+
+    private static Object[] coalesce(Backend b, int[] idx, float[] src, int d, int skip) {
+        try (b) {
+            int n = idx.length;
+            Buffer i = b.allocate(DType.INT32, n), s = b.allocate(DType.FLOAT32, src.length);
+            Buffer rows = b.allocate(DType.INT32, n), values = b.allocate(DType.FLOAT32, src.length);
+            Buffer nnz = b.allocate(DType.INT32, 1);
+            b.upload(idx, 0, i, n);
+            b.upload(src, 0, s, src.length);
+            b.coalesceRows(i, s, n, d, skip, rows, values, nnz);
+            int[] rowsAndCount = new int[n + 1];
+            b.download(rows, rowsAndCount, 0, n);
+            b.download(nnz, rowsAndCount, n, 1);
+            float[] out = new float[src.length];
+            b.download(values, out, 0, out.length);
+            return new Object[]{rowsAndCount, out};
+        }
+    }
+
     private static float[] scatter(Backend b, float[] table, int[] idx, float[] src, int d, int skip) {
         try (b) {
             Buffer t = b.allocate(DType.FLOAT32, table.length), i = b.allocate(DType.INT32, idx.length);

@@ -61,6 +61,11 @@ class LaunchPlanTest {
         b.sgdUpdate(x, y, null, n, 0.1, 0, 0);
         b.sgdUpdate(x, y, z, n, 0.1, 0.9, 0);
         b.adamUpdate(x, y, z, w, n, 0.1, 0.9, 0.999, 1e-8, 0, 3);
+        Buffer sparseRows = b.allocate(DType.INT32, n), nnz = b.allocate(DType.INT32, 1), values = b.allocate(t, n * d);
+        b.coalesceRows(idx, rows, n, d, 4, sparseRows, values, nnz);
+        Buffer m = b.allocate(t, v * d), second = b.allocate(t, v * d);
+        b.sparseSgdUpdate(table, sparseRows, values, n, d, 0.1, 0.01);
+        b.sparseAdamUpdate(table, sparseRows, values, m, second, n, d, 0.1, 0.9, 0.999, 1e-8, 3);
     }
 
     /** Every entry of the op table through its family, in both launch shapes where there are two. */

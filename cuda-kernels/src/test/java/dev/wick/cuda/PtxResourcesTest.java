@@ -104,14 +104,15 @@ class PtxResourcesTest {
         List<String> bases = new ArrayList<>(List.of("wick_uniform", "wick_normal", "wick_gather",
                 "wick_scatter_add_atomic", "wick_scatter_add_sorted", "wick_tanh_backward", "wick_softmax_ce_rows",
                 "wick_softmax_ce_loss", "wick_axpy", "wick_squared_norm_partial", "wick_sum_partials", "wick_sgd",
-                "wick_sgd_momentum", "wick_adam", "wick_gemm_nn", "wick_gemm_nt", "wick_gemm_tn", "wick_gemm_tt"));
+                "wick_sgd_momentum", "wick_adam", "wick_gemm_nn", "wick_gemm_nt", "wick_gemm_tn", "wick_gemm_tt", "wick_sparse_sum_runs", "wick_sparse_sgd",
+                "wick_sparse_adam"));
         bases.addAll(opKernelBases());
         for (String base : bases) {
             assertTrue(all.contains(base + "_f32") && all.contains(base + "_f64"), base + " in both precisions");
         }
         for (String k : List.of("wick_fill_f64", "wick_first_index_out_of_range", "wick_scatter_keys",
                 "wick_bitonic_sort_tile", "wick_bitonic_merge_global", "wick_bitonic_merge_tile",
-                "wick_count_not_ignored", "wick_copy_strided_b32", "wick_copy_strided_b64")) {
+                "wick_count_not_ignored", "wick_copy_strided_b32", "wick_copy_strided_b64", "wick_sparse_run_starts")) {
             assertTrue(all.contains(k), k);
         }
     }

@@ -106,7 +106,7 @@ public final class GradCheck {
         for (Variable v : inputs) {
             // NaN under a lazy zero: a backward that stores a first contribution but misses
             // elements leaves NaN there, which no tolerance accepts.
-            if (v.grad() != null) v.grad().fillInPlace(Double.NaN);
+            if (!v.hasSparseGrad() && v.grad() != null) v.grad().fillInPlace(Double.NaN);
             v.zeroGrad();
         }
         Engine e = inputs.get(0).engine();
@@ -114,7 +114,16 @@ public final class GradCheck {
             tape.backward(loss.get());
         }
         double[][] grads = new double[inputs.size()][];
-        for (int i = 0; i < grads.length; i++) grads[i] = inputs.get(i).grad().toDoubleArray();
+        for (int i = 0; i < grads.length; i++) {
+            Variable v = inputs.get(i);
+            if (v.hasSparseGrad()) { // a sparse embedding's: compared densified
+                try (Tensor dense = v.sparseGrad().toDense()) {
+                    grads[i] = dense.toDoubleArray();
+                }
+            } else {
+                grads[i] = v.grad().toDoubleArray();
+            }
+        }
         return grads;
     }
 

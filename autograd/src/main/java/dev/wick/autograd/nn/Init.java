@@ -20,7 +20,13 @@ final class Init {
     }
 
     static Variable normal(String name, Engine e, DType dtype, long seed, int... dims) {
-        return Variable.parameter(name, e.normal(dtype, seed, 0.0, 1.0, dims));
+        return normal(name, e, dtype, seed, false, dims);
+    }
+
+    /** N(0, 1); a {@link Variable#sparseParameter} (no gradient allocated yet) when {@code sparseGrad}. */
+    static Variable normal(String name, Engine e, DType dtype, long seed, boolean sparseGrad, int... dims) {
+        var value = e.normal(dtype, seed, 0.0, 1.0, dims);
+        return sparseGrad ? Variable.sparseParameter(name, value) : Variable.parameter(name, value);
     }
 
     static void requirePositive(String what, int value) {

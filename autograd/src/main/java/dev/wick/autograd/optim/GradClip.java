@@ -1,6 +1,7 @@
 package dev.wick.autograd.optim;
 
 import dev.wick.autograd.Variable;
+import dev.wick.core.SparseRows;
 import dev.wick.core.Tensor;
 
 import java.util.List;
@@ -13,14 +14,17 @@ public final class GradClip {
     /**
      * Scales every gradient by maxNorm / (norm + 1e-6) when the global L2 norm over all of them
      * exceeds maxNorm. Returns the norm before clipping. Reads one number per parameter back to the
-     * host: the decision is made there.
+     * host: the decision is made there. A row-sparse gradient counts and is scaled through its
+     * values alone (its padding is zeros), never as a dense V x D table.
      */
     public static double clipGlobalNorm(List<Variable> params, double maxNorm) {
         if (!(maxNorm > 0)) throw new IllegalArgumentException("max norm must be > 0, got " + maxNorm);
         double squared = 0;
         for (Variable p : params) {
-            if (p.grad() == null) continue;
-            try (Tensor s = p.grad().squaredNorm()) {
+            SparseRows sparse = p.sparseGrad();
+            Tensor dense = sparse == null ? p.grad() : null;
+            if (sparse == null && dense == null) continue;
+            try (Tensor s = sparse != null ? sparse.squaredNorm() : dense.squaredNorm()) {
                 squared += s.item();
             }
         }
@@ -28,7 +32,8 @@ public final class GradClip {
         if (norm > maxNorm) {
             double factor = maxNorm / (norm + 1e-6);
             for (Variable p : params) {
-                if (p.grad() != null) p.grad().scaleInPlace(factor);
+                if (p.hasSparseGrad()) p.sparseGrad().scaleInPlace(factor);
+                else if (p.grad() != null) p.grad().scaleInPlace(factor);
             }
         }
         return norm;

@@ -12,11 +12,16 @@ final class Params {
     static List<Variable> trainable(List<Variable> params) {
         if (params == null || params.isEmpty()) throw new IllegalArgumentException("no parameters to optimize");
         for (Variable p : params) {
-            if (!p.requiresGrad() || p.grad() == null) {
+            if (!p.requiresGrad() || !(p.isParameter() || p.hasGrad())) {
                 throw new IllegalArgumentException(p + " is not a parameter (it takes no gradient)");
             }
         }
         return List.copyOf(params);
+    }
+
+    /** The name to put in a message: the parameter's name, else its description. */
+    static String describe(Variable p) {
+        return p.name() != null ? "parameter '" + p.name() + "' " + p : p.toString();
     }
 
     static double nonNegative(String what, double v) {

@@ -6,7 +6,12 @@ import dev.wick.core.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Stochastic gradient descent with optional momentum and L2 weight decay, as in PyTorch. */
+/**
+ * Stochastic gradient descent with optional momentum and L2 weight decay, as in PyTorch. A
+ * row-sparse gradient (a sparse embedding's) updates only the rows it holds, weight decay included
+ * (lazily: an untouched row does not decay); with momentum such a gradient is refused, since a
+ * momentum buffer would move every row it ever touched on every step.
+ */
 public final class Sgd implements Optimizer {
     private final List<Variable> params;
     private final List<Tensor> velocity; // empty without momentum
@@ -31,9 +36,23 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void step() {
+        if (!velocity.isEmpty()) {
+            for (Variable p : params) {
+                if (p.hasSparseGrad()) {
+                    throw new IllegalStateException("Sgd with momentum does not take the row-sparse gradient of "
+                            + Params.describe(p) + ": use momentum 0, or a dense embedding");
+                }
+            }
+        }
         for (int i = 0; i < params.size(); i++) {
             Variable p = params.get(i);
-            p.value().sgdUpdateInPlace(p.grad(), velocity.isEmpty() ? null : velocity.get(i), lr, momentum, weightDecay);
+            if (p.hasSparseGrad()) {
+                p.value().sparseSgdUpdateInPlace(p.sparseGrad(), lr, weightDecay);
+                continue;
+            }
+            Tensor grad = p.grad();
+            if (grad == null) continue; // a sparse parameter no backward has reached
+            p.value().sgdUpdateInPlace(grad, velocity.isEmpty() ? null : velocity.get(i), lr, momentum, weightDecay);
         }
     }
 

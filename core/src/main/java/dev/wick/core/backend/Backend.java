@@ -209,6 +209,40 @@ public interface Backend extends AutoCloseable {
     /** out[0] = sum of x[i]^2 (for global-norm gradient clipping). */
     void squaredNorm(Buffer x, Buffer out, int length);
 
+    // ---- row-sparse gradients ----------------------------------------------------------------
+    // A row-sparse gradient of a [V, D] table is (rows, values, nnz) padded to the number of
+    // lookups: its length never depends on the data, so nothing waits for the device to learn how
+    // many rows a batch touched. Every consumer skips the padding (rows of -1, values of 0).
+
+    /**
+     * Coalesces {@code count} rows of {@code src} ({@code rowLength} elements each) by their index,
+     * skipping those equal to {@code skipIndex} (-1 for none): rows[q] for q &lt; u gets the u
+     * distinct indices, ascending, and values[q, :] the sum of src[i, :] over the i with
+     * indices[i] == rows[q], added in ascending i onto +0 (the order of the CPU's scatterAdd, so
+     * the result is the same bits run after run); for u &lt;= q &lt; count, rows[q] = -1 and
+     * values[q, :] = 0. nnz[0] = u (INT32). Indices are checked by the caller (in range, or equal
+     * to skipIndex). rows, values and nnz must not alias the inputs.
+     */
+    void coalesceRows(Buffer indices, Buffer src, int count, int rowLength, int skipIndex,
+                      Buffer rows, Buffer values, Buffer nnz);
+
+    /**
+     * SGD on the rows a coalesced gradient touches: for every q &lt; capacity with rows[q] &gt;= 0
+     * (distinct rows), g = values[q, :] + weightDecay * param[rows[q], :] and
+     * param[rows[q], :] -= lr * g. Other rows are not touched.
+     */
+    void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength,
+                         double lr, double weightDecay);
+
+    /**
+     * Lazy Adam (PyTorch's SparseAdam) on the rows a coalesced gradient touches: for every
+     * q &lt; capacity with r = rows[q] &gt;= 0 (distinct rows), {@link #adamUpdate}'s step without
+     * weight decay on param[r, :], m[r, :] and v[r, :] with g = values[q, :]; the moments of other
+     * rows are left as they are. step (from 1) is the optimizer's one counter.
+     */
+    void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity, int rowLength,
+                          double lr, double beta1, double beta2, double eps, int step);
+
     // ---- optimizers, in place -----------------------------------------------------------------
 
     /**

@@ -540,6 +540,74 @@ public final class CpuBackend implements Backend {
         storeScalar(cb(out), total);
     }
 
+    // ---- row-sparse gradients -------------------------------------------------------------------
+
+    @Override
+    public void coalesceRows(Buffer indices, Buffer src, int count, int rowLength, int skipIndex, Buffer rows,
+                             Buffer values, Buffer nnz) {
+        CpuBuffer ix = cb(indices), S = cb(src), R = cb(rows), V = cb(values), N = cb(nnz);
+        long[] keys = SparseKernels.sortedKeys(ix.i(), ix.offset, count, skipIndex);
+        int[] starts = SparseKernels.runStarts(keys);
+        int distinct = starts.length - 1;
+        int[] ra = R.i();
+        int runsPerChunk = Math.max(1, CHEAP_GRAIN / Math.max(1, rowLength));
+        int padFrom = V.offset + distinct * rowLength, padTo = V.offset + count * rowLength;
+        if (f32(V)) {
+            float[] sa = S.f(), va = V.f();
+            workers.forRange(distinct, runsPerChunk, (from, to) -> SparseKernels.sumRuns(sa, S.offset, keys, starts, from,
+                    to, rowLength, ra, R.offset, va, V.offset));
+            Arrays.fill(va, padFrom, padTo, 0f);
+        } else {
+            double[] sa = S.d(), va = V.d();
+            workers.forRange(distinct, runsPerChunk, (from, to) -> SparseKernels.sumRuns(sa, S.offset, keys, starts, from,
+                    to, rowLength, ra, R.offset, va, V.offset));
+            Arrays.fill(va, padFrom, padTo, 0.0);
+        }
+        Arrays.fill(ra, R.offset + distinct, R.offset + count, -1);
+        N.i()[N.offset] = distinct;
+    }
+
+    @Override
+    public void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength, double lr,
+                                double weightDecay) {
+        CpuBuffer P = cb(param), R = cb(rows), G = cb(values);
+        int[] ra = R.i();
+        int slotsPerChunk = Math.max(1, CHEAP_GRAIN / Math.max(1, rowLength));
+        if (f32(P)) {
+            float[] pa = P.f(), ga = G.f();
+            workers.forRange(capacity, slotsPerChunk, (from, to) -> SparseKernels.forTouchedRows(ra, R.offset, from, to,
+                    (q, r) -> FloatKernels.sgd(pa, P.offset + r * rowLength, ga, G.offset + q * rowLength, 0, rowLength,
+                            lr, weightDecay)));
+        } else {
+            double[] pa = P.d(), ga = G.d();
+            workers.forRange(capacity, slotsPerChunk, (from, to) -> SparseKernels.forTouchedRows(ra, R.offset, from, to,
+                    (q, r) -> DoubleKernels.sgd(pa, P.offset + r * rowLength, ga, G.offset + q * rowLength, 0, rowLength,
+                            lr, weightDecay)));
+        }
+    }
+
+    @Override
+    public void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity,
+                                 int rowLength, double lr, double beta1, double beta2, double eps, int step) {
+        CpuBuffer P = cb(param), R = cb(rows), G = cb(values), M = cb(m), V = cb(v);
+        int[] ra = R.i();
+        int slotsPerChunk = Math.max(1, CHEAP_GRAIN / Math.max(1, rowLength));
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        if (f32(P)) {
+            float[] pa = P.f(), ga = G.f(), ma = M.f(), va = V.f();
+            workers.forRange(capacity, slotsPerChunk, (from, to) -> SparseKernels.forTouchedRows(ra, R.offset, from, to,
+                    (q, r) -> FloatKernels.adam(pa, P.offset + r * rowLength, ga, G.offset + q * rowLength, ma,
+                            M.offset + r * rowLength, va, V.offset + r * rowLength, 0, rowLength, lr, beta1, beta2, eps,
+                            0.0, bc1, bc2)));
+        } else {
+            double[] pa = P.d(), ga = G.d(), ma = M.d(), va = V.d();
+            workers.forRange(capacity, slotsPerChunk, (from, to) -> SparseKernels.forTouchedRows(ra, R.offset, from, to,
+                    (q, r) -> DoubleKernels.adam(pa, P.offset + r * rowLength, ga, G.offset + q * rowLength, ma,
+                            M.offset + r * rowLength, va, V.offset + r * rowLength, 0, rowLength, lr, beta1, beta2, eps,
+                            0.0, bc1, bc2)));
+        }
+    }
+
     // ---- optimizers ----------------------------------------------------------------------------
 
     @Override

@@ -59,6 +59,15 @@ class ForwardingBackend implements Backend {
     }
     @Override public void axpy(double alpha, Buffer x, Buffer y, int length) { delegate.axpy(alpha, x, y, length); }
     @Override public void squaredNorm(Buffer x, Buffer out, int length) { delegate.squaredNorm(x, out, length); }
+    @Override public void coalesceRows(Buffer indices, Buffer src, int count, int rowLength, int skipIndex, Buffer rows, Buffer values, Buffer nnz) {
+        delegate.coalesceRows(indices, src, count, rowLength, skipIndex, rows, values, nnz);
+    }
+    @Override public void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength, double lr, double weightDecay) {
+        delegate.sparseSgdUpdate(param, rows, values, capacity, rowLength, lr, weightDecay);
+    }
+    @Override public void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity, int rowLength, double lr, double beta1, double beta2, double eps, int step) {
+        delegate.sparseAdamUpdate(param, rows, values, m, v, capacity, rowLength, lr, beta1, beta2, eps, step);
+    }
     @Override public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, double lr, double momentum, double weightDecay) {
         delegate.sgdUpdate(param, grad, velocity, length, lr, momentum, weightDecay);
     }

@@ -1,0 +1,87 @@
+package dev.wick.autograd.optim;
+
+import dev.wick.autograd.Variable;
+import dev.wick.core.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@link Adam} and {@link SparseAdam} share: the parameters, their two moments (allocated in
+ * the constructor, so create the optimizer where the parameters live, outside per-step scopes;
+ * exposed for checkpoints), the betas, eps, the learning rate and the one step counter of the bias
+ * correction. Subclasses say how a step updates.
+ */
+abstract class AdamFamily implements Optimizer {
+    final List<Variable> params;
+    final List<Tensor> m = new ArrayList<>();
+    final List<Tensor> v = new ArrayList<>();
+    final double beta1;
+    final double beta2;
+    final double eps;
+    double lr;
+    int stepCount;
+
+    AdamFamily(List<Variable> params, double lr, double beta1, double beta2, double eps) {
+        this.params = Params.trainable(params);
+        this.lr = Params.nonNegative("learning rate", lr);
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("betas must lie in [0, 1), got " + beta1 + " and " + beta2);
+        }
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = Params.nonNegative("eps", eps);
+    }
+
+    /** Allocates the zero moments; called by subclasses once their own arguments are checked. */
+    final void allocateMoments() {
+        for (Variable p : params) {
+            m.add(p.engine().zeros(p.dtype(), p.shape()));
+            v.add(p.engine().zeros(p.dtype(), p.shape()));
+        }
+    }
+
+    @Override
+    public void zeroGrad() {
+        for (Variable p : params) p.zeroGrad();
+    }
+
+    @Override
+    public double learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(double lr) {
+        this.lr = Params.nonNegative("learning rate", lr);
+    }
+
+    /** Updates taken so far (the bias correction depends on it). */
+    public int stepCount() {
+        return stepCount;
+    }
+
+    /** For resuming from a checkpoint, together with the moments. */
+    public void setStepCount(int steps) {
+        if (steps < 0) throw new IllegalArgumentException("step count must be >= 0, got " + steps);
+        this.stepCount = steps;
+    }
+
+    public Tensor firstMoment(int paramIndex) {
+        return m.get(paramIndex);
+    }
+
+    public Tensor secondMoment(int paramIndex) {
+        return v.get(paramIndex);
+    }
+
+    public List<Variable> parameters() {
+        return params;
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : m) t.close();
+        for (Tensor t : v) t.close();
+    }
+}
