@@ -1,5 +1,6 @@
 package dev.wick.lm.checkpoint;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,6 +10,11 @@ import java.util.Map;
 public record Checkpoint(CheckpointDocument document, Map<String, HostTensor> weights, Map<String, HostTensor> state) {
     /** Name of the state tensor holding the carried hidden state [batch, hidden]. */
     public static final String HIDDEN_TENSOR = "train.hidden";
+
+    /** The state tensors an optimizer of {@code type} keeps for a parameter: Adam's two moments, none for SGD. */
+    public static List<String> optimizerStateNames(String type, String parameter) {
+        return "adam".equals(type) ? List.of(firstMomentName(parameter), secondMomentName(parameter)) : List.of();
+    }
 
     public static String firstMomentName(String parameter) {
         return "adam.m." + parameter;

@@ -11,7 +11,7 @@ import dev.wick.core.Tensor;
 import dev.wick.lm.data.Streams;
 
 /**
- * The mean loss per character of a model over a text laid out as streams, read chunk by chunk
+ * The mean loss per token of a model over a text laid out as streams, read chunk by chunk
  * with the hidden state carried along (as in training), without recording gradients.
  */
 public final class Evaluator {

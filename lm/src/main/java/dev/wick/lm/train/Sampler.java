@@ -9,9 +9,11 @@ import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
 import dev.wick.lm.data.Vocabulary;
 
+import java.util.Arrays;
+
 /**
- * Generates text one character at a time: the prime is read in one pass, then each next character
- * is drawn from softmax(logits / temperature) and fed back in.
+ * Generates text one token at a time: the prime is read in one pass, then each next token is
+ * drawn from softmax(logits / temperature) and fed back in.
  */
 public final class Sampler {
     /** Sampling from the model's own distribution; lower is more conservative, higher more varied. */
@@ -20,18 +22,9 @@ public final class Sampler {
     private Sampler() {
     }
 
-    /** A newline when the vocabulary has one (a text's natural start), else a space, else its first character. */
-    public static int[] defaultPrime(Vocabulary vocabulary) {
-        for (int cp : new int[]{'\n', ' '}) {
-            int id = vocabulary.idOf(cp);
-            if (id >= 0) return new int[]{id};
-        }
-        return new int[]{0};
-    }
-
-    /** {@code length} new character ids following {@code prime} (ids, at least one). */
+    /** {@code length} new token ids following {@code prime} (ids, at least one). */
     public static int[] generate(CharRnn model, int[] prime, int length, double temperature, SamplingRng rng) {
-        if (prime.length == 0) throw new IllegalArgumentException("the prime must hold at least one character");
+        if (prime.length == 0) throw new IllegalArgumentException("the prime must hold at least one token");
         if (length < 0) throw new IllegalArgumentException("length must be >= 0, got " + length);
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
@@ -56,6 +49,13 @@ public final class Sampler {
             hidden.copyFromInPlace(out.lastHidden().value());
             return out.logits().value().slice(ids.length - 1, ids.length).toFloatArray();
         }
+    }
+
+    /** The prime and what followed it, as one text (words need their neighbours to be spaced right). */
+    public static String text(Vocabulary vocabulary, int[] prime, int[] generated) {
+        int[] all = Arrays.copyOf(prime, prime.length + generated.length);
+        System.arraycopy(generated, 0, all, prime.length, generated.length);
+        return vocabulary.decode(all);
     }
 
     /** The index where the cumulative softmax(logits / temperature) first exceeds u in [0, 1). */

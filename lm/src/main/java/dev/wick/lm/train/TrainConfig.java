@@ -1,12 +1,16 @@
 package dev.wick.lm.train;
 
+import dev.wick.lm.data.Tokenization;
+
 /**
  * The hyperparameters that decide a training run's trajectory: with the same text and the same
  * config, two runs (or a run and its resumption) compute the same losses. Everything here is
- * saved in the checkpoint and must match on --resume.
+ * saved in the checkpoint and must match on --resume. {@code lr} is the initial learning rate;
+ * after a validation that does not improve on the best so far it is divided by {@code anneal}
+ * (1: never).
  */
 public record TrainConfig(int embed, int hidden, int seq, int batch, double lr, double clip, long seed,
-                          double valFraction) {
+                          double valFraction, OptimizerKind optimizer, double anneal, Tokenization tokenization) {
 
     public TrainConfig {
         requirePositive("--embed", embed);
@@ -20,14 +24,24 @@ public record TrainConfig(int embed, int hidden, int seq, int batch, double lr, 
         if (!(valFraction >= 0 && valFraction < 1)) {
             throw new IllegalArgumentException("--val-fraction must lie in [0, 1), got " + valFraction);
         }
+        if (optimizer == null) throw new IllegalArgumentException("the optimizer is missing");
+        if (!(anneal >= 1) || Double.isInfinite(anneal)) {
+            throw new IllegalArgumentException("--anneal must be >= 1 (1 keeps the learning rate), got " + anneal);
+        }
+        if (tokenization == null) throw new IllegalArgumentException("the tokenization is missing");
+    }
+
+    /** A character-level run with Adam at a constant learning rate: wick-lm's original configuration. */
+    public TrainConfig(int embed, int hidden, int seq, int batch, double lr, double clip, long seed, double valFraction) {
+        this(embed, hidden, seq, batch, lr, clip, seed, valFraction, OptimizerKind.ADAM, 1, Tokenization.CHARACTERS);
     }
 
     static void requirePositive(String option, long value) {
         if (value <= 0) throw new IllegalArgumentException(option + " must be > 0, got " + value);
     }
 
-    /** Characters one training step reads: every stream needs seq inputs plus one more target. */
-    public long minimumTrainingCharacters() {
+    /** Tokens one training step reads: every stream needs seq inputs plus one more target. */
+    public long minimumTrainingTokens() {
         return (long) batch * (seq + 1);
     }
 }

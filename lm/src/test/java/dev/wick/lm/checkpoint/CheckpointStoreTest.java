@@ -5,7 +5,7 @@ import dev.wick.core.Wick;
 import dev.wick.lm.TestTexts;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Sha256;
-import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.data.CharVocabulary;
 import dev.wick.lm.train.DataSplit;
 import dev.wick.lm.train.TrainConfig;
 import dev.wick.lm.train.Trainer;
@@ -51,7 +51,7 @@ class CheckpointStoreTest {
     private static Trainer trainer(long seed, int steps) {
         String s = TestTexts.sentences(1500, seed);
         CorpusText text = new CorpusText("test", s.codePoints().toArray());
-        Vocabulary v = Vocabulary.of(text.codePoints());
+        CharVocabulary v = CharVocabulary.of(text.codePoints());
         TrainConfig config = new TrainConfig(6, 10, 7, 3, 1e-2, 1.0, seed, 0.1);
         Trainer t = new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"),
                 DataSplit.of(text.length(), config));

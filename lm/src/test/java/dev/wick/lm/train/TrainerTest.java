@@ -6,7 +6,7 @@ import dev.wick.lm.TestTexts;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
 import dev.wick.lm.data.CorpusText;
-import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.data.CharVocabulary;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +19,7 @@ class TrainerTest {
 
     private static Trainer trainer(Engine engine, String s, TrainConfig config) {
         CorpusText text = new CorpusText("test", s.codePoints().toArray());
-        Vocabulary v = Vocabulary.of(text.codePoints());
+        CharVocabulary v = CharVocabulary.of(text.codePoints());
         return new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"), DataSplit.of(text.length(), config));
     }
 
