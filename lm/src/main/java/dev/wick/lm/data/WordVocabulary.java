@@ -119,22 +119,38 @@ public final class WordVocabulary implements Vocabulary {
     /**
      * Words joined as prose: a space between two tokens, except before closing brackets and quotes
      * and other punctuation (. , ; : ! ? and the like) and after opening brackets and quotes; a
-     * line break for every {@link #EOS}.
+     * line break for every {@link #EOS}. A straight quote (" or ') opens when none is open on the
+     * line and closes the one that is.
      */
     @Override
     public String decode(int[] ids) {
         StringBuilder sb = new StringBuilder();
         String previous = null; // null at the start of a line
+        boolean previousOpens = false;
+        int openStraightQuote = -1; // the quote character open on this line, -1 for none
         for (int id : ids) {
             if (id == EOS_ID) {
                 sb.append('\n');
                 previous = null;
+                openStraightQuote = -1;
                 continue;
             }
             String token = words[id];
-            if (previous != null && !opens(previous) && !closes(token)) sb.append(' ');
+            boolean opens, closes;
+            if (token.equals("\"") || token.equals("'")) {
+                closes = openStraightQuote == token.charAt(0);
+                opens = !closes;
+                openStraightQuote = opens ? token.charAt(0) : -1;
+            } else {
+                int type = punctuationType(token);
+                opens = type == Character.START_PUNCTUATION || type == Character.INITIAL_QUOTE_PUNCTUATION;
+                closes = type == Character.END_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION
+                        || type == Character.OTHER_PUNCTUATION;
+            }
+            if (previous != null && !previousOpens && !closes) sb.append(' ');
             sb.append(token);
             previous = token;
+            previousOpens = opens;
         }
         return sb.toString();
     }
@@ -143,17 +159,6 @@ public final class WordVocabulary implements Vocabulary {
     @Override
     public int[] defaultPrime() {
         return new int[]{EOS_ID};
-    }
-
-    private static boolean opens(String token) {
-        int type = punctuationType(token);
-        return type == Character.START_PUNCTUATION || type == Character.INITIAL_QUOTE_PUNCTUATION;
-    }
-
-    private static boolean closes(String token) {
-        int type = punctuationType(token);
-        return type == Character.END_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION
-                || type == Character.OTHER_PUNCTUATION;
     }
 
     /** The Unicode category of a one-character token, -1 for a word. */
