@@ -1,5 +1,7 @@
 package dev.wick.lm.data;
 
+import java.util.function.IntUnaryOperator;
+
 /**
  * How a training text becomes tokens and which of them the vocabulary keeps. With words, a word
  * seen fewer than {@code minCount} times in the training split, or not among the
@@ -27,7 +29,7 @@ public record Tokenization(TokenKind kind, int minCount, Integer maxVocab) {
      * IllegalArgumentException. Characters are taken from the whole text, as they always were: a
      * character only the validation split holds would otherwise have no id.
      */
-    public EncodedText encodeForTraining(int[] text, java.util.function.IntUnaryOperator trainingTokens) {
+    public EncodedText encodeForTraining(int[] text, IntUnaryOperator trainingTokens) {
         if (kind == TokenKind.CHARS) {
             CharVocabulary v = CharVocabulary.of(text);
             return new EncodedText(v, v.encode(text, "the text"));

@@ -2,6 +2,7 @@ package dev.wick.lm.cli;
 
 import dev.wick.core.Wick;
 import dev.wick.lm.Cli;
+import dev.wick.lm.Folders;
 import dev.wick.lm.TestTexts;
 import dev.wick.lm.checkpoint.CheckpointStore;
 import dev.wick.lm.data.Sha256;
@@ -203,16 +204,8 @@ class BadInputTest {
         assertRefused("not a folder", f.getParent(), () -> train("--text", text.toString(), "--out", f.toString()));
     }
 
-    private Path copyOfTrained() throws IOException {
-        return copyOf(trained);
-    }
-
     private Path copyOf(Path checkpoint) throws IOException {
-        Path copy = Files.createDirectories(dir.resolve("copy"));
-        try (Stream<Path> files = Files.list(checkpoint)) {
-            for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
-        }
-        return copy;
+        return Folders.copyFiles(checkpoint, dir.resolve("copy"));
     }
 
     @Test
@@ -285,7 +278,7 @@ class BadInputTest {
 
     @Test
     void corruptedCheckpointIsRefusedByEveryCommand() throws IOException {
-        Path copy = copyOfTrained();
+        Path copy = copyOf(trained);
         Path weights;
         try (Stream<Path> files = Files.list(copy)) {
             weights = files.filter(f -> f.getFileName().toString().startsWith("model-")).findFirst().orElseThrow();

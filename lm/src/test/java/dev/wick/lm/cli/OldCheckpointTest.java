@@ -1,6 +1,7 @@
 package dev.wick.lm.cli;
 
 import dev.wick.lm.Cli;
+import dev.wick.lm.Folders;
 import dev.wick.lm.report.LossCurve;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,11 +26,7 @@ class OldCheckpointTest {
 
     private Path fixture() throws IOException, URISyntaxException {
         Path original = Path.of(OldCheckpointTest.class.getResource("/dev/wick/lm/old-checkpoint").toURI());
-        Path copy = Files.createDirectories(dir.resolve("old"));
-        try (Stream<Path> files = Files.list(original)) {
-            for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
-        }
-        return copy;
+        return Folders.copyFiles(original, dir.resolve("old"));
     }
 
     @Test
