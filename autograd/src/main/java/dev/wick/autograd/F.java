@@ -809,10 +809,12 @@ public final class F {
         Tensor[] h = timesteps(out2, steps, batch);
         Tensor.gemm(false, true, 1.0, x2, weightIH.value(), 0.0, out2);
         out2.addInPlace(bias.value());
-        for (int t = 0; t < steps; t++) {
-            Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : h0.value();
-            if (prev != null) Tensor.gemm(false, true, 1.0, prev, weightHH.value(), 1.0, h[t]);
-            h[t].applyInPlace(UnaryOp.TANH);
+        try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
+            for (int t = 0; t < steps; t++) {
+                Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : h0.value();
+                if (prev != null) Tensor.gemm(false, false, 1.0, prev, whhT, 1.0, h[t]);
+                h[t].applyInPlace(UnaryOp.TANH);
+            }
         }
         return record(out, g -> {
             // g starts as dL/dh_t and becomes dL/dpre_t in place, step by step from the last (the
@@ -844,6 +846,207 @@ public final class F {
                 x.accumulate((dx, add) -> Tensor.gemm(false, false, 1.0, g2, weightIH.value(), beta(add), dx.reshape(rows, in)));
             }
         }, x, h0, weightIH, weightHH, bias);
+    }
+
+    /**
+     * What {@link #lstm} returns: every hidden state [T, B, H] and the last hidden and cell states
+     * [B, H], all three differentiable (a loss may use any of them).
+     */
+    public record LstmOutput(Variable output, Variable lastHidden, Variable lastCell) {
+    }
+
+    /**
+     * One LSTM layer over T timesteps, exactly PyTorch's nn.LSTM (gate order i, f, g, o), time-major:
+     * x [T, B, E], h0 and c0 [B, H] (null for zeros), weightIH [4H, E], weightHH [4H, H], biasIH and
+     * biasHH [4H] (both null for none). With gates = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh:
+     * c_t = f c_{t-1} + i g, h_t = o tanh(c_t). One tape node: the input projection of all
+     * timesteps is one GEMM, the recurrence one small GEMM and one fused cell kernel per step each
+     * way (Backend's lstmCell methods), and the weight gradients one GEMM each.
+     */
+    public static LstmOutput lstm(Variable x, Variable h0, Variable c0, Variable weightIH, Variable weightHH,
+                                  Variable biasIH, Variable biasHH) {
+        RecurrentSizes n = RecurrentSizes.check("lstm", 4, x, h0, c0, weightIH, weightHH, biasIH, biasHH);
+        int steps = n.steps, batch = n.batch, hidden = n.hidden, rows = steps * batch;
+        Engine e = x.engine();
+        // The result is [T + 1, B, H]: the T hidden states, then the last cell state, so that one
+        // tape node can hand gradients to all three outputs (slices of it).
+        Tensor packed = e.empty(x.dtype(), steps + 1, batch, hidden);
+        Tensor out2 = packed.slice(0, steps).reshape(rows, hidden);
+        Tensor gates = e.empty(x.dtype(), rows, 4 * hidden);
+        Tensor cells = e.empty(x.dtype(), rows, hidden);
+        Tensor zeros = h0 == null || c0 == null ? e.zeros(x.dtype(), batch, hidden) : null;
+        Tensor hInit = h0 == null ? zeros : h0.value(), cInit = c0 == null ? zeros : c0.value();
+        Tensor[] h = timesteps(out2, steps, batch), g = timesteps(gates, steps, batch), c = timesteps(cells, steps, batch);
+        projectInputs(x, weightIH, biasIH, biasHH, gates, n);
+        try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
+            for (int t = 0; t < steps; t++) {
+                Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : hInit;
+                if (prev != null) Tensor.gemm(false, false, 1.0, prev, whhT, 1.0, g[t]);
+                Tensor.lstmCellForward(g[t], t > 0 ? c[t - 1] : cInit, c[t], h[t]);
+            }
+        }
+        packed.slice(steps, steps + 1).reshape(batch, hidden).copyFromInPlace(c[steps - 1]);
+        Variable all = record(packed, grad -> {
+            Tensor gradOut = grad.slice(0, steps).reshape(rows, hidden);
+            Tensor[] dh = timesteps(gradOut, steps, batch);
+            // dc carries the cell gradient back through time in place: dL/dc_T on entry (the last
+            // slab, the tape's scratch once this node has it), dL/dc0 at the end.
+            Tensor dc = grad.slice(steps, steps + 1).reshape(batch, hidden);
+            Tensor dGates = e.empty(x.dtype(), rows, 4 * hidden);
+            Tensor[] dg = timesteps(dGates, steps, batch);
+            for (int t = steps - 1; t >= 0; t--) {
+                Tensor.lstmCellBackward(g[t], t > 0 ? c[t - 1] : cInit, c[t], dh[t], dc, dg[t]);
+                if (t > 0) Tensor.gemm(false, false, 1.0, dg[t], weightHH.value(), 1.0, dh[t - 1]);
+            }
+            if (h0 != null && h0.requiresGrad()) {
+                h0.accumulate((dh0, add) -> Tensor.gemm(false, false, 1.0, dg[0], weightHH.value(), beta(add), dh0));
+            }
+            if (c0 != null && c0.requiresGrad()) c0.accumulate(dc);
+            accumulateProjections(x, h0, weightIH, weightHH, biasIH, biasHH, dGates, dGates, out2, n);
+        }, new Tensor[]{gates, cells, zeros}, x, h0, c0, weightIH, weightHH, biasIH, biasHH);
+        Variable output = slice(all, 0, steps);
+        return new LstmOutput(output, reshape(slice(all, steps - 1, steps), batch, hidden),
+                reshape(slice(all, steps, steps + 1), batch, hidden));
+    }
+
+    /**
+     * One GRU layer over T timesteps, exactly PyTorch's nn.GRU (gate order r, z, n), time-major:
+     * x [T, B, E], h0 [B, H] (null for zeros), weightIH [3H, E], weightHH [3H, H], biasIH and biasHH
+     * [3H] (both null for none). r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr), z likewise,
+     * n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)), h_t = (1 - z) n + z h_{t-1}. Returns every
+     * hidden state, [T, B, H] (the last one is the final state). One tape node, built like {@link #lstm}.
+     */
+    public static Variable gru(Variable x, Variable h0, Variable weightIH, Variable weightHH, Variable biasIH,
+                               Variable biasHH) {
+        RecurrentSizes n = RecurrentSizes.check("gru", 3, x, h0, null, weightIH, weightHH, biasIH, biasHH);
+        int steps = n.steps, batch = n.batch, hidden = n.hidden, rows = steps * batch;
+        Engine e = x.engine();
+        Tensor out = e.empty(x.dtype(), steps, batch, hidden);
+        Tensor out2 = out.reshape(rows, hidden);
+        Tensor gates = e.empty(x.dtype(), rows, 3 * hidden);
+        Tensor hiddenProj = e.empty(x.dtype(), rows, 3 * hidden);
+        Tensor zeros = h0 == null ? e.zeros(x.dtype(), batch, hidden) : null;
+        Tensor hInit = h0 == null ? zeros : h0.value();
+        Tensor[] h = timesteps(out2, steps, batch), g = timesteps(gates, steps, batch);
+        Tensor[] k = timesteps(hiddenProj, steps, batch);
+        projectInputs(x, weightIH, biasIH, null, gates, n);
+        if (biasHH != null) hiddenProj.copyFromInPlace(biasHH.value().broadcastTo(rows, 3 * hidden));
+        else hiddenProj.zeroInPlace();
+        try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
+            for (int t = 0; t < steps; t++) {
+                Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : hInit;
+                if (prev != null) Tensor.gemm(false, false, 1.0, prev, whhT, 1.0, k[t]);
+                Tensor.gruCellForward(g[t], k[t], t > 0 ? h[t - 1] : hInit, h[t]);
+            }
+        }
+        return record(out, grad -> {
+            Tensor gradOut = grad.reshape(rows, hidden);
+            Tensor[] dh = timesteps(gradOut, steps, batch);
+            Tensor dGi = e.empty(x.dtype(), rows, 3 * hidden), dGh = e.empty(x.dtype(), rows, 3 * hidden);
+            Tensor[] di = timesteps(dGi, steps, batch), dk = timesteps(dGh, steps, batch);
+            // Step 0 adds dh z into this (kept as dL/dh0's direct part when h0 takes a gradient).
+            Tensor dh0 = e.zeros(x.dtype(), batch, hidden);
+            for (int t = steps - 1; t >= 0; t--) {
+                Tensor.gruCellBackward(g[t], k[t], t > 0 ? h[t - 1] : hInit, dh[t], di[t], dk[t], t > 0 ? dh[t - 1] : dh0);
+                if (t > 0) Tensor.gemm(false, false, 1.0, dk[t], weightHH.value(), 1.0, dh[t - 1]);
+            }
+            if (h0 != null && h0.requiresGrad()) {
+                Tensor.gemm(false, false, 1.0, dk[0], weightHH.value(), 1.0, dh0);
+                h0.accumulate(dh0);
+            }
+            accumulateProjections(x, h0, weightIH, weightHH, biasIH, biasHH, dGi, dGh, out2, n);
+        }, new Tensor[]{gates, hiddenProj, zeros}, x, h0, weightIH, weightHH, biasIH, biasHH);
+    }
+
+    /** The sizes of a recurrent layer's operands, checked: T, B, E (input) and H. */
+    private record RecurrentSizes(int steps, int batch, int input, int hidden) {
+        static RecurrentSizes check(String op, int gateCount, Variable x, Variable h0, Variable c0, Variable weightIH,
+                                    Variable weightHH, Variable biasIH, Variable biasHH) {
+            if (x == null || weightIH == null || weightHH == null) {
+                throw new IllegalArgumentException(op + ": input and weights must not be null");
+            }
+            Shape xs = x.shape(), wih = weightIH.shape(), whh = weightHH.shape();
+            if (xs.rank() != 3) throw new IllegalArgumentException(op + ": input must be [T, B, E], got " + xs);
+            int steps = xs.dim(0), batch = xs.dim(1), in = xs.dim(2);
+            if (steps == 0) throw new IllegalArgumentException(op + ": the sequence is empty (input " + xs + ")");
+            if (wih.rank() != 2 || wih.dim(1) != in || wih.dim(0) % gateCount != 0 || wih.dim(0) == 0) {
+                throw new IllegalArgumentException(op + ": weightIH " + wih + " does not match input " + xs + " (expected ["
+                        + gateCount + " * H, " + in + "])");
+            }
+            int hidden = wih.dim(0) / gateCount;
+            if (!whh.equals(Shape.of(gateCount * hidden, hidden))) {
+                throw new IllegalArgumentException(op + ": weightHH " + whh + " does not match weightIH " + wih + " (expected ["
+                        + gateCount * hidden + ", " + hidden + "])");
+            }
+            if ((biasIH == null) != (biasHH == null)) {
+                throw new IllegalArgumentException(op + ": give both biases or neither");
+            }
+            for (Variable b : new Variable[]{biasIH, biasHH}) {
+                if (b != null && !b.shape().equals(Shape.of(gateCount * hidden))) {
+                    throw new IllegalArgumentException(op + ": bias " + b.shape() + " does not match [" + gateCount * hidden + "]");
+                }
+            }
+            for (Variable s : new Variable[]{h0, c0}) {
+                if (s != null && !s.shape().equals(Shape.of(batch, hidden))) {
+                    throw new IllegalArgumentException(op + ": initial state " + s.shape() + " does not match [" + batch + ", "
+                            + hidden + "]");
+                }
+            }
+            for (Variable v : new Variable[]{weightIH, weightHH, biasIH, biasHH, h0, c0}) {
+                if (v != null) requireSameDType(op, x, v);
+            }
+            return new RecurrentSizes(steps, batch, in, hidden);
+        }
+    }
+
+    /**
+     * gates [T B, G H] = x W_ih^T + b_ih (+ b_hh when given): the input projection of every
+     * timestep at once.
+     */
+    private static void projectInputs(Variable x, Variable weightIH, Variable biasIH, Variable biasHH, Tensor gates,
+                                      RecurrentSizes n) {
+        Tensor.gemm(false, true, 1.0, x.value().reshape(n.steps * n.batch, n.input), weightIH.value(), 0.0, gates);
+        if (biasIH != null) gates.addInPlace(biasIH.value());
+        if (biasHH != null) gates.addInPlace(biasHH.value());
+    }
+
+    /**
+     * The gradients that go through a recurrent layer's two projections once the pre-activation
+     * gradients are known for every timestep: dGi [T B, G H] those of x W_ih^T + b_ih, dGh those of
+     * h W_hh^T + b_hh (the same tensor for the LSTM). W_hh's gradient pairs step t's dGh with
+     * h_{t-1}: the outputs shifted by one step, plus h0 at step 0 when given.
+     */
+    private static void accumulateProjections(Variable x, Variable h0, Variable weightIH, Variable weightHH,
+                                              Variable biasIH, Variable biasHH, Tensor dGi, Tensor dGh, Tensor out2,
+                                              RecurrentSizes n) {
+        int steps = n.steps, batch = n.batch, rows = steps * batch;
+        Tensor x2 = x.value().reshape(rows, n.input);
+        if (weightHH.requiresGrad()) {
+            weightHH.accumulate((dW, add) -> {
+                double beta = beta(add);
+                if (steps > 1) {
+                    Tensor.gemm(true, false, 1.0, dGh.slice(batch, rows), out2.slice(0, rows - batch), beta, dW);
+                    beta = 1.0;
+                }
+                if (h0 != null) Tensor.gemm(true, false, 1.0, dGh.slice(0, batch), h0.value(), beta, dW);
+                else if (beta == 0.0) dW.zeroInPlace();
+            });
+        }
+        if (weightIH.requiresGrad()) weightIH.accumulate((dW, add) -> Tensor.gemm(true, false, 1.0, dGi, x2, beta(add), dW));
+        if (biasIH != null && biasIH.requiresGrad()) biasIH.accumulate(dGi.sumRows());
+        if (biasHH != null && biasHH.requiresGrad()) biasHH.accumulate(dGh.sumRows());
+        if (x.requiresGrad()) {
+            x.accumulate((dx, add) -> Tensor.gemm(false, false, 1.0, dGi, weightIH.value(), beta(add), dx.reshape(rows, n.input)));
+        }
+    }
+
+    /**
+     * W_hh^T [H, G H], copied once per sequence: every step multiplies by it, and a GEMM given the
+     * transposed operand would rearrange the whole weight on every step (the CPU packs a
+     * transposed B); a plain row-major B is read in place.
+     */
+    private static Tensor recurrentWeightForSteps(Variable weightHH) {
+        return weightHH.value().transpose(0, 1);
     }
 
     /** Views of the [B, H] timesteps of a sequence seen as [T * B, H]. */

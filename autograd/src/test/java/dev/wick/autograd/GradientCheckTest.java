@@ -4,6 +4,7 @@ import dev.wick.autograd.check.GradCheck;
 import dev.wick.autograd.nn.Embedding;
 import dev.wick.autograd.nn.Linear;
 import dev.wick.autograd.nn.RNN;
+import dev.wick.autograd.nn.Recurrent;
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Tensor;
@@ -188,7 +189,7 @@ class GradientCheckTest {
         params.addAll(rnn.parameters());
         params.addAll(head.parameters());
         check(params, () -> {
-            Variable hs = rnn.forward(emb.forward(inputs), h0);
+            Variable hs = rnn.forward(emb.forward(inputs), new Recurrent.State(F.reshape(h0, 1, batch, hidden), null)).output();
             Variable logits = head.forward(F.reshape(hs, steps * batch, hidden));
             return F.crossEntropy(logits, targets);
         });

@@ -29,6 +29,7 @@ public final class Tensor implements AutoCloseable {
     private final DType dtype;
     private final Buffer buffer;
     private final Tensor base; // null when this tensor owns its buffer
+    private final int offset; // where this tensor's elements start in its base's (0 for an owner)
     private boolean closed;
     /**
      * Counts writes into this tensor's memory through it or any view of it (kept on the base), so
@@ -41,16 +42,17 @@ public final class Tensor implements AutoCloseable {
     Scope owner; // the scope that will close this tensor, if any (set by Scope)
 
     Tensor(Engine engine, Shape shape, DType dtype, Buffer buffer) {
-        this(engine, shape, dtype, buffer, null);
+        this(engine, shape, dtype, buffer, null, 0);
         engine.adopt(this);
     }
 
-    private Tensor(Engine engine, Shape shape, DType dtype, Buffer buffer, Tensor base) {
+    private Tensor(Engine engine, Shape shape, DType dtype, Buffer buffer, Tensor base, int offset) {
         this.engine = engine;
         this.shape = shape;
         this.dtype = dtype;
         this.buffer = buffer;
         this.base = base;
+        this.offset = offset;
     }
 
     // ---- what it is ---------------------------------------------------------------------------
@@ -167,7 +169,7 @@ public final class Tensor implements AutoCloseable {
         if (s.numel() != numel()) {
             throw new IllegalArgumentException("cannot reshape " + shape + " to " + s + ": element counts differ");
         }
-        return new Tensor(engine, s, dtype, buffer, owner());
+        return new Tensor(engine, s, dtype, buffer, owner(), offset);
     }
 
     /** A view of rows [start, end) along the first dimension. */
@@ -181,7 +183,7 @@ public final class Tensor implements AutoCloseable {
         }
         int row = n == 0 ? 0 : numel() / n;
         return new Tensor(engine, shape.withFirst(end - start), dtype, buffer.slice(start * row, (end - start) * row),
-                owner());
+                owner(), offset + start * row);
     }
 
     /** A new tensor with the same contents. */
@@ -218,6 +220,12 @@ public final class Tensor implements AutoCloseable {
 
     private Tensor owner() {
         return base == null ? this : base;
+    }
+
+    /** Whether the two tensors' elements share memory (views of one base whose ranges intersect). */
+    private boolean overlaps(Tensor other) {
+        if (owner() != other.owner()) return false;
+        return numel() > 0 && other.numel() > 0 && offset < other.offset + other.numel() && other.offset < offset + numel();
     }
 
     // ---- embedding ------------------------------------------------------------------------------
@@ -855,6 +863,99 @@ public final class Tensor implements AutoCloseable {
         checkSameShape("tanhBackwardInPlace", this, dy);
         backend().tanhBackward(y.buffer, dy.buffer, buffer, numel(), accumulate);
         return this;
+    }
+
+    // ---- recurrent cells --------------------------------------------------------------------------
+
+    /**
+     * One LSTM timestep's pointwise part (PyTorch's gate order i, f, g, o): {@code gates} [B, 4H]
+     * holds the summed projections and biases and is overwritten with the gate activations; writes
+     * c = f cPrev + i g and h = o tanh(c), [B, H]. See {@link Backend#lstmCellForward}.
+     */
+    public static void lstmCellForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h) {
+        int hidden = checkCell("lstmCellForward", 4, gates, cPrev, c, h);
+        requireDistinct("lstmCellForward", gates, cPrev, c, h);
+        if (hidden > 0) gates.backend().lstmCellForward(gates.buffer, cPrev.buffer, c.buffer, h.buffer, gates.shape.dim(0), hidden);
+    }
+
+    /**
+     * The backward of {@link #lstmCellForward} at one timestep: writes the pre-activation gradients
+     * into dGates [B, 4H] (which may be gates itself) and turns dc, the gradient reaching c, into
+     * the gradient of cPrev. See {@link Backend#lstmCellBackward}.
+     */
+    public static void lstmCellBackward(Tensor gates, Tensor cPrev, Tensor c, Tensor dh, Tensor dc, Tensor dGates) {
+        int hidden = checkCell("lstmCellBackward", 4, gates, cPrev, c, dh, dc);
+        checkSameShape("lstmCellBackward", gates, dGates);
+        requireDistinct("lstmCellBackward", gates, cPrev, c, dh, dc);
+        if (dGates != gates) requireDistinct("lstmCellBackward", dGates, cPrev, c, dh, dc);
+        if (hidden > 0) {
+            gates.backend().lstmCellBackward(gates.buffer, cPrev.buffer, c.buffer, dh.buffer, dc.buffer, dGates.buffer,
+                    gates.shape.dim(0), hidden);
+        }
+    }
+
+    /**
+     * One GRU timestep's pointwise part (PyTorch's gate order r, z, n): {@code gi} [B, 3H] holds
+     * x W_ih^T + b_ih and is overwritten with r, z, n; {@code gh} [B, 3H] holds hPrev W_hh^T + b_hh;
+     * writes h [B, H]. See {@link Backend#gruCellForward}.
+     */
+    public static void gruCellForward(Tensor gi, Tensor gh, Tensor hPrev, Tensor h) {
+        int hidden = checkCell("gruCellForward", 3, gi, hPrev, h);
+        checkSameShape("gruCellForward", gi, gh);
+        requireDistinct("gruCellForward", gi, gh, hPrev, h);
+        if (hidden > 0) gi.backend().gruCellForward(gi.buffer, gh.buffer, hPrev.buffer, h.buffer, gi.shape.dim(0), hidden);
+    }
+
+    /**
+     * The backward of {@link #gruCellForward}: writes dGi and dGh [B, 3H] (dGi may be gates
+     * itself) and adds dh z into dhPrev [B, H]. See {@link Backend#gruCellBackward}.
+     */
+    public static void gruCellBackward(Tensor gates, Tensor gh, Tensor hPrev, Tensor dh, Tensor dGi, Tensor dGh,
+                                       Tensor dhPrev) {
+        int hidden = checkCell("gruCellBackward", 3, gates, hPrev, dh, dhPrev);
+        checkSameShape("gruCellBackward", gates, gh);
+        checkSameShape("gruCellBackward", gates, dGi);
+        checkSameShape("gruCellBackward", gates, dGh);
+        requireDistinct("gruCellBackward", gates, gh, hPrev, dh, dGh, dhPrev);
+        if (dGi != gates) requireDistinct("gruCellBackward", dGi, gh, hPrev, dh, dGh, dhPrev);
+        if (hidden > 0) {
+            gates.backend().gruCellBackward(gates.buffer, gh.buffer, hPrev.buffer, dh.buffer, dGi.buffer, dGh.buffer,
+                    dhPrev.buffer, gates.shape.dim(0), hidden);
+        }
+    }
+
+    /**
+     * Checks a cell's operands: {@code gates} [B, gateCount * H] and every state [B, H], floating,
+     * one dtype, one engine. Returns H.
+     */
+    private static int checkCell(String op, int gateCount, Tensor gates, Tensor... states) {
+        checkMatrix(gates, op);
+        requireFloating(gates, op);
+        int batch = gates.shape.dim(0), width = gates.shape.dim(1);
+        if (width % gateCount != 0) {
+            throw new IllegalArgumentException(op + ": gates " + gates.shape + " must be [B, " + gateCount + " * H]");
+        }
+        Shape state = Shape.of(batch, width / gateCount);
+        for (Tensor s : states) {
+            checkPair(op, gates, s);
+            if (!s.shape.equals(state)) {
+                throw new IllegalArgumentException(op + ": state " + s.shape + " does not match gates " + gates.shape
+                        + " (expected " + state + ")");
+            }
+        }
+        return width / gateCount;
+    }
+
+    /** Refuses operands that share memory (the cell kernels read and write them row by row). */
+    private static void requireDistinct(String op, Tensor... operands) {
+        for (int i = 0; i < operands.length; i++) {
+            for (int j = i + 1; j < operands.length; j++) {
+                if (operands[i].overlaps(operands[j])) {
+                    throw new IllegalArgumentException(op + ": operands " + i + " " + operands[i].shape + " and " + j + " "
+                            + operands[j].shape + " share memory");
+                }
+            }
+        }
     }
 
     // ---- loss -----------------------------------------------------------------------------------

@@ -613,6 +613,30 @@ public final class CudaBackend implements Backend {
                 new KernelArgs().ptr(Y).ptr(DY).ptr(DX).i32(length).i32(accumulate ? 1 : 0)));
     }
 
+    // ---- recurrent cells -------------------------------------------------------------------------
+
+    @Override
+    public void lstmCellForward(Buffer gates, Buffer cPrev, Buffer c, Buffer h, int batch, int hidden) {
+        throw new UnsupportedOperationException("lstmCellForward: no CUDA kernel yet");
+    }
+
+    @Override
+    public void lstmCellBackward(Buffer gates, Buffer cPrev, Buffer c, Buffer dh, Buffer dc, Buffer dGates,
+                                 int batch, int hidden) {
+        throw new UnsupportedOperationException("lstmCellBackward: no CUDA kernel yet");
+    }
+
+    @Override
+    public void gruCellForward(Buffer gi, Buffer gh, Buffer hPrev, Buffer h, int batch, int hidden) {
+        throw new UnsupportedOperationException("gruCellForward: no CUDA kernel yet");
+    }
+
+    @Override
+    public void gruCellBackward(Buffer gates, Buffer gh, Buffer hPrev, Buffer dh, Buffer dGi, Buffer dGh,
+                                Buffer dhPrev, int batch, int hidden) {
+        throw new UnsupportedOperationException("gruCellBackward: no CUDA kernel yet");
+    }
+
     // ---- loss -----------------------------------------------------------------------------------
 
     @Override

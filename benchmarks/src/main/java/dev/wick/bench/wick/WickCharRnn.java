@@ -31,9 +31,9 @@ final class WickCharRnn implements Workload {
         model = new CharRnn(engine, DType.FLOAT32, p.vocab(), p.embed(), p.hidden(), 1);
         CharRnnProblem.Weights w = p.weights();
         load(model.embedding().weight(), w.embedding());
-        load(model.rnn().weightIH(), w.weightIH());
-        load(model.rnn().weightHH(), w.weightHH());
-        load(model.rnn().bias(), w.bias());
+        load(model.weightIH(), w.weightIH());
+        load(model.weightHH(), w.weightHH());
+        load(model.bias(), w.bias());
         load(model.head().weight(), w.headWeight());
         load(model.head().bias(), w.headBias());
         params = model.parameters();

@@ -148,6 +148,45 @@ public interface Backend extends AutoCloseable {
      */
     void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate);
 
+    // ---- recurrent cells: one timestep's pointwise part (the GEMMs run outside) -----------------
+
+    /**
+     * An LSTM timestep, PyTorch's gate order i, f, g, o. {@code gates} [batch, 4H] holds the
+     * pre-activations x W_ih^T + b_ih + h W_hh^T + b_hh and is overwritten with the activations
+     * i = sigmoid, f = sigmoid, g = tanh, o = sigmoid, which the backward reads. Writes
+     * c = f * cPrev + i * g and h = o * tanh(c), all [batch, H]. c and h must not alias gates or cPrev.
+     */
+    void lstmCellForward(Buffer gates, Buffer cPrev, Buffer c, Buffer h, int batch, int hidden);
+
+    /**
+     * The backward of {@link #lstmCellForward} at one timestep. {@code gates} holds the saved
+     * activations, {@code c} the saved cell state, {@code dh} the gradient reaching h. On entry
+     * {@code dc} is the gradient reaching c from the next timestep; on return it is the gradient of
+     * cPrev: with dcTotal = dc + dh * o * (1 - tanh(c)^2), dGates = [dcTotal g i (1 - i),
+     * dcTotal cPrev f (1 - f), dcTotal i (1 - g^2), dh tanh(c) o (1 - o)] (pre-activation) and
+     * dc = dcTotal * f. dGates may be gates (exactly); no other aliasing.
+     */
+    void lstmCellBackward(Buffer gates, Buffer cPrev, Buffer c, Buffer dh, Buffer dc, Buffer dGates,
+                          int batch, int hidden);
+
+    /**
+     * A GRU timestep, PyTorch's gate order r, z, n. {@code gi} [batch, 3H] holds x W_ih^T + b_ih and
+     * is overwritten with the activations r, z, n; {@code gh} [batch, 3H] holds hPrev W_hh^T + b_hh
+     * (read only: the backward needs its n part). r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z),
+     * n = tanh(gi_n + r gh_n), h = (1 - z) n + z hPrev. h must not alias the others.
+     */
+    void gruCellForward(Buffer gi, Buffer gh, Buffer hPrev, Buffer h, int batch, int hidden);
+
+    /**
+     * The backward of {@link #gruCellForward}: {@code gates} holds the saved r, z, n and {@code gh}
+     * the saved hidden projection; dh is the gradient reaching h. Writes the pre-activation
+     * gradients dGi = [dr', dz', dn'] and dGh = [dr', dz', dn' r] (dn' = dh (1 - z)(1 - n^2),
+     * dz' = dh (hPrev - n) z (1 - z), dr' = dn' gh_n r (1 - r)), and adds dh z into dhPrev (the
+     * rest of hPrev's gradient is dGh W_hh, a GEMM). dGi may be gates (exactly); no other aliasing.
+     */
+    void gruCellBackward(Buffer gates, Buffer gh, Buffer hPrev, Buffer dh, Buffer dGi, Buffer dGh, Buffer dhPrev,
+                         int batch, int hidden);
+
     // ---- loss ----------------------------------------------------------------------------------
 
     /**

@@ -417,6 +417,67 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ---- recurrent cells -----------------------------------------------------------------------
+
+    /** Batch rows per task: a cell row costs a few transcendental functions per element. */
+    private static int cellRows(int hidden) {
+        return Math.max(1, COSTLY_GRAIN / (4 * hidden));
+    }
+
+    @Override
+    public void lstmCellForward(Buffer gates, Buffer cPrev, Buffer c, Buffer h, int batch, int hidden) {
+        CpuBuffer G = cb(gates), P = cb(cPrev), C = cb(c), H = cb(h);
+        if (f32(G)) {
+            workers.forRange(batch, cellRows(hidden), (from, to) -> RecurrentKernels.lstmForward(math, G.f(), G.offset,
+                    P.f(), P.offset, C.f(), C.offset, H.f(), H.offset, hidden, from, to));
+        } else {
+            workers.forRange(batch, cellRows(hidden), (from, to) -> RecurrentKernels.lstmForward(G.d(), G.offset,
+                    P.d(), P.offset, C.d(), C.offset, H.d(), H.offset, hidden, from, to));
+        }
+    }
+
+    @Override
+    public void lstmCellBackward(Buffer gates, Buffer cPrev, Buffer c, Buffer dh, Buffer dc, Buffer dGates,
+                                 int batch, int hidden) {
+        CpuBuffer G = cb(gates), P = cb(cPrev), C = cb(c), DH = cb(dh), DC = cb(dc), DG = cb(dGates);
+        if (f32(G)) {
+            workers.forRange(batch, cellRows(hidden), (from, to) -> RecurrentKernels.lstmBackward(math, G.f(), G.offset,
+                    P.f(), P.offset, C.f(), C.offset, DH.f(), DH.offset, DC.f(), DC.offset, DG.f(), DG.offset, hidden,
+                    from, to));
+        } else {
+            workers.forRange(batch, cellRows(hidden), (from, to) -> RecurrentKernels.lstmBackward(G.d(), G.offset,
+                    P.d(), P.offset, C.d(), C.offset, DH.d(), DH.offset, DC.d(), DC.offset, DG.d(), DG.offset, hidden,
+                    from, to));
+        }
+    }
+
+    @Override
+    public void gruCellForward(Buffer gi, Buffer gh, Buffer hPrev, Buffer h, int batch, int hidden) {
+        CpuBuffer I = cb(gi), K = cb(gh), P = cb(hPrev), H = cb(h);
+        if (f32(I)) {
+            workers.forRange(batch, cellRows(hidden), (from, to) -> RecurrentKernels.gruForward(math, I.f(), I.offset,
+                    K.f(), K.offset, P.f(), P.offset, H.f(), H.offset, hidden, from, to));
+        } else {
+            workers.forRange(batch, cellRows(hidden), (from, to) -> RecurrentKernels.gruForward(I.d(), I.offset,
+                    K.d(), K.offset, P.d(), P.offset, H.d(), H.offset, hidden, from, to));
+        }
+    }
+
+    @Override
+    public void gruCellBackward(Buffer gates, Buffer gh, Buffer hPrev, Buffer dh, Buffer dGi, Buffer dGh,
+                                Buffer dhPrev, int batch, int hidden) {
+        CpuBuffer G = cb(gates), K = cb(gh), P = cb(hPrev), DH = cb(dh), DI = cb(dGi), DK = cb(dGh), DP = cb(dhPrev);
+        if (f32(G)) {
+            workers.forRange(batch, cellRows(hidden), (from, to) -> RecurrentKernels.gruBackward(G.f(), G.offset,
+                    K.f(), K.offset, P.f(), P.offset, DH.f(), DH.offset, DI.f(), DI.offset, DK.f(), DK.offset,
+                    DP.f(), DP.offset, hidden, from, to));
+        } else {
+            workers.forRange(batch, cellRows(hidden), (from, to) -> RecurrentKernels.gruBackward(G.d(), G.offset,
+                    K.d(), K.offset, P.d(), P.offset, DH.d(), DH.offset, DI.d(), DI.offset, DK.d(), DK.offset,
+                    DP.d(), DP.offset, hidden, from, to));
+        }
+    }
+
     // ---- loss ----------------------------------------------------------------------------------
 
     @Override

@@ -38,6 +38,13 @@ interface FloatArrayMath {
     void tanh(float[] x, int xOff, float[] y, int yOff, int n);
 
     /**
+     * y[yOff + i] = 1 / (1 + exp(-x[xOff + i])) for i in [0, n); y may be x. Through exp(-|x|),
+     * which never overflows, so small results keep their relative accuracy (the recurrent cells'
+     * gates).
+     */
+    void sigmoid(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /**
      * c[cBase + j] = alpha row[j] + beta c[cBase + j] for j < n; C is not read when beta is 0 (NaN
      * there stays out), as in BLAS. GEMM adds each slice's result into C with it.
      */

@@ -1,6 +1,7 @@
 package dev.wick.core.cpu;
 
 import dev.wick.core.CounterRng;
+import dev.wick.core.ops.UnaryOp;
 
 /**
  * The float32 loops of the CPU backend, each over a range [from, to) of elements (or rows) so
@@ -48,6 +49,11 @@ final class FloatKernels {
             t = (1 - e) / (1 + e);
         }
         return (float) Math.copySign(t, v);
+    }
+
+    /** The op table's sigmoid, in double and rounded once. */
+    static float sigmoid(float v) {
+        return (float) UnaryOp.SIGMOID.apply(v);
     }
 
     static void tanhBackward(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int from, int to,

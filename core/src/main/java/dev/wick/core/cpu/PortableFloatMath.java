@@ -191,4 +191,19 @@ final class PortableFloatMath implements FloatArrayMath {
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) y[yOff + i] = FloatKernels.tanh(x[xOff + i]);
     }
+
+    @Override
+    public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
+        Scratch s = SCRATCH.get();
+        float[] e = s.value;
+        for (int b = 0; b < n; b += BLOCK) {
+            int len = Math.min(BLOCK, n - b);
+            for (int i = 0; i < len; i++) e[i] = -Math.abs(x[xOff + b + i]);
+            expNonPositive(e, s.power, len);
+            for (int i = 0; i < len; i++) {
+                float v = x[xOff + b + i], sum = 1f + e[i];
+                y[yOff + b + i] = v < 0 ? e[i] / sum : 1f / sum;
+            }
+        }
+    }
 }

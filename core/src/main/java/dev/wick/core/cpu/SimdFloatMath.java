@@ -215,4 +215,18 @@ final class SimdFloatMath implements FloatArrayMath {
         }
         for (; i < n; i++) y[yOff + i] = FloatKernels.tanh(x[xOff + i]);
     }
+
+    @Override
+    public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
+        int step = SPECIES.length();
+        int i = 0;
+        for (int bound = n - n % step; i < bound; i += step) {
+            FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i);
+            FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector sum = e.add(1f);
+            FloatVector positive = FloatVector.broadcast(SPECIES, 1f).div(sum);
+            positive.blend(e.div(sum), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] = FloatKernels.sigmoid(x[xOff + i]);
+    }
 }

@@ -50,6 +50,10 @@ class ForwardingBackend implements Backend {
     @Override public void reduce(ReduceOp op, Buffer x, Buffer out, int outer, int n, int inner) { delegate.reduce(op, x, out, outer, n, inner); }
     @Override public void copyStrided(Buffer src, Buffer dst, Strides layout) { delegate.copyStrided(src, dst, layout); }
     @Override public void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate) { delegate.tanhBackward(y, dy, dx, length, accumulate); }
+    @Override public void lstmCellForward(Buffer gates, Buffer cPrev, Buffer c, Buffer h, int batch, int hidden) { delegate.lstmCellForward(gates, cPrev, c, h, batch, hidden); }
+    @Override public void lstmCellBackward(Buffer gates, Buffer cPrev, Buffer c, Buffer dh, Buffer dc, Buffer dGates, int batch, int hidden) { delegate.lstmCellBackward(gates, cPrev, c, dh, dc, dGates, batch, hidden); }
+    @Override public void gruCellForward(Buffer gi, Buffer gh, Buffer hPrev, Buffer h, int batch, int hidden) { delegate.gruCellForward(gi, gh, hPrev, h, batch, hidden); }
+    @Override public void gruCellBackward(Buffer gates, Buffer gh, Buffer hPrev, Buffer dh, Buffer dGi, Buffer dGh, Buffer dhPrev, int batch, int hidden) { delegate.gruCellBackward(gates, gh, hPrev, dh, dGi, dGh, dhPrev, batch, hidden); }
     @Override public void softmaxCrossEntropy(Buffer logits, Buffer targets, int rows, int cols, int ignoreIndex, Buffer loss, Buffer dLogits) {
         delegate.softmaxCrossEntropy(logits, targets, rows, cols, ignoreIndex, loss, dLogits);
     }

@@ -1,0 +1,168 @@
+package dev.wick.autograd.nn;
+
+import dev.wick.autograd.F;
+import dev.wick.autograd.Variable;
+import dev.wick.core.CounterRng;
+import dev.wick.core.DType;
+import dev.wick.core.Engine;
+import dev.wick.core.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A recurrent language model, the shape of PyTorch's examples/word_language_model: embedding ->
+ * dropout -> a stack of tanh RNN, LSTM or GRU layers (dropout between them) -> dropout -> linear
+ * head, optionally with the head's weight tied to the embedding (one tensor, its gradient the sum
+ * of both uses). Inputs are time-major token ids [T, B]; logits come out as [T * B, V], row
+ * t * B + b.
+ *
+ * <p>Parameter names (and so checkpoint names): embedding.weight [V, E], rnn.weight_ih_l0 ...
+ * (PyTorch's, see {@link Recurrent}), head.weight [V, H] (absent when tied: it is
+ * embedding.weight) and head.bias [V]. Untied, the embedding starts N(0, 1) and the head with
+ * Linear's default, as PyTorch's modules do; tied, the shared weight starts U(-0.1, 0.1) and the
+ * head's bias at zero, as the PyTorch example initialises them (an N(0, 1) output weight would
+ * start with logits of magnitude sqrt(H)).
+ */
+public final class RnnLanguageModel implements LanguageModel {
+
+    /** The recurrent cell of every layer. */
+    public enum Cell {
+        TANH, LSTM, GRU
+    }
+
+    /** Everything that fixes the model's parameters and its forward pass. */
+    public record Config(Cell cell, int vocab, int embed, int hidden, int layers, double dropout, boolean tieWeights) {
+        public Config {
+            if (cell == null) throw new IllegalArgumentException("cell must not be null");
+            Init.requirePositive("vocabulary size", vocab);
+            Init.requirePositive("embedding size", embed);
+            Init.requirePositive("hidden size", hidden);
+            Init.requirePositive("number of layers", layers);
+            if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must lie in [0, 1), got " + dropout);
+            if (tieWeights && embed != hidden) {
+                throw new IllegalArgumentException("tied weights need the embedding size (" + embed + ") to equal the hidden size ("
+                        + hidden + ")");
+            }
+        }
+
+        /** The char-RNN Wick started with: one tanh layer, no dropout, untied. */
+        public static Config charRnn(int vocab, int embed, int hidden) {
+            return new Config(Cell.TANH, vocab, embed, hidden, 1, 0.0, false);
+        }
+    }
+
+    private final Config config;
+    private final Variable embedding;
+    private final Recurrent rnn;
+    private final Variable headWeight;
+    private final Variable headBias;
+    private final Map<String, Variable> named;
+    private boolean training = true;
+
+    public RnnLanguageModel(Engine e, DType dtype, Config config, long seed) {
+        if (config == null) throw new IllegalArgumentException("config must not be null");
+        this.config = config;
+        int v = config.vocab(), h = config.hidden();
+        long rnnSeed = Init.subSeed(seed, 1);
+        this.rnn = switch (config.cell()) {
+            case TANH -> new RNN(e, dtype, config.embed(), h, config.layers(), true, config.dropout(), rnnSeed);
+            case LSTM -> new LSTM(e, dtype, config.embed(), h, config.layers(), true, config.dropout(), rnnSeed);
+            case GRU -> new GRU(e, dtype, config.embed(), h, config.layers(), true, config.dropout(), rnnSeed);
+        };
+        if (config.tieWeights()) {
+            this.embedding = Init.uniform("weight", e, dtype, Init.subSeed(seed, 0), 0.1, v, config.embed());
+            this.headWeight = embedding;
+            this.headBias = Variable.parameter("bias", e.zeros(dtype, v));
+        } else {
+            this.embedding = Init.normal("weight", e, dtype, Init.subSeed(seed, 0), v, config.embed());
+            double bound = 1.0 / Math.sqrt(h);
+            this.headWeight = Init.uniform("weight", e, dtype, Init.subSeed(seed, 2), bound, v, h);
+            this.headBias = Init.uniform("bias", e, dtype, Init.subSeed(seed, 3), bound, v);
+        }
+        Map<String, Variable> m = new LinkedHashMap<>();
+        m.put("embedding.weight", embedding);
+        rnn.namedParameters().forEach((k, p) -> m.put("rnn." + k, p));
+        if (!config.tieWeights()) m.put("head.weight", headWeight);
+        m.put("head.bias", headBias);
+        this.named = java.util.Collections.unmodifiableMap(m);
+    }
+
+    @Override
+    public Output forward(Tensor inputs, Recurrent.State state, long dropoutSeed) {
+        if (inputs == null || inputs.rank() != 2) {
+            throw new IllegalArgumentException("inputs must be [T, B] token ids, got " + (inputs == null ? null : inputs.shape()));
+        }
+        int steps = inputs.shape().dim(0), batch = inputs.shape().dim(1);
+        double p = config.dropout();
+        Variable x = F.dropout(F.embedding(embedding, inputs), p, training, CounterRng.bits(dropoutSeed, 0));
+        Recurrent.Output out = rnn.forward(x, state, CounterRng.bits(dropoutSeed, 1));
+        Variable hs = F.dropout(out.output(), p, training, CounterRng.bits(dropoutSeed, 2));
+        Variable logits = F.linear(F.reshape(hs, steps * batch, config.hidden()), headWeight, headBias);
+        return new Output(logits, out.state());
+    }
+
+    /** Mean cross-entropy of the next-token predictions against targets INT32 [T * B] (or [T, B]). */
+    public Variable loss(Tensor inputs, Tensor targets, Recurrent.State state, long dropoutSeed) {
+        Tensor flat = targets.rank() == 1 ? targets : targets.reshape(targets.numel());
+        return F.crossEntropy(forward(inputs, state, dropoutSeed).logits(), flat);
+    }
+
+    @Override
+    public void setTraining(boolean training) {
+        this.training = training;
+        rnn.setTraining(training);
+    }
+
+    @Override
+    public boolean isTraining() {
+        return training;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocab();
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hidden();
+    }
+
+    @Override
+    public int numLayers() {
+        return config.layers();
+    }
+
+    @Override
+    public boolean hasCellState() {
+        return config.cell() == Cell.LSTM;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Variable embeddingWeight() {
+        return embedding;
+    }
+
+    public Recurrent rnn() {
+        return rnn;
+    }
+
+    /** The head's weight [V, H]: the embedding's own tensor when the weights are tied. */
+    public Variable headWeight() {
+        return headWeight;
+    }
+
+    public Variable headBias() {
+        return headBias;
+    }
+
+    /** Every trainable tensor once: a tied weight appears as embedding.weight only. */
+    @Override
+    public Map<String, Variable> namedParameters() {
+        return named;
+    }
+}
