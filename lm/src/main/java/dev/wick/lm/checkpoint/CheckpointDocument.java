@@ -5,6 +5,7 @@ import dev.wick.lm.data.TokenKind;
 import dev.wick.lm.data.Tokenization;
 import dev.wick.lm.data.Vocabulary;
 import dev.wick.lm.data.WordVocabulary;
+import dev.wick.lm.model.ModelChoice;
 import dev.wick.lm.model.ModelShape;
 
 /**
@@ -32,27 +33,50 @@ public record CheckpointDocument(String format, int version, int step, Model mod
     public static final int VERSION = 1;
 
     /**
-     * The model: its architecture and sizes, and its vocabulary. {@code tokens} is "chars" (absent in
-     * checkpoints older than word-level models) or "words". Characters: {@code vocabulary} holds the
-     * Unicode code points, sorted (a character's id is its index). Words: {@code words} holds the
-     * tokens in id order ("&lt;eos&gt;", "&lt;unk&gt;", then the words), and {@code minCount} and
-     * {@code maxVocab} (absent: no limit) the rules that chose them.
+     * The model: its architecture and sizes, and its vocabulary. {@code architecture} is
+     * {@link ModelShape#RNN_LM} (with {@code cell} "tanh", "lstm" or "gru", {@code layers},
+     * {@code dropout} and {@code tied}, all required) or {@link ModelShape#CHAR_RNN} (checkpoints
+     * from before the cells, which lack those four). {@code tokens} is "chars" (absent in checkpoints
+     * older than word-level models) or "words". Characters: {@code vocabulary} holds the Unicode code
+     * points, sorted (a character's id is its index). Words: {@code words} holds the tokens in id
+     * order ("&lt;eos&gt;", "&lt;unk&gt;", then the words), and {@code minCount} and {@code maxVocab}
+     * (absent: no limit) the rules that chose them.
      */
     public record Model(String architecture, String dtype, String tokens, int vocabSize, int embed, int hidden,
+                        String cell, Integer layers, Double dropout, Boolean tied,
                         Integer minCount, Integer maxVocab, int[] vocabulary, String[] words) {
 
         /** The description of a model of this shape over this vocabulary, built by these rules. */
         public static Model of(ModelShape shape, Vocabulary vocabulary, Tokenization tokenization) {
             boolean chars = vocabulary instanceof CharVocabulary;
-            return new Model(ARCHITECTURE, "F32", vocabulary.kind().toString(), shape.vocab(), shape.embed(), shape.hidden(),
+            boolean legacy = ModelShape.CHAR_RNN.equals(shape.architecture());
+            return new Model(shape.architecture(), "F32", vocabulary.kind().toString(), shape.vocab(), shape.embed(),
+                    shape.hidden(), legacy ? null : ModelChoice.name(shape.cell()), legacy ? null : shape.layers(),
+                    legacy ? null : shape.dropout(), legacy ? null : shape.tied(),
                     chars ? null : tokenization.minCount(), chars ? null : tokenization.maxVocab(),
                     chars ? ((CharVocabulary) vocabulary).codePoints() : null,
                     chars ? null : ((WordVocabulary) vocabulary).words());
         }
 
+        /** The model's options apart from its sizes; IllegalArgumentException where they are missing or wrong. */
+        public ModelChoice choice() {
+            if (ModelShape.CHAR_RNN.equals(architecture)) {
+                if (cell != null || layers != null || dropout != null || tied != null) {
+                    throw new IllegalArgumentException("'model' of architecture " + architecture
+                            + " has cell, layers, dropout or tied");
+                }
+                return ModelChoice.CHAR_RNN;
+            }
+            if (!ModelShape.RNN_LM.equals(architecture)) {
+                throw new IllegalArgumentException("'model.architecture' is unknown: " + architecture);
+            }
+            return ModelChoice.of(ModelChoice.parseCell(require(cell, "model.cell")), require(layers, "model.layers"),
+                    require(dropout, "model.dropout"), require(tied, "model.tied"));
+        }
+
         /** The sizes the weights file holds, and what builds the model (see {@link ModelShape#create}). */
         public ModelShape shape() {
-            return new ModelShape(vocabSize, embed, hidden);
+            return choice().shape(vocabSize, embed, hidden);
         }
 
         public TokenKind tokenKind() {
@@ -78,9 +102,6 @@ public record CheckpointDocument(String format, int version, int step, Model mod
             return value;
         }
     }
-
-    /** What every model so far is: autograd's CharRnn (embedding, tanh RNN, linear), whatever its tokens. */
-    public static final String ARCHITECTURE = "char-rnn-tanh";
 
     /**
      * {@code lr} is the initial learning rate (--lr); {@code anneal} the factor it is divided by after a

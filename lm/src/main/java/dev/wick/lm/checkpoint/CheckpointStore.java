@@ -104,7 +104,9 @@ public final class CheckpointStore {
             }
         }
         String hidden = doc.data().hiddenTensor();
-        state.put(Checkpoint.HIDDEN_TENSOR, sc.require(file, hidden, doc.training().batch(), m.hidden()));
+        int[] stateShape = shape.stateShape(doc.training().batch());
+        state.put(Checkpoint.HIDDEN_TENSOR, sc.require(file, hidden, stateShape));
+        if (shape.hasCellState()) state.put(Checkpoint.CELL_TENSOR, sc.require(file, Checkpoint.CELL_TENSOR, stateShape));
         return new Checkpoint(doc, weights, state);
     }
 

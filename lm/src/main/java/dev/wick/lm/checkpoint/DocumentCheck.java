@@ -23,7 +23,7 @@ final class DocumentCheck {
         }
         require(d.step() >= 0, "step", d.step());
         CheckpointDocument.Model m = present(d.model(), "model");
-        require(CheckpointDocument.ARCHITECTURE.equals(m.architecture()), "model.architecture", m.architecture());
+        present(m.architecture(), "model.architecture");
         require("F32".equals(m.dtype()), "model.dtype", m.dtype());
         m.shape();
         Tokenization tokenization = m.tokenization();
@@ -33,7 +33,7 @@ final class DocumentCheck {
 
         CheckpointDocument.Training t = present(d.training(), "training");
         new TrainConfig(m.embed(), m.hidden(), t.seq(), t.batch(), t.lr(), t.clip(), t.seed(), t.valFraction(),
-                optimizerKind(d), t.annealFactor(), tokenization);
+                optimizerKind(d), t.annealFactor(), tokenization, m.choice());
         CheckpointDocument.Settings s = present(d.settings(), "settings");
         require(s.steps() > 0 && s.evalEvery() > 0 && s.checkpointEvery() > 0 && s.valChunks() >= 0
                 && s.sampleLength() >= 0, "settings", s);

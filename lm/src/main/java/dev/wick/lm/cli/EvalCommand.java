@@ -1,6 +1,6 @@
 package dev.wick.lm.cli;
 
-import dev.wick.autograd.nn.CharRnn;
+import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.core.Engine;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.data.CorpusText;
@@ -63,7 +63,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new UsageException("--text " + text + ": at least 2 " + vocabulary.kind().plural() + " are needed, it has "
                     + ids.length);
         }
-        try (Engine engine = Inputs.openEngine(device); CharRnn model = ModelLoader.model(engine, checkpoint)) {
+        try (Engine engine = Inputs.openEngine(device); LanguageModel model = ModelLoader.model(engine, checkpoint)) {
             Streams layout = new Streams(ids, 0, ids.length, Math.min(streams, ids.length / 2));
             Evaluation e = Evaluator.evaluate(model, layout, chunk, 0);
             spec.commandLine().getOut().println(e.describe(vocabulary.kind()));

@@ -1,6 +1,6 @@
 package dev.wick.lm.cli;
 
-import dev.wick.autograd.nn.CharRnn;
+import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.core.Engine;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.data.Vocabulary;
@@ -16,8 +16,8 @@ final class ModelLoader {
         return checkpoint.document().model().restoreVocabulary();
     }
 
-    static CharRnn model(Engine engine, Checkpoint checkpoint) {
-        CharRnn model = checkpoint.document().model().shape().create(engine, 0);
+    static LanguageModel model(Engine engine, Checkpoint checkpoint) {
+        LanguageModel model = checkpoint.document().model().shape().create(engine, 0);
         Weights.upload(model, checkpoint.weights());
         return model;
     }

@@ -1,6 +1,6 @@
 package dev.wick.lm.cli;
 
-import dev.wick.autograd.nn.CharRnn;
+import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.core.Engine;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
@@ -59,7 +59,7 @@ public final class SampleCommand implements Callable<Integer> {
         if (primeIds.length == 0) throw new UsageException("--prime holds no tokens (only white space)");
         CheckpointDocument.RandomState saved = checkpoint.document().random();
         SamplingRng rng = seed != null ? new SamplingRng(seed, 0) : new SamplingRng(saved.samplingSeed(), saved.samplingCounter());
-        try (Engine engine = Inputs.openEngine(device); CharRnn model = ModelLoader.model(engine, checkpoint)) {
+        try (Engine engine = Inputs.openEngine(device); LanguageModel model = ModelLoader.model(engine, checkpoint)) {
             int[] ids = Sampler.generate(model, primeIds, length, temperature, rng);
             spec.commandLine().getOut().println(Sampler.text(vocabulary, primeIds, ids));
         }

@@ -9,6 +9,8 @@ import dev.wick.lm.data.TextLoader;
 import dev.wick.lm.data.TokenKind;
 import dev.wick.lm.data.Tokenization;
 import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.model.ModelChoice;
+import dev.wick.lm.model.ModelShape;
 import dev.wick.lm.report.TrainingProgress;
 import dev.wick.lm.train.DataSplit;
 import dev.wick.lm.train.OptimizerKind;
@@ -34,7 +36,7 @@ import java.util.concurrent.Callable;
  * the output folder is created or touched; then a {@link TrainingSession} runs.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains a tanh RNN language model over characters or words and writes checkpoints, loss.csv and loss.png into --out.",
+        description = {"Trains a recurrent language model (tanh RNN, LSTM or GRU; layers, dropout, tied weights) over characters or words and writes checkpoints, loss.csv and loss.png into --out.",
                 "Without --text it trains on the corpus bundled in the program (the project's own sources and docs)."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
@@ -71,6 +73,20 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--hidden", paramLabel = "H", defaultValue = "512", description = "RNN hidden size. Default: ${DEFAULT-VALUE}.")
     private int hidden;
+
+    @Option(names = "--cell", defaultValue = "tanh", paramLabel = "tanh|lstm|gru",
+            description = "The recurrent cell (PyTorch's nn.RNN, nn.LSTM, nn.GRU). Default: ${DEFAULT-VALUE}.")
+    private String cell;
+
+    @Option(names = "--layers", paramLabel = "L", defaultValue = "1", description = "Stacked recurrent layers. Default: ${DEFAULT-VALUE}.")
+    private int layers;
+
+    @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",
+            description = "Dropout probability on the embeddings, between layers and before the head, while training (as PyTorch's word_language_model). Default: ${DEFAULT-VALUE}.")
+    private double dropout;
+
+    @Option(names = "--tie-weights", description = "One tensor for the embedding and the output layer's weight (needs --embed equal to --hidden).")
+    private boolean tieWeights;
 
     @Option(names = "--seq", paramLabel = "T", defaultValue = "64", description = "Tokens per stream per step (truncated BPTT length). Default: ${DEFAULT-VALUE}.")
     private int seq;
@@ -201,9 +217,10 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             OptimizerKind kind = OptimizerKind.parse(optimizer);
             Tokenization tokenization = new Tokenization(TokenKind.parse(tokens), minCount == null ? 1 : minCount, maxVocab);
+            ModelChoice model = ModelChoice.of(ModelChoice.parseCell(cell), layers, dropout, tieWeights);
             return new TrainConfig(embed, hidden, seq, batch, lr != null ? lr : kind.defaultLr(),
                     clip != null ? clip : kind.defaultClip(), seed, valFraction, kind,
-                    anneal != null ? anneal : kind.defaultAnneal(), tokenization);
+                    anneal != null ? anneal : kind.defaultAnneal(), tokenization, model);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -241,7 +258,11 @@ public final class TrainCommand implements Callable<Integer> {
         CheckpointDocument.Training t = checkpoint.document().training();
         TrainConfig theirs = new TrainConfig(m.embed(), m.hidden(), t.seq(), t.batch(), t.lr(), t.clip(), t.seed(),
                 t.valFraction(), OptimizerKind.parse(checkpoint.document().optimizer().type()), t.annealFactor(),
-                m.tokenization());
+                m.tokenization(), m.choice());
+        conflict("--cell", ModelChoice.name(mine.model().cell()), ModelChoice.name(theirs.model().cell()));
+        conflict("--layers", mine.model().layers(), theirs.model().layers());
+        conflict("--dropout", mine.model().dropout(), theirs.model().dropout());
+        conflict("--tie-weights", mine.model().tied(), theirs.model().tied());
         conflict("--tokens", mine.tokenization().kind(), theirs.tokenization().kind());
         conflict("--min-count", mine.tokenization().minCount(), theirs.tokenization().minCount());
         conflict("--max-vocab", mine.tokenization().maxVocab(), theirs.tokenization().maxVocab());
@@ -294,13 +315,21 @@ public final class TrainCommand implements Callable<Integer> {
     private static void describeRun(PrintWriter err, Trainer trainer, CorpusText corpus, int totalSteps, String device) {
         TrainConfig c = trainer.config();
         DataSplit s = trainer.split();
-        err.printf(Locale.ROOT, "%s: vocabulary %d %s, embed %d, hidden %d (%,d parameters); %,d training + %,d validation"
+        err.printf(Locale.ROOT, "%s: vocabulary %d %s, embed %d, %s, hidden %d (%,d parameters); %,d training + %,d validation"
                         + " %s of %s; %s lr %s; %d streams x %d steps, %d steps per epoch; %s to step %d on %s%n",
                 trainer.stepCount() > 0 ? "resuming" : "training", trainer.vocabulary().size(), c.tokenization().kind(),
-                c.embed(), c.hidden(), trainer.shape().parameterCount(), s.trainTokens(), s.validationTokens(),
+                c.embed(), describeModel(trainer.shape()), c.hidden(), trainer.shape().parameterCount(), s.trainTokens(), s.validationTokens(),
                 c.tokenization().kind().plural(), corpus.source(), c.optimizer(), trainer.learningRate(),
                 c.batch(), c.seq(), trainer.stepsPerEpoch(),
                 trainer.stepCount() > 0 ? "from step " + trainer.stepCount() : "from step 0", totalSteps, device);
         err.flush();
+    }
+
+    /** "2 lstm layers, dropout 0.2, tied" and the like. */
+    private static String describeModel(ModelShape m) {
+        String text = m.layers() + " " + ModelChoice.name(m.cell()) + (m.layers() == 1 ? " layer" : " layers");
+        if (m.dropout() > 0) text += ", dropout " + m.dropout();
+        if (m.tied()) text += ", tied weights";
+        return text;
     }
 }

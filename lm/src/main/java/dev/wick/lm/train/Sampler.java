@@ -1,12 +1,9 @@
 package dev.wick.lm.train;
 
 import dev.wick.autograd.Tape;
-import dev.wick.autograd.Variable;
-import dev.wick.autograd.nn.CharRnn;
-import dev.wick.core.DType;
+import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
-import dev.wick.core.Tensor;
 import dev.wick.lm.data.Vocabulary;
 
 import java.util.Arrays;
@@ -23,30 +20,33 @@ public final class Sampler {
     }
 
     /** {@code length} new token ids following {@code prime} (ids, at least one). */
-    public static int[] generate(CharRnn model, int[] prime, int length, double temperature, SamplingRng rng) {
+    public static int[] generate(LanguageModel model, int[] prime, int length, double temperature, SamplingRng rng) {
         if (prime.length == 0) throw new IllegalArgumentException("the prime must hold at least one token");
         if (length < 0) throw new IllegalArgumentException("length must be >= 0, got " + length);
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         }
-        Engine engine = model.embedding().weight().engine();
+        Engine engine = model.parameters().get(0).engine();
         int[] out = new int[length];
-        try (Tape.NoGrad noGrad = Tape.noGrad(); Scope outer = engine.scope()) {
-            Tensor hidden = engine.zeros(DType.FLOAT32, 1, model.hiddenSize());
-            float[] logits = step(model, engine, prime, hidden);
+        boolean training = model.isTraining();
+        model.setTraining(false); // no dropout while generating
+        try (Tape.NoGrad noGrad = Tape.noGrad(); CarriedState state = new CarriedState(engine, model, 1)) {
+            float[] logits = step(model, engine, prime, state);
             for (int i = 0; i < length; i++) {
                 out[i] = draw(logits, temperature, rng.nextUniform());
-                if (i + 1 < length) logits = step(model, engine, new int[]{out[i]}, hidden);
+                if (i + 1 < length) logits = step(model, engine, new int[]{out[i]}, state);
             }
+        } finally {
+            model.setTraining(training);
         }
         return out;
     }
 
-    /** Reads {@code ids} from {@code hidden} (updated in place); returns the logits after the last one. */
-    private static float[] step(CharRnn model, Engine engine, int[] ids, Tensor hidden) {
+    /** Reads {@code ids} from {@code state} (updated in place); returns the logits after the last one. */
+    private static float[] step(LanguageModel model, Engine engine, int[] ids, CarriedState state) {
         try (Scope s = engine.scope()) {
-            CharRnn.Output out = model.forward(engine.fromInts(ids, ids.length, 1), Variable.constant(hidden));
-            hidden.copyFromInPlace(out.lastHidden().value());
+            LanguageModel.Output out = model.forward(engine.fromInts(ids, ids.length, 1), state.asInput(), 0);
+            state.copyFrom(out.state());
             return out.logits().value().slice(ids.length - 1, ids.length).toFloatArray();
         }
     }

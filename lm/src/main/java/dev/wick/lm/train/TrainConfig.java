@@ -1,6 +1,8 @@
 package dev.wick.lm.train;
 
 import dev.wick.lm.data.Tokenization;
+import dev.wick.lm.model.ModelChoice;
+import dev.wick.lm.model.ModelShape;
 
 /**
  * The hyperparameters that decide a training run's trajectory: with the same text and the same
@@ -10,7 +12,8 @@ import dev.wick.lm.data.Tokenization;
  * (1: never).
  */
 public record TrainConfig(int embed, int hidden, int seq, int batch, double lr, double clip, long seed,
-                          double valFraction, OptimizerKind optimizer, double anneal, Tokenization tokenization) {
+                          double valFraction, OptimizerKind optimizer, double anneal, Tokenization tokenization,
+                          ModelChoice model) {
 
     public TrainConfig {
         requirePositive("--embed", embed);
@@ -29,6 +32,19 @@ public record TrainConfig(int embed, int hidden, int seq, int batch, double lr, 
             throw new IllegalArgumentException("--anneal must be >= 1 (1 keeps the learning rate), got " + anneal);
         }
         if (tokenization == null) throw new IllegalArgumentException("the tokenization is missing");
+        if (model == null) throw new IllegalArgumentException("the model choice is missing");
+        model.shape(1, embed, hidden); // checks the choice against the sizes (tying needs E = H)
+    }
+
+    /** As the run before there were cells to choose from: the one-layer tanh CharRnn. */
+    public TrainConfig(int embed, int hidden, int seq, int batch, double lr, double clip, long seed, double valFraction,
+                       OptimizerKind optimizer, double anneal, Tokenization tokenization) {
+        this(embed, hidden, seq, batch, lr, clip, seed, valFraction, optimizer, anneal, tokenization, ModelChoice.CHAR_RNN);
+    }
+
+    /** The model this config trains over a vocabulary of {@code vocab} tokens. */
+    public ModelShape shape(int vocab) {
+        return model.shape(vocab, embed, hidden);
     }
 
     /** A character-level run with Adam at a constant learning rate: wick-lm's original configuration. */

@@ -3,11 +3,11 @@ package dev.wick.lm.train;
 import dev.wick.autograd.F;
 import dev.wick.autograd.Tape;
 import dev.wick.autograd.Variable;
-import dev.wick.autograd.nn.CharRnn;
+import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.autograd.optim.Adam;
 import dev.wick.autograd.optim.GradClip;
 import dev.wick.autograd.optim.Optimizer;
-import dev.wick.core.DType;
+import dev.wick.core.CounterRng;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
@@ -43,10 +43,10 @@ public final class Trainer implements AutoCloseable {
     private final Streams training;
     private final Streams validation;
     private final ModelShape shape;
-    private final CharRnn model;
+    private final LanguageModel model;
     private final List<Variable> parameters;
     private final Optimizer optimizer;
-    private final Tensor carriedHidden;
+    private final CarriedState carried;
     private LossHistory history = new LossHistory();
     /** The lowest validation loss so far; NaN before the first validation. */
     private double bestValidation = Double.NaN;
@@ -72,11 +72,11 @@ public final class Trainer implements AutoCloseable {
         this.validation = split.hasValidation()
                 ? new Streams(ids, split.trainTokens(), ids.length, split.validationStreams(config.batch()))
                 : null;
-        this.shape = new ModelShape(vocabulary.size(), config.embed(), config.hidden());
+        this.shape = config.shape(vocabulary.size());
         this.model = shape.create(engine, config.seed());
         this.parameters = model.parameters();
         this.optimizer = config.optimizer().create(parameters, config.lr());
-        this.carriedHidden = engine.zeros(DType.FLOAT32, config.batch(), config.hidden());
+        this.carried = new CarriedState(engine, model, config.batch());
         this.rng = SamplingRng.forTraining(config.seed());
     }
 
@@ -86,7 +86,7 @@ public final class Trainer implements AutoCloseable {
             // The streams are used up: a new epoch starts at their beginnings, from a zero state.
             position = 0;
             epoch++;
-            carriedHidden.zeroInPlace();
+            carried.zero();
         }
         Streams.Chunk chunk = training.chunk(position, config.seq());
         double loss;
@@ -94,20 +94,31 @@ public final class Trainer implements AutoCloseable {
             optimizer.zeroGrad();
             Tensor inputs = engine.fromInts(chunk.inputs(), config.seq(), config.batch());
             Tensor targets = engine.fromInts(chunk.targets(), config.seq() * config.batch());
-            CharRnn.Output out = model.forward(inputs, Variable.constant(carriedHidden));
+            LanguageModel.Output out = model.forward(inputs, carried.asInput(), dropoutSeed(step));
             Variable lossVar = F.crossEntropy(out.logits(), targets);
             tape.backward(lossVar);
             loss = lossVar.value().item();
             if (config.clip() > 0) GradClip.clipGlobalNorm(parameters, config.clip());
             optimizer.step();
             // Only now, after backward has read it as h0, may the carried state change.
-            carriedHidden.copyFromInPlace(out.lastHidden().value());
+            carried.copyFrom(out.state());
         }
         position += config.seq();
         step++;
         history.addTraining(step, loss);
         return loss;
     }
+
+    /**
+     * The dropout masks of step {@code step} (counted from 0): a function of the run's seed and the
+     * step alone, so a resumed run draws the masks the uninterrupted one would have.
+     */
+    private long dropoutSeed(int step) {
+        return CounterRng.bits(config.seed() ^ DROPOUT_STREAM, step);
+    }
+
+    /** Keeps the dropout masks' random numbers apart from the initial weights' (same run seed). */
+    private static final long DROPOUT_STREAM = 0x6472_6F70_6F75_74L;
 
     /** The validation loss over the first maxChunks chunks (0: the whole split); null without a validation split. */
     public Evaluation validate(int maxChunks) {
@@ -159,7 +170,7 @@ public final class Trainer implements AutoCloseable {
         return history;
     }
 
-    public CharRnn model() {
+    public LanguageModel model() {
         return model;
     }
 
@@ -194,7 +205,9 @@ public final class Trainer implements AutoCloseable {
                 state.put(Checkpoint.secondMomentName(names.get(i)), HostTensor.of(adam.secondMoment(i)));
             }
         }
-        state.put(Checkpoint.HIDDEN_TENSOR, HostTensor.of(carriedHidden));
+        int[] stateShape = shape.stateShape(config.batch());
+        state.put(Checkpoint.HIDDEN_TENSOR, HostTensor.of(carried.hidden().reshape(stateShape)));
+        if (carried.cell() != null) state.put(Checkpoint.CELL_TENSOR, HostTensor.of(carried.cell()));
         CheckpointDocument doc = new CheckpointDocument(CheckpointDocument.FORMAT, CheckpointDocument.VERSION, step,
                 CheckpointDocument.Model.of(shape, vocabulary, config.tokenization()),
                 new CheckpointDocument.Training(config.seq(), config.batch(), config.lr(), config.clip(), config.seed(),
@@ -245,7 +258,9 @@ public final class Trainer implements AutoCloseable {
         // Older checkpoints lack both: their learning rate was never annealed, nor a best loss kept.
         optimizer.setLearningRate(d.optimizer().lr() != null ? d.optimizer().lr() : d.training().lr());
         bestValidation = d.optimizer().bestValidation() != null ? d.optimizer().bestValidation() : Double.NaN;
-        checkpoint.state().get(Checkpoint.HIDDEN_TENSOR).copyInto(carriedHidden, Checkpoint.HIDDEN_TENSOR);
+        int[] stateShape = shape.stateShape(config.batch());
+        checkpoint.state().get(Checkpoint.HIDDEN_TENSOR).copyInto(carried.hidden().reshape(stateShape), Checkpoint.HIDDEN_TENSOR);
+        if (carried.cell() != null) checkpoint.state().get(Checkpoint.CELL_TENSOR).copyInto(carried.cell(), Checkpoint.CELL_TENSOR);
         step = d.step();
         position = d.data().position();
         epoch = d.data().epoch();
@@ -257,6 +272,6 @@ public final class Trainer implements AutoCloseable {
     public void close() {
         optimizer.close();
         model.close();
-        carriedHidden.close();
+        carried.close();
     }
 }

@@ -162,7 +162,8 @@ class BadInputTest {
     @CsvSource({"--embed,0", "--hidden,-1", "--seq,0", "--batch,-2", "--steps,0", "--epochs,0", "--eval-every,0",
             "--checkpoint-every,-1", "--lr,0", "--lr,-0.1", "--clip,-1", "--val-fraction,1", "--val-fraction,-0.1",
             "--sample-length,-1", "--val-chunks,-1", "--embed,abc", "--steps,1e3", "--tokens,bogus", "--tokens,Words",
-            "--optimizer,bogus", "--anneal,0.5", "--anneal,-1", "--lr,Infinity"})
+            "--optimizer,bogus", "--anneal,0.5", "--anneal,-1", "--lr,Infinity", "--cell,lstmm", "--cell,LSTM",
+            "--layers,0", "--layers,-3", "--dropout,1", "--dropout,-0.1", "--dropout,NaN"})
     void badSize(String option, String value) throws IOException {
         assertTrainRefused(option, "--text", text.toString(), option, value);
     }
@@ -175,6 +176,25 @@ class BadInputTest {
         assertTrainRefused("--min-count applies to --tokens words only", "--text", text.toString(), "--min-count", "2");
         assertTrainRefused("--max-vocab applies to --tokens words only", "--text", text.toString(), "--tokens", "chars",
                 "--max-vocab", "50");
+    }
+
+    @Test
+    void tiedWeightsNeedEqualSizes() throws IOException {
+        assertTrainRefused("--tie-weights needs --embed equal to --hidden (got 8 and 16)", "--text", text.toString(),
+                "--tie-weights");
+    }
+
+    @Test
+    void resumingWithAnotherModelIsRefused() throws IOException {
+        assertRefused("--cell lstm differs from the checkpoint's tanh", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--cell", "lstm"));
+        assertRefused("--layers 2 differs from the checkpoint's 1", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--layers", "2"));
+        assertRefused("--dropout 0.5 differs from the checkpoint's 0.0", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--dropout", "0.5"));
+        // The checkpoint's sizes (8, 16) cannot be tied: the options are checked before the checkpoint.
+        assertRefused("--tie-weights needs --embed equal to --hidden (got 8 and 16)", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--tie-weights"));
     }
 
     @Test
@@ -264,6 +284,23 @@ class BadInputTest {
         Files.writeString(index, json.replaceFirst("\"tokens\": \"words\"", "\"tokens\": \"bytes\""));
         assertRefused("--tokens must be chars or words, got bytes", copy,
                 () -> train("--out", copy.toString(), "--resume", "--steps", "8"));
+    }
+
+    @Test
+    void aModelDescriptionWithoutItsCellOrWithAnUnknownOneIsRefused() throws IOException {
+        Path copy = copyOf(trained);
+        Path index = copy.resolve(CheckpointStore.INDEX);
+        String json = Files.readString(index);
+        assertTrue(json.contains("\"cell\": \"tanh\""), json);
+        Files.writeString(index, json.replaceFirst("\"cell\": \"tanh\",", ""));
+        assertRefused("'model.cell' is missing", copy, () -> Cli.run("eval", "--checkpoint", copy.toString(),
+                "--text", text.toString(), "--device", "cpu"));
+        Files.writeString(index, json.replaceFirst("\"cell\": \"tanh\"", "\"cell\": \"rnn\""));
+        assertRefused("--cell must be tanh, lstm or gru, got rnn", copy,
+                () -> Cli.run("sample", "--checkpoint", copy.toString(), "--device", "cpu"));
+        Files.writeString(index, json.replaceFirst("\"layers\": 1", "\"layers\": 2"));
+        assertRefused("lacks tensor 'rnn.weight_ih_l1'", copy,
+                () -> Cli.run("sample", "--checkpoint", copy.toString(), "--device", "cpu"));
     }
 
     @Test

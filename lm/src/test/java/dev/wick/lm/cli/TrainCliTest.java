@@ -100,17 +100,26 @@ class TrainCliTest {
                 "prime, 40 sampled characters, end of line: " + sampled);
     }
 
-    /** Every kind of token with every optimizer; SGD at a rate high enough for validation to stall and anneal sometimes. */
+    /**
+     * Every kind of token with every optimizer and every cell, stacked, with dropout (its masks
+     * depend on the step) and tied weights; SGD at a rate high enough for validation to stall and
+     * anneal sometimes.
+     */
     @ParameterizedTest
-    @CsvSource({"chars,adam,1e-2", "chars,sgd,8", "words,adam,1e-2", "words,sgd,8"})
-    void resumingGivesExactlyTheUninterruptedRun(String tokens, String optimizer, String lr) throws Exception {
-        long seed = TestTexts.freshSeed("resumingGivesExactlyTheUninterruptedRun " + tokens + " " + optimizer);
+    @CsvSource({"chars,adam,1e-2,", "chars,sgd,8,", "words,adam,1e-2,", "words,sgd,8,",
+            "chars,adam,1e-2,--cell lstm --layers 2 --dropout 0.3",
+            "words,sgd,8,--cell gru --layers 2 --dropout 0.2 --tie-weights --embed 12 --hidden 12",
+            "words,adam,1e-2,--cell lstm --tie-weights --embed 12 --hidden 12",
+            "chars,sgd,8,--cell tanh --layers 3 --dropout 0.1"})
+    void resumingGivesExactlyTheUninterruptedRun(String tokens, String optimizer, String lr, String model) throws Exception {
+        long seed = TestTexts.freshSeed("resumingGivesExactlyTheUninterruptedRun " + tokens + " " + optimizer + " " + model);
         Path text = dir.resolve("text.txt");
         Files.writeString(text, TestTexts.sentences(3000, seed));
         Path whole = dir.resolve("whole"), split = dir.resolve("split");
         // Stopped at step 10, a multiple of --eval-every 5: a run validates at its last step, which an
         // uninterrupted run does not do elsewhere (and with annealing, that validation counts).
-        String[] options = {"--tokens", tokens, "--optimizer", optimizer, "--lr", lr};
+        String[] options = concat(new String[]{"--tokens", tokens, "--optimizer", optimizer, "--lr", lr},
+                model == null ? new String[0] : model.split(" "));
 
         // The Vector API's exp and tanh lanes give different last bits before and after C2 compiles
         // them (issue 13), so a run's bits depend on JIT timing there; resumption is exact on the
@@ -123,10 +132,12 @@ class TrainCliTest {
             Cli.Result resumed = Cli.run("train", "--out", split.toString(), "--resume", "--steps", "20", "--device", "cpu");
             assertEquals(0, resumed.code(), resumed.describe());
 
-            String why = "seed " + seed + ", " + tokens + ", " + optimizer;
+            String why = "seed " + seed + ", " + tokens + ", " + optimizer + ", " + model;
             CheckpointDocument a = document(whole), b = document(split);
             assertEquals(a.optimizer(), b.optimizer(), "the learning rate as annealed and the best validation loss; " + why);
             assertEquals(tokens, b.model().tokens());
+            assertEquals(model == null ? "tanh" : model.replaceAll(".*--cell (\\w+).*", "$1"), b.model().cell(), why);
+            assertEquals(model != null && model.contains("--tie-weights"), b.model().tied(), why);
             assertArrayEquals(a.model().words(), b.model().words());
             assertEquals(Files.readString(whole.resolve(LossCurve.CSV)), Files.readString(split.resolve(LossCurve.CSV)),
                     "every training and validation loss, to the last bit; " + why);
