@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
  * error), 2 bad usage or bad input (one line on stderr).
  */
 @Command(name = "wick-lm", mixinStandardHelpOptions = true, version = "wick-lm 0.1.0",
-        description = "Train, evaluate and sample character-level RNN language models on the Wick tensor engine.",
+        description = "Train, evaluate and sample character- and word-level RNN language models on the Wick tensor engine.",
         subcommands = {TrainCommand.class, EvalCommand.class, SampleCommand.class, SelfcheckCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {

@@ -1,5 +1,6 @@
 package dev.wick.lm.checkpoint;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -7,8 +8,18 @@ import java.util.Map;
  * when it was loaded for inference only (eval, sample), which needs no optimizer state.
  */
 public record Checkpoint(CheckpointDocument document, Map<String, HostTensor> weights, Map<String, HostTensor> state) {
-    /** Name of the state tensor holding the carried hidden state [batch, hidden]. */
+    /**
+     * Name of the state tensor holding the carried hidden state: [layers, batch, hidden], or
+     * [batch, hidden] for the CharRnn of checkpoints from before the cells.
+     */
     public static final String HIDDEN_TENSOR = "train.hidden";
+    /** Name of the state tensor holding an LSTM's carried cell state [layers, batch, hidden]. */
+    public static final String CELL_TENSOR = "train.cell";
+
+    /** The state tensors an optimizer of {@code type} keeps for a parameter: Adam's two moments, none for SGD. */
+    public static List<String> optimizerStateNames(String type, String parameter) {
+        return "adam".equals(type) ? List.of(firstMomentName(parameter), secondMomentName(parameter)) : List.of();
+    }
 
     public static String firstMomentName(String parameter) {
         return "adam.m." + parameter;

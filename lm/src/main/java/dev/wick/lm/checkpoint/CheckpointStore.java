@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 
 /**
  * Saves and loads checkpoints in a folder: checkpoint.json plus model-STEP.safetensors (the
- * weights) and state-STEP.safetensors (Adam's moments and the carried hidden state).
+ * weights) and state-STEP.safetensors (the optimizer's tensors and the carried hidden state).
  *
  * <p>Saving is crash-safe: the two tensor files are written under new, step-numbered names
  * (each atomically), then checkpoint.json is replaced atomically, and only then are the files of
@@ -87,7 +87,7 @@ public final class CheckpointStore {
         Path index = dir.resolve(INDEX);
         CheckpointDocument doc = readDocument(index);
         CheckpointDocument.Model m = doc.model();
-        ModelShape shape = new ModelShape(m.vocabSize(), m.embed(), m.hidden());
+        ModelShape shape = m.shape();
         Map<String, HostTensor> weights = new LinkedHashMap<>();
         SafeTensors.Contents wc = readTensors(dir, doc.weights(), "weights");
         for (Map.Entry<String, int[]> p : shape.parameterShapes().entrySet()) {
@@ -99,12 +99,14 @@ public final class CheckpointStore {
         SafeTensors.Contents sc = readTensors(dir, doc.state(), "state");
         String file = doc.state().file();
         for (Map.Entry<String, int[]> p : shape.parameterShapes().entrySet()) {
-            String mName = Checkpoint.firstMomentName(p.getKey()), vName = Checkpoint.secondMomentName(p.getKey());
-            state.put(mName, sc.require(file, mName, p.getValue()));
-            state.put(vName, sc.require(file, vName, p.getValue()));
+            for (String name : Checkpoint.optimizerStateNames(doc.optimizer().type(), p.getKey())) {
+                state.put(name, sc.require(file, name, p.getValue()));
+            }
         }
         String hidden = doc.data().hiddenTensor();
-        state.put(Checkpoint.HIDDEN_TENSOR, sc.require(file, hidden, doc.training().batch(), m.hidden()));
+        int[] stateShape = shape.stateShape(doc.training().batch());
+        state.put(Checkpoint.HIDDEN_TENSOR, sc.require(file, hidden, stateShape));
+        if (shape.hasCellState()) state.put(Checkpoint.CELL_TENSOR, sc.require(file, Checkpoint.CELL_TENSOR, stateShape));
         return new Checkpoint(doc, weights, state);
     }
 

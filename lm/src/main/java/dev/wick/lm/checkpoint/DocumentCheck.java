@@ -1,7 +1,8 @@
 package dev.wick.lm.checkpoint;
 
-import dev.wick.lm.data.Vocabulary;
-import dev.wick.lm.model.ModelShape;
+import dev.wick.lm.data.TokenKind;
+import dev.wick.lm.data.Tokenization;
+import dev.wick.lm.train.OptimizerKind;
 import dev.wick.lm.train.TrainConfig;
 
 /**
@@ -22,22 +23,26 @@ final class DocumentCheck {
         }
         require(d.step() >= 0, "step", d.step());
         CheckpointDocument.Model m = present(d.model(), "model");
-        require("char-rnn-tanh".equals(m.architecture()), "model.architecture", m.architecture());
+        present(m.architecture(), "model.architecture");
         require("F32".equals(m.dtype()), "model.dtype", m.dtype());
-        new ModelShape(m.vocabSize(), m.embed(), m.hidden());
-        int[] vocab = present(m.vocabulary(), "model.vocabulary");
-        require(vocab.length == m.vocabSize(), "model.vocabulary length", vocab.length);
-        Vocabulary.fromCodePoints(vocab);
+        m.shape();
+        Tokenization tokenization = m.tokenization();
+        require(m.tokenKind() == TokenKind.WORDS ? m.vocabulary() == null : m.words() == null && m.minCount() == null
+                && m.maxVocab() == null, "model (a vocabulary of the other kind of tokens)", m.tokens());
+        require(m.restoreVocabulary().size() == m.vocabSize(), "model.vocabSize", m.vocabSize());
 
         CheckpointDocument.Training t = present(d.training(), "training");
-        new TrainConfig(m.embed(), m.hidden(), t.seq(), t.batch(), t.lr(), t.clip(), t.seed(), t.valFraction());
+        new TrainConfig(m.embed(), m.hidden(), t.seq(), t.batch(), t.lr(), t.clip(), t.seed(), t.valFraction(),
+                optimizerKind(d), t.annealFactor(), tokenization, m.choice());
         CheckpointDocument.Settings s = present(d.settings(), "settings");
         require(s.steps() > 0 && s.evalEvery() > 0 && s.checkpointEvery() > 0 && s.valChunks() >= 0
                 && s.sampleLength() >= 0, "settings", s);
 
         CheckpointDocument.Optimizer o = present(d.optimizer(), "optimizer");
-        require("adam".equals(o.type()), "optimizer.type", o.type());
         require(o.step() >= 0, "optimizer.step", o.step());
+        require(o.lr() == null || (o.lr() > 0 && o.lr() <= t.lr()), "optimizer.lr", o.lr());
+        require(optimizerKind(d) == OptimizerKind.SGD || (o.beta1() != null && o.beta2() != null && o.eps() != null
+                && o.weightDecay() != null), "optimizer (Adam's constants)", o);
         checkFile(d.weights(), "weights");
         checkFile(d.state(), "state");
 
@@ -63,6 +68,10 @@ final class DocumentCheck {
         CheckpointDocument.History h = present(d.history(), "history");
         present(h.training(), "history.training");
         present(h.validation(), "history.validation");
+    }
+
+    private static OptimizerKind optimizerKind(CheckpointDocument d) {
+        return OptimizerKind.parse(present(present(d.optimizer(), "optimizer").type(), "optimizer.type"));
     }
 
     private static void checkFile(CheckpointDocument.FileRef f, String what) {

@@ -1,6 +1,6 @@
 package dev.wick.lm.cli;
 
-import dev.wick.autograd.nn.CharRnn;
+import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.core.Engine;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.data.CorpusText;
@@ -17,9 +17,13 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** wick-lm eval: the loss of a checkpoint's model on a text, in nats and bits per character and as perplexity. */
+/**
+ * wick-lm eval: the perplexity of a checkpoint's model on a text, per token (a character or a word,
+ * as the model was trained), and the loss in nats per token (and bits, for characters).
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Evaluates a checkpoint on a text: loss in nats per character, bits per character and perplexity.")
+        description = {"Evaluates a checkpoint on a text: perplexity per token and loss in nats per token (and bits per character).",
+                "Read with the model's vocabulary: a word-level model reads words it lacks as <unk>; a character-level one refuses characters it lacks."})
 public final class EvalCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -36,7 +40,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Parallel streams (default: the checkpoint's batch).")
     private Integer batch;
 
-    @Option(names = "--seq", paramLabel = "T", description = "Characters per chunk (default: the checkpoint's seq).")
+    @Option(names = "--seq", paramLabel = "T", description = "Tokens per chunk (default: the checkpoint's seq).")
     private Integer seq;
 
     @Override
@@ -55,11 +59,14 @@ public final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        if (ids.length < 2) throw new UsageException("--text " + text + ": at least 2 characters are needed, it has " + ids.length);
-        try (Engine engine = Inputs.openEngine(device); CharRnn model = ModelLoader.model(engine, checkpoint)) {
+        if (ids.length < 2) {
+            throw new UsageException("--text " + text + ": at least 2 " + vocabulary.kind().plural() + " are needed, it has "
+                    + ids.length);
+        }
+        try (Engine engine = Inputs.openEngine(device); LanguageModel model = ModelLoader.model(engine, checkpoint)) {
             Streams layout = new Streams(ids, 0, ids.length, Math.min(streams, ids.length / 2));
             Evaluation e = Evaluator.evaluate(model, layout, chunk, 0);
-            spec.commandLine().getOut().println(e.describe());
+            spec.commandLine().getOut().println(e.describe(vocabulary.kind()));
         }
         return 0;
     }

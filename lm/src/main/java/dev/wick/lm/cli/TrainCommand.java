@@ -6,9 +6,14 @@ import dev.wick.lm.checkpoint.CheckpointDocument;
 import dev.wick.lm.checkpoint.CheckpointStore;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.TextLoader;
+import dev.wick.lm.data.TokenKind;
+import dev.wick.lm.data.Tokenization;
 import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.model.ModelChoice;
+import dev.wick.lm.model.ModelShape;
 import dev.wick.lm.report.TrainingProgress;
 import dev.wick.lm.train.DataSplit;
+import dev.wick.lm.train.OptimizerKind;
 import dev.wick.lm.train.TrainConfig;
 import dev.wick.lm.train.Trainer;
 import dev.wick.lm.train.TrainingSession;
@@ -31,7 +36,7 @@ import java.util.concurrent.Callable;
  * the output folder is created or touched; then a {@link TrainingSession} runs.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains a character-level tanh RNN language model and writes checkpoints, loss.csv and loss.png into --out.",
+        description = {"Trains a recurrent language model (tanh RNN, LSTM or GRU; layers, dropout, tied weights) over characters or words and writes checkpoints, loss.csv and loss.png into --out.",
                 "Without --text it trains on the corpus bundled in the program (the project's own sources and docs)."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
@@ -51,13 +56,39 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Where to train: auto (CUDA when available), cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
     private String device;
 
+    @Option(names = "--tokens", defaultValue = "chars", paramLabel = "chars|words",
+            description = "What a token is: chars (every character), or words (words and punctuation marks, an <eos> per line, rare words <unk>; the vocabulary comes from the training split). Default: ${DEFAULT-VALUE}.")
+    private String tokens;
+
+    @Option(names = "--min-count", paramLabel = "N",
+            description = "With --tokens words: words seen fewer than N times in the training split are <unk>. Default: 1.")
+    private Integer minCount;
+
+    @Option(names = "--max-vocab", paramLabel = "N",
+            description = "With --tokens words: keep at most N tokens (<eos>, <unk> and the N - 2 most frequent words; ties in String order); the rest are <unk>. Default: no limit.")
+    private Integer maxVocab;
+
     @Option(names = "--embed", paramLabel = "E", defaultValue = "128", description = "Embedding size. Default: ${DEFAULT-VALUE}.")
     private int embed;
 
     @Option(names = "--hidden", paramLabel = "H", defaultValue = "512", description = "RNN hidden size. Default: ${DEFAULT-VALUE}.")
     private int hidden;
 
-    @Option(names = "--seq", paramLabel = "T", defaultValue = "64", description = "Characters per stream per step (truncated BPTT length). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--cell", defaultValue = "tanh", paramLabel = "tanh|lstm|gru",
+            description = "The recurrent cell (PyTorch's nn.RNN, nn.LSTM, nn.GRU). Default: ${DEFAULT-VALUE}.")
+    private String cell;
+
+    @Option(names = "--layers", paramLabel = "L", defaultValue = "1", description = "Stacked recurrent layers. Default: ${DEFAULT-VALUE}.")
+    private int layers;
+
+    @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",
+            description = "Dropout probability on the embeddings, between layers and before the head, while training (as PyTorch's word_language_model). Default: ${DEFAULT-VALUE}.")
+    private double dropout;
+
+    @Option(names = "--tie-weights", description = "One tensor for the embedding and the output layer's weight (needs --embed equal to --hidden).")
+    private boolean tieWeights;
+
+    @Option(names = "--seq", paramLabel = "T", defaultValue = "64", description = "Tokens per stream per step (truncated BPTT length). Default: ${DEFAULT-VALUE}.")
     private int seq;
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Parallel streams through the text. Default: ${DEFAULT-VALUE}.")
@@ -69,11 +100,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", description = "Instead of --steps: passes over the training split.")
     private Integer epochs;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "2e-3", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
-    private double lr;
+    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|sgd",
+            description = "adam, or plain sgd as PyTorch's word_language_model trains (with its lr 20, clip 0.25 and annealing by 4 as defaults). Default: ${DEFAULT-VALUE}.")
+    private String optimizer;
 
-    @Option(names = "--clip", paramLabel = "NORM", defaultValue = "5", description = "Global gradient-norm clipping threshold; 0 turns it off. Default: ${DEFAULT-VALUE}.")
-    private double clip;
+    @Option(names = "--lr", paramLabel = "LR", description = "Initial learning rate. Default: 2e-3 with adam, 20 with sgd.")
+    private Double lr;
+
+    @Option(names = "--clip", paramLabel = "NORM", description = "Global gradient-norm clipping threshold; 0 turns it off. Default: 5 with adam, 0.25 with sgd.")
+    private Double clip;
+
+    @Option(names = "--anneal", paramLabel = "F",
+            description = "After a validation whose loss is not below the best so far, divide the learning rate by F (>= 1; 1 never). Default: 1 with adam, 4 with sgd.")
+    private Double anneal;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed of the initial weights and of sampling. Default: ${DEFAULT-VALUE}.")
     private long seed;
@@ -90,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "500", description = "Save a checkpoint every N steps (and at the end). Default: ${DEFAULT-VALUE}.")
     private int checkpointEvery;
 
-    @Option(names = "--sample-length", paramLabel = "N", defaultValue = "300", description = "Characters of sample text printed at the end; 0 for none. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sample-length", paramLabel = "N", defaultValue = "300", description = "Tokens of sample text printed at the end; 0 for none. Default: ${DEFAULT-VALUE}.")
     private int sampleLength;
 
     @Override
@@ -101,25 +140,22 @@ public final class TrainCommand implements Callable<Integer> {
         Checkpoint checkpoint = checkOutputFolder();
         TrainConfig config = resolveConfig(checkpoint);
         CorpusText corpus = Inputs.loadText(resolveTextPath(checkpoint), err);
-        Vocabulary vocabulary;
+        Tokenization.EncodedText encoded;
         if (checkpoint != null) {
             CheckpointDocument.Data d = checkpoint.document().data();
             if (!corpus.sha256().equals(d.sha256())) {
                 throw new UsageException("--resume: the text (" + corpus.source() + ", " + corpus.length()
-                        + " characters) is not the one the checkpoint was trained on (" + d.source() + ", " + d.characters()
-                        + " characters)");
+                        + " characters) is not the one the checkpoint was trained on (" + d.source() + ")");
             }
-            vocabulary = Vocabulary.fromCodePoints(checkpoint.document().model().vocabulary());
+            Vocabulary saved = ModelLoader.vocabulary(checkpoint);
+            encoded = new Tokenization.EncodedText(saved, saved.encode(corpus.codePoints(), corpus.source()));
         } else {
-            vocabulary = Vocabulary.of(corpus.codePoints());
+            encoded = config.tokenization().encodeForTraining(corpus.codePoints(),
+                    tokens -> split(tokens, config, corpus).trainTokens());
         }
-        int[] ids = vocabulary.encode(corpus.codePoints(), corpus.source());
-        DataSplit split;
-        try {
-            split = DataSplit.of(ids.length, config);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException((text != null ? "--text " + text : corpus.source()) + ": " + e.getMessage());
-        }
+        Vocabulary vocabulary = encoded.vocabulary();
+        int[] ids = encoded.ids();
+        DataSplit split = split(ids.length, config, corpus);
         int totalSteps = resolveSteps(checkpoint, split, config);
         CheckpointDocument.Settings settings = new CheckpointDocument.Settings(totalSteps,
                 pick("--eval-every", evalEvery, checkpoint, s -> s.evalEvery()),
@@ -138,11 +174,19 @@ public final class TrainCommand implements Callable<Integer> {
                 describeRun(err, trainer, corpus, totalSteps, engine.description());
                 // The bar shows the short device name ("cpu", "cuda:0"); the line above has the full description.
                 TrainingProgress progress = TrainingProgress.create(err, System.console() != null,
-                        engine.device().toString(), trainer.stepCount(), totalSteps);
+                        engine.device().toString(), vocabulary.kind().unit(), trainer.stepCount(), totalSteps);
                 new TrainingSession(trainer, settings, out, stdout, err, engine.description()).run(progress);
             }
         }
         return 0;
+    }
+
+    private DataSplit split(int tokens, TrainConfig config, CorpusText corpus) {
+        try {
+            return DataSplit.of(tokens, config);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException((text != null ? "--text " + text : corpus.source()) + ": " + e.getMessage());
+        }
     }
 
     private ParseResult parsed() {
@@ -165,8 +209,18 @@ public final class TrainCommand implements Callable<Integer> {
         Inputs.requirePositive("--checkpoint-every", checkpointEvery);
         if (valChunks < 0) throw new UsageException("--val-chunks must be >= 0 (0: the whole split), got " + valChunks);
         if (sampleLength < 0) throw new UsageException("--sample-length must be >= 0, got " + sampleLength);
+        optionsConfig();
+    }
+
+    /** The config the options ask for, each option left out taking its default (which may depend on --optimizer). */
+    private TrainConfig optionsConfig() {
         try {
-            new TrainConfig(embed, hidden, seq, batch, lr, clip, seed, valFraction);
+            OptimizerKind kind = OptimizerKind.parse(optimizer);
+            Tokenization tokenization = new Tokenization(TokenKind.parse(tokens), minCount == null ? 1 : minCount, maxVocab);
+            ModelChoice model = ModelChoice.of(ModelChoice.parseCell(cell), layers, dropout, tieWeights);
+            return new TrainConfig(embed, hidden, seq, batch, lr != null ? lr : kind.defaultLr(),
+                    clip != null ? clip : kind.defaultClip(), seed, valFraction, kind,
+                    anneal != null ? anneal : kind.defaultAnneal(), tokenization, model);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -184,13 +238,36 @@ public final class TrainCommand implements Callable<Integer> {
         return Inputs.loadCheckpoint(out, true);
     }
 
-    /** The options, or on --resume the checkpoint's values, refusing options that contradict it. */
+    /**
+     * The options, or on --resume the checkpoint's values, refusing options that contradict it, and
+     * word-only options for a character-level run.
+     */
     private TrainConfig resolveConfig(Checkpoint checkpoint) {
-        TrainConfig mine = new TrainConfig(embed, hidden, seq, batch, lr, clip, seed, valFraction);
-        if (checkpoint == null) return mine;
+        TrainConfig config = checkpoint == null ? optionsConfig() : checkpointConfig(checkpoint);
+        if (config.tokenization().kind() == TokenKind.CHARS) {
+            for (String wordsOnly : new String[]{"--min-count", "--max-vocab"}) {
+                if (given(wordsOnly)) throw new UsageException(wordsOnly + " applies to --tokens words only");
+            }
+        }
+        return config;
+    }
+
+    private TrainConfig checkpointConfig(Checkpoint checkpoint) {
+        TrainConfig mine = optionsConfig();
         CheckpointDocument.Model m = checkpoint.document().model();
         CheckpointDocument.Training t = checkpoint.document().training();
-        TrainConfig theirs = new TrainConfig(m.embed(), m.hidden(), t.seq(), t.batch(), t.lr(), t.clip(), t.seed(), t.valFraction());
+        TrainConfig theirs = new TrainConfig(m.embed(), m.hidden(), t.seq(), t.batch(), t.lr(), t.clip(), t.seed(),
+                t.valFraction(), OptimizerKind.parse(checkpoint.document().optimizer().type()), t.annealFactor(),
+                m.tokenization(), m.choice());
+        conflict("--cell", ModelChoice.name(mine.model().cell()), ModelChoice.name(theirs.model().cell()));
+        conflict("--layers", mine.model().layers(), theirs.model().layers());
+        conflict("--dropout", mine.model().dropout(), theirs.model().dropout());
+        conflict("--tie-weights", mine.model().tied(), theirs.model().tied());
+        conflict("--tokens", mine.tokenization().kind(), theirs.tokenization().kind());
+        conflict("--min-count", mine.tokenization().minCount(), theirs.tokenization().minCount());
+        conflict("--max-vocab", mine.tokenization().maxVocab(), theirs.tokenization().maxVocab());
+        conflict("--optimizer", mine.optimizer(), theirs.optimizer());
+        conflict("--anneal", mine.anneal(), theirs.anneal());
         conflict("--embed", mine.embed(), theirs.embed());
         conflict("--hidden", mine.hidden(), theirs.hidden());
         conflict("--seq", mine.seq(), theirs.seq());
@@ -238,12 +315,21 @@ public final class TrainCommand implements Callable<Integer> {
     private static void describeRun(PrintWriter err, Trainer trainer, CorpusText corpus, int totalSteps, String device) {
         TrainConfig c = trainer.config();
         DataSplit s = trainer.split();
-        err.printf(Locale.ROOT, "%s: vocabulary %d, embed %d, hidden %d (%,d parameters); %,d training + %,d validation"
-                        + " characters of %s; %d streams x %d steps, %d steps per epoch; %s to step %d on %s%n",
-                trainer.stepCount() > 0 ? "resuming" : "training", trainer.vocabulary().size(), c.embed(), c.hidden(),
-                trainer.shape().parameterCount(), s.trainCharacters(), s.validationCharacters(), corpus.source(),
+        err.printf(Locale.ROOT, "%s: vocabulary %d %s, embed %d, %s, hidden %d (%,d parameters); %,d training + %,d validation"
+                        + " %s of %s; %s lr %s; %d streams x %d steps, %d steps per epoch; %s to step %d on %s%n",
+                trainer.stepCount() > 0 ? "resuming" : "training", trainer.vocabulary().size(), c.tokenization().kind(),
+                c.embed(), describeModel(trainer.shape()), c.hidden(), trainer.shape().parameterCount(), s.trainTokens(), s.validationTokens(),
+                c.tokenization().kind().plural(), corpus.source(), c.optimizer(), trainer.learningRate(),
                 c.batch(), c.seq(), trainer.stepsPerEpoch(),
                 trainer.stepCount() > 0 ? "from step " + trainer.stepCount() : "from step 0", totalSteps, device);
         err.flush();
+    }
+
+    /** "2 lstm layers, dropout 0.2, tied" and the like. */
+    private static String describeModel(ModelShape m) {
+        String text = m.layers() + " " + ModelChoice.name(m.cell()) + (m.layers() == 1 ? " layer" : " layers");
+        if (m.dropout() > 0) text += ", dropout " + m.dropout();
+        if (m.tied()) text += ", tied weights";
+        return text;
     }
 }

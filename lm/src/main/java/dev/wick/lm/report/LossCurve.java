@@ -49,8 +49,11 @@ public final class LossCurve {
         AtomicFiles.write(file, csv(history).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Renders headless (java.awt.headless must be true before AWT starts where there is no display). */
-    public static void writePng(Path file, LossHistory history, String title) throws IOException {
+    /**
+     * Renders headless (java.awt.headless must be true before AWT starts where there is no display);
+     * {@code unit} names a token ("char", "token") in the title and the axis.
+     */
+    public static void writePng(Path file, LossHistory history, String unit) throws IOException {
         XYSeries training = new XYSeries("training");
         for (LossHistory.Point p : history.training()) {
             if (Double.isFinite(p.loss())) training.add(p.step(), p.loss());
@@ -62,7 +65,7 @@ public final class LossCurve {
         XYSeriesCollection data = new XYSeriesCollection();
         data.addSeries(training);
         if (validation.getItemCount() > 0) data.addSeries(validation);
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "step", "loss (nats per character)", data,
+        JFreeChart chart = ChartFactory.createXYLineChart("wick-lm: loss per " + unit, "step", "loss (nats per " + unit + ")", data,
                 PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);

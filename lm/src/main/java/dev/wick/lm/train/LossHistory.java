@@ -6,7 +6,7 @@ import java.util.List;
 
 /** Training loss at every step and validation loss where it was measured, as the curve and the checkpoint keep them. */
 public final class LossHistory {
-    /** One measurement: the loss (nats per character) after {@code step} optimizer steps. */
+    /** One measurement: the loss (nats per token) after {@code step} optimizer steps. */
     public record Point(int step, double loss) {
     }
 

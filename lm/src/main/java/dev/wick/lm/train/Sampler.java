@@ -1,17 +1,16 @@
 package dev.wick.lm.train;
 
 import dev.wick.autograd.Tape;
-import dev.wick.autograd.Variable;
-import dev.wick.autograd.nn.CharRnn;
-import dev.wick.core.DType;
+import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
-import dev.wick.core.Tensor;
 import dev.wick.lm.data.Vocabulary;
 
+import java.util.Arrays;
+
 /**
- * Generates text one character at a time: the prime is read in one pass, then each next character
- * is drawn from softmax(logits / temperature) and fed back in.
+ * Generates text one token at a time: the prime is read in one pass, then each next token is
+ * drawn from softmax(logits / temperature) and fed back in.
  */
 public final class Sampler {
     /** Sampling from the model's own distribution; lower is more conservative, higher more varied. */
@@ -20,42 +19,43 @@ public final class Sampler {
     private Sampler() {
     }
 
-    /** A newline when the vocabulary has one (a text's natural start), else a space, else its first character. */
-    public static int[] defaultPrime(Vocabulary vocabulary) {
-        for (int cp : new int[]{'\n', ' '}) {
-            int id = vocabulary.idOf(cp);
-            if (id >= 0) return new int[]{id};
-        }
-        return new int[]{0};
-    }
-
-    /** {@code length} new character ids following {@code prime} (ids, at least one). */
-    public static int[] generate(CharRnn model, int[] prime, int length, double temperature, SamplingRng rng) {
-        if (prime.length == 0) throw new IllegalArgumentException("the prime must hold at least one character");
+    /** {@code length} new token ids following {@code prime} (ids, at least one). */
+    public static int[] generate(LanguageModel model, int[] prime, int length, double temperature, SamplingRng rng) {
+        if (prime.length == 0) throw new IllegalArgumentException("the prime must hold at least one token");
         if (length < 0) throw new IllegalArgumentException("length must be >= 0, got " + length);
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         }
-        Engine engine = model.embedding().weight().engine();
+        Engine engine = model.parameters().get(0).engine();
         int[] out = new int[length];
-        try (Tape.NoGrad noGrad = Tape.noGrad(); Scope outer = engine.scope()) {
-            Tensor hidden = engine.zeros(DType.FLOAT32, 1, model.hiddenSize());
-            float[] logits = step(model, engine, prime, hidden);
+        boolean training = model.isTraining();
+        model.setTraining(false); // no dropout while generating
+        try (Tape.NoGrad noGrad = Tape.noGrad(); CarriedState state = new CarriedState(engine, model, 1)) {
+            float[] logits = step(model, engine, prime, state);
             for (int i = 0; i < length; i++) {
                 out[i] = draw(logits, temperature, rng.nextUniform());
-                if (i + 1 < length) logits = step(model, engine, new int[]{out[i]}, hidden);
+                if (i + 1 < length) logits = step(model, engine, new int[]{out[i]}, state);
             }
+        } finally {
+            model.setTraining(training);
         }
         return out;
     }
 
-    /** Reads {@code ids} from {@code hidden} (updated in place); returns the logits after the last one. */
-    private static float[] step(CharRnn model, Engine engine, int[] ids, Tensor hidden) {
+    /** Reads {@code ids} from {@code state} (updated in place); returns the logits after the last one. */
+    private static float[] step(LanguageModel model, Engine engine, int[] ids, CarriedState state) {
         try (Scope s = engine.scope()) {
-            CharRnn.Output out = model.forward(engine.fromInts(ids, ids.length, 1), Variable.constant(hidden));
-            hidden.copyFromInPlace(out.lastHidden().value());
+            LanguageModel.Output out = model.forward(engine.fromInts(ids, ids.length, 1), state.asInput(), 0);
+            state.copyFrom(out.state());
             return out.logits().value().slice(ids.length - 1, ids.length).toFloatArray();
         }
+    }
+
+    /** The prime and what followed it, as one text (words need their neighbours to be spaced right). */
+    public static String text(Vocabulary vocabulary, int[] prime, int[] generated) {
+        int[] all = Arrays.copyOf(prime, prime.length + generated.length);
+        System.arraycopy(generated, 0, all, prime.length, generated.length);
+        return vocabulary.decode(all);
     }
 
     /** The index where the cumulative softmax(logits / temperature) first exceeds u in [0, 1). */

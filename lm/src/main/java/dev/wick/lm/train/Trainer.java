@@ -3,10 +3,11 @@ package dev.wick.lm.train;
 import dev.wick.autograd.F;
 import dev.wick.autograd.Tape;
 import dev.wick.autograd.Variable;
-import dev.wick.autograd.nn.CharRnn;
+import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.autograd.optim.Adam;
 import dev.wick.autograd.optim.GradClip;
-import dev.wick.core.DType;
+import dev.wick.autograd.optim.Optimizer;
+import dev.wick.core.CounterRng;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
@@ -25,14 +26,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A training run's state and its step: the model, Adam, the training streams with their position
+ * A training run's state and its step: the model, the optimizer (Adam or SGD) with its learning
+ * rate as annealed so far and the best validation loss, the training streams with their position
  * and the hidden state carried from one chunk to the next (truncated backpropagation through
  * time), the validation split, the loss history and the sampling random state. Everything that
  * decides the future is in {@link #snapshot} and comes back with {@link #restore}, so a resumed
  * run computes exactly the losses of an uninterrupted one.
  */
 public final class Trainer implements AutoCloseable {
-    private static final double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8, WEIGHT_DECAY = 0.0;
 
     private final Engine engine;
     private final TrainConfig config;
@@ -42,63 +43,65 @@ public final class Trainer implements AutoCloseable {
     private final Streams training;
     private final Streams validation;
     private final ModelShape shape;
-    private final CharRnn model;
+    private final LanguageModel model;
     private final List<Variable> parameters;
-    private final Adam adam;
-    private final Tensor carriedHidden;
+    private final Optimizer optimizer;
+    private final CarriedState carried;
     private LossHistory history = new LossHistory();
+    /** The lowest validation loss so far; NaN before the first validation. */
+    private double bestValidation = Double.NaN;
     private SamplingRng rng;
     private int step;
     private int position;
     private int epoch;
 
     /**
-     * A fresh run: parameters initialised from the config's seed. ids are the text's character ids,
-     * split as {@link DataSplit#of} decided for this config.
+     * A fresh run: parameters initialised from the config's seed. ids are the text's token ids under
+     * {@code vocabulary}, split as {@link DataSplit#of} decided for this config.
      */
     public Trainer(Engine engine, TrainConfig config, Vocabulary vocabulary, CorpusText text, int[] ids, DataSplit split) {
-        if (split.characters() != ids.length) {
-            throw new IllegalArgumentException("the split is for " + split.characters() + " characters, the text has " + ids.length);
+        if (split.tokens() != ids.length) {
+            throw new IllegalArgumentException("the split is for " + split.tokens() + " tokens, the text has " + ids.length);
         }
         this.engine = engine;
         this.config = config;
         this.vocabulary = vocabulary;
         this.text = text;
         this.split = split;
-        this.training = new Streams(ids, 0, split.trainCharacters(), config.batch());
+        this.training = new Streams(ids, 0, split.trainTokens(), config.batch());
         this.validation = split.hasValidation()
-                ? new Streams(ids, split.trainCharacters(), ids.length, split.validationStreams(config.batch()))
+                ? new Streams(ids, split.trainTokens(), ids.length, split.validationStreams(config.batch()))
                 : null;
-        this.shape = new ModelShape(vocabulary.size(), config.embed(), config.hidden());
+        this.shape = config.shape(vocabulary.size());
         this.model = shape.create(engine, config.seed());
         this.parameters = model.parameters();
-        this.adam = new Adam(parameters, config.lr(), BETA1, BETA2, EPS, WEIGHT_DECAY);
-        this.carriedHidden = engine.zeros(DType.FLOAT32, config.batch(), config.hidden());
+        this.optimizer = config.optimizer().create(parameters, config.lr());
+        this.carried = new CarriedState(engine, model, config.batch());
         this.rng = SamplingRng.forTraining(config.seed());
     }
 
-    /** One optimizer step on the next chunk of every stream; returns its mean training loss (nats per character). */
+    /** One optimizer step on the next chunk of every stream; returns its mean training loss (nats per token). */
     public double step() {
         if (position + config.seq() + 1 > training.streamLength()) {
             // The streams are used up: a new epoch starts at their beginnings, from a zero state.
             position = 0;
             epoch++;
-            carriedHidden.zeroInPlace();
+            carried.zero();
         }
         Streams.Chunk chunk = training.chunk(position, config.seq());
         double loss;
         try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
-            adam.zeroGrad();
+            optimizer.zeroGrad();
             Tensor inputs = engine.fromInts(chunk.inputs(), config.seq(), config.batch());
             Tensor targets = engine.fromInts(chunk.targets(), config.seq() * config.batch());
-            CharRnn.Output out = model.forward(inputs, Variable.constant(carriedHidden));
+            LanguageModel.Output out = model.forward(inputs, carried.asInput(), dropoutSeed(step));
             Variable lossVar = F.crossEntropy(out.logits(), targets);
             tape.backward(lossVar);
             loss = lossVar.value().item();
             if (config.clip() > 0) GradClip.clipGlobalNorm(parameters, config.clip());
-            adam.step();
+            optimizer.step();
             // Only now, after backward has read it as h0, may the carried state change.
-            carriedHidden.copyFromInPlace(out.lastHidden().value());
+            carried.copyFrom(out.state());
         }
         position += config.seq();
         step++;
@@ -106,14 +109,47 @@ public final class Trainer implements AutoCloseable {
         return loss;
     }
 
+    /**
+     * The dropout masks of step {@code step} (counted from 0): a function of the run's seed and the
+     * step alone, so a resumed run draws the masks the uninterrupted one would have.
+     */
+    private long dropoutSeed(int step) {
+        return CounterRng.bits(config.seed() ^ DROPOUT_STREAM, step);
+    }
+
+    /** Keeps the dropout masks' random numbers apart from the initial weights' (same run seed). */
+    private static final long DROPOUT_STREAM = 0x6472_6F70_6F75_74L;
+
     /** The validation loss over the first maxChunks chunks (0: the whole split); null without a validation split. */
     public Evaluation validate(int maxChunks) {
         if (validation == null) return null;
         return Evaluator.evaluate(model, validation, config.seq(), maxChunks);
     }
 
-    public void recordValidation(Evaluation e) {
+    /**
+     * Records a validation loss, and anneals as PyTorch's word_language_model does: a loss that
+     * does not improve on the best so far divides the learning rate by the config's anneal factor.
+     * Returns whether it did.
+     */
+    public boolean recordValidation(Evaluation e) {
         history.addValidation(step, e.lossNats());
+        if (Double.isNaN(bestValidation) || e.lossNats() < bestValidation) {
+            bestValidation = e.lossNats();
+            return false;
+        }
+        if (config.anneal() == 1) return false;
+        optimizer.setLearningRate(optimizer.learningRate() / config.anneal());
+        return true;
+    }
+
+    /** The learning rate the next step uses. */
+    public double learningRate() {
+        return optimizer.learningRate();
+    }
+
+    /** The lowest validation loss so far, NaN before the first. */
+    public double bestValidation() {
+        return bestValidation;
     }
 
     /** Steps that read every training stream once. */
@@ -134,7 +170,7 @@ public final class Trainer implements AutoCloseable {
         return history;
     }
 
-    public CharRnn model() {
+    public LanguageModel model() {
         return model;
     }
 
@@ -163,21 +199,24 @@ public final class Trainer implements AutoCloseable {
         Map<String, HostTensor> weights = Weights.download(model);
         Map<String, HostTensor> state = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
-        for (int i = 0; i < names.size(); i++) {
-            state.put(Checkpoint.firstMomentName(names.get(i)), HostTensor.of(adam.firstMoment(i)));
-            state.put(Checkpoint.secondMomentName(names.get(i)), HostTensor.of(adam.secondMoment(i)));
+        if (optimizer instanceof Adam adam) {
+            for (int i = 0; i < names.size(); i++) {
+                state.put(Checkpoint.firstMomentName(names.get(i)), HostTensor.of(adam.firstMoment(i)));
+                state.put(Checkpoint.secondMomentName(names.get(i)), HostTensor.of(adam.secondMoment(i)));
+            }
         }
-        state.put(Checkpoint.HIDDEN_TENSOR, HostTensor.of(carriedHidden));
+        int[] stateShape = shape.stateShape(config.batch());
+        state.put(Checkpoint.HIDDEN_TENSOR, HostTensor.of(carried.hidden().reshape(stateShape)));
+        if (carried.cell() != null) state.put(Checkpoint.CELL_TENSOR, HostTensor.of(carried.cell()));
         CheckpointDocument doc = new CheckpointDocument(CheckpointDocument.FORMAT, CheckpointDocument.VERSION, step,
-                new CheckpointDocument.Model("char-rnn-tanh", "F32", vocabulary.size(), config.embed(), config.hidden(),
-                        vocabulary.codePoints()),
+                CheckpointDocument.Model.of(shape, vocabulary, config.tokenization()),
                 new CheckpointDocument.Training(config.seq(), config.batch(), config.lr(), config.clip(), config.seed(),
-                        config.valFraction()),
+                        config.valFraction(), config.anneal()),
                 settings,
-                new CheckpointDocument.Optimizer("adam", BETA1, BETA2, EPS, WEIGHT_DECAY, adam.stepCount()),
+                optimizerRecord(),
                 null, null,
-                new CheckpointDocument.Data(text.source(), split.characters(), text.sha256(), split.trainCharacters(),
-                        split.validationCharacters(), training.count(), training.streamLength(), training.offsets(),
+                new CheckpointDocument.Data(text.source(), split.tokens(), text.sha256(), split.trainTokens(),
+                        split.validationTokens(), training.count(), training.streamLength(), training.offsets(),
                         position, epoch, Checkpoint.HIDDEN_TENSOR),
                 new CheckpointDocument.RandomState(rng.seed(), rng.counter()),
                 new CheckpointDocument.History(LossHistory.toArray(history.training()),
@@ -185,22 +224,43 @@ public final class Trainer implements AutoCloseable {
         return new Checkpoint(doc, weights, state);
     }
 
+    private CheckpointDocument.Optimizer optimizerRecord() {
+        Double best = Double.isNaN(bestValidation) ? null : bestValidation;
+        if (optimizer instanceof Adam adam) {
+            return new CheckpointDocument.Optimizer(config.optimizer().toString(), OptimizerKind.BETA1, OptimizerKind.BETA2,
+                    OptimizerKind.EPS, OptimizerKind.WEIGHT_DECAY, adam.stepCount(), adam.learningRate(), best);
+        }
+        return new CheckpointDocument.Optimizer(config.optimizer().toString(), null, null, null, null, step,
+                optimizer.learningRate(), best);
+    }
+
     /** Continues from {@code checkpoint}, which must come from a run with this config on this text. */
     public void restore(Checkpoint checkpoint) {
         CheckpointDocument d = checkpoint.document();
-        if (d.data().streamLength() != training.streamLength() || d.data().trainCharacters() != split.trainCharacters()) {
+        if (d.data().streamLength() != training.streamLength() || d.data().trainCharacters() != split.trainTokens()) {
             throw new IllegalArgumentException("the checkpoint's streams (" + d.data().streams() + " of "
                     + d.data().streamLength() + ") do not match this text's (" + training.count() + " of "
                     + training.streamLength() + ")");
         }
         Weights.upload(model, checkpoint.weights());
-        List<String> names = new ArrayList<>(model.namedParameters().keySet());
-        for (int i = 0; i < names.size(); i++) {
-            checkpoint.state().get(Checkpoint.firstMomentName(names.get(i))).copyInto(adam.firstMoment(i), names.get(i));
-            checkpoint.state().get(Checkpoint.secondMomentName(names.get(i))).copyInto(adam.secondMoment(i), names.get(i));
+        if (!config.optimizer().toString().equals(d.optimizer().type())) {
+            throw new IllegalArgumentException("the checkpoint's optimizer is " + d.optimizer().type() + ", this run's "
+                    + config.optimizer());
         }
-        adam.setStepCount(d.optimizer().step());
-        checkpoint.state().get(Checkpoint.HIDDEN_TENSOR).copyInto(carriedHidden, Checkpoint.HIDDEN_TENSOR);
+        List<String> names = new ArrayList<>(model.namedParameters().keySet());
+        if (optimizer instanceof Adam adam) {
+            for (int i = 0; i < names.size(); i++) {
+                checkpoint.state().get(Checkpoint.firstMomentName(names.get(i))).copyInto(adam.firstMoment(i), names.get(i));
+                checkpoint.state().get(Checkpoint.secondMomentName(names.get(i))).copyInto(adam.secondMoment(i), names.get(i));
+            }
+            adam.setStepCount(d.optimizer().step());
+        }
+        // Older checkpoints lack both: their learning rate was never annealed, nor a best loss kept.
+        optimizer.setLearningRate(d.optimizer().lr() != null ? d.optimizer().lr() : d.training().lr());
+        bestValidation = d.optimizer().bestValidation() != null ? d.optimizer().bestValidation() : Double.NaN;
+        int[] stateShape = shape.stateShape(config.batch());
+        checkpoint.state().get(Checkpoint.HIDDEN_TENSOR).copyInto(carried.hidden().reshape(stateShape), Checkpoint.HIDDEN_TENSOR);
+        if (carried.cell() != null) checkpoint.state().get(Checkpoint.CELL_TENSOR).copyInto(carried.cell(), Checkpoint.CELL_TENSOR);
         step = d.step();
         position = d.data().position();
         epoch = d.data().epoch();
@@ -210,8 +270,8 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        adam.close();
+        optimizer.close();
         model.close();
-        carriedHidden.close();
+        carried.close();
     }
 }

@@ -54,7 +54,12 @@ public final class TrainingSession {
                 boolean validate = trainer.split().hasValidation() && (s % settings.evalEvery() == 0 || s == settings.steps());
                 if (validate) {
                     Evaluation e = trainer.validate(settings.valChunks());
-                    trainer.recordValidation(e);
+                    double lr = trainer.learningRate(), best = trainer.bestValidation();
+                    if (trainer.recordValidation(e)) {
+                        err.printf(Locale.ROOT, "step %d: validation loss %.4f did not improve on the best, %.4f: lr %s -> %s%n",
+                                s, e.lossNats(), best, lr, trainer.learningRate());
+                        err.flush();
+                    }
                     lastValidation = e.lossNats();
                 }
                 progress.update(s, loss, lastValidation, validate, (s - start) * tokensPerStep / (trainingNanos / 1e9));
@@ -71,13 +76,13 @@ public final class TrainingSession {
                 : " and the loss curve " + outDir.resolve(LossCurve.PNG) + " (numbers in " + LossCurve.CSV + ")"));
         Evaluation finalValidation = trainer.validate(0);
         out.println(finalValidation == null ? "no validation split (--val-fraction 0)"
-                : "validation (whole split): " + finalValidation.describe());
+                : "validation (whole split): " + finalValidation.describe(trainer.vocabulary().kind()));
         if (settings.sampleLength() > 0) {
-            int[] prime = Sampler.defaultPrime(trainer.vocabulary());
+            int[] prime = trainer.vocabulary().defaultPrime();
             int[] ids = Sampler.generate(trainer.model(), prime, settings.sampleLength(), Sampler.DEFAULT_TEMPERATURE,
                     trainer.rng());
             out.println("sample (temperature " + Sampler.DEFAULT_TEMPERATURE + "):");
-            out.println(trainer.vocabulary().decode(prime) + trainer.vocabulary().decode(ids));
+            out.println(Sampler.text(trainer.vocabulary(), prime, ids));
         }
         out.flush();
     }
@@ -93,7 +98,8 @@ public final class TrainingSession {
         }
         if (pngFailed) return;
         try {
-            LossCurve.writePng(outDir.resolve(LossCurve.PNG), trainer.history(), "wick-lm: loss per character");
+            LossCurve.writePng(outDir.resolve(LossCurve.PNG), trainer.history(),
+                    trainer.vocabulary().kind().unit());
         } catch (IOException | RuntimeException | LinkageError | java.awt.AWTError e) {
             // A runtime without fonts or image libraries must not stop training: the CSV holds the same numbers.
             pngFailed = true;

@@ -5,8 +5,13 @@ import dev.wick.core.Wick;
 import dev.wick.lm.TestTexts;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Sha256;
-import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.data.CharVocabulary;
+import dev.wick.lm.data.TokenKind;
+import dev.wick.lm.data.Tokenization;
+import dev.wick.lm.data.WordVocabulary;
 import dev.wick.lm.train.DataSplit;
+import dev.wick.lm.train.Evaluation;
+import dev.wick.lm.train.OptimizerKind;
 import dev.wick.lm.train.TrainConfig;
 import dev.wick.lm.train.Trainer;
 import org.junit.jupiter.api.AfterAll;
@@ -51,7 +56,7 @@ class CheckpointStoreTest {
     private static Trainer trainer(long seed, int steps) {
         String s = TestTexts.sentences(1500, seed);
         CorpusText text = new CorpusText("test", s.codePoints().toArray());
-        Vocabulary v = Vocabulary.of(text.codePoints());
+        CharVocabulary v = CharVocabulary.of(text.codePoints());
         TrainConfig config = new TrainConfig(6, 10, 7, 3, 1e-2, 1.0, seed, 0.1);
         Trainer t = new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"),
                 DataSplit.of(text.length(), config));
@@ -86,6 +91,36 @@ class CheckpointStoreTest {
             assertTrue(Arrays.deepEquals(a.history().training(), b.history().training()));
             assertTrue(Arrays.deepEquals(a.history().validation(), b.history().validation()));
             assertNull(CheckpointStore.load(dir, false).state(), "inference loads no optimizer state");
+        }
+    }
+
+    @Test
+    void wordsAndSgdRoundTrip() throws Exception {
+        long seed = TestTexts.freshSeed("wordsAndSgdRoundTrip");
+        CorpusText text = new CorpusText("test", TestTexts.sentences(3000, seed).codePoints().toArray());
+        TrainConfig config = new TrainConfig(6, 10, 7, 3, 5.0, 0.25, seed, 0.1, OptimizerKind.SGD, 4,
+                new Tokenization(TokenKind.WORDS, 2, 12));
+        Tokenization.EncodedText encoded = config.tokenization().encodeForTraining(text.codePoints(),
+                n -> DataSplit.of(n, config).trainTokens());
+        try (Trainer t = new Trainer(engine, config, encoded.vocabulary(), text, encoded.ids(),
+                DataSplit.of(encoded.ids().length, config))) {
+            for (int i = 0; i < 3; i++) t.step();
+            t.recordValidation(t.validate(2));
+            t.recordValidation(new Evaluation(99, 1)); // no improvement: lr 5 -> 1.25
+            Checkpoint saved = save(t);
+            Checkpoint back = CheckpointStore.load(dir, true);
+            assertBitEqual(saved.weights(), back.weights(), seed);
+            assertEquals(List.of(Checkpoint.HIDDEN_TENSOR), List.copyOf(back.state().keySet()), "plain SGD keeps no tensors");
+            CheckpointDocument.Model m = back.document().model();
+            assertEquals("words", m.tokens());
+            assertEquals(12, m.words().length);
+            assertEquals(2, m.minCount());
+            assertEquals(12, m.maxVocab());
+            assertArrayEquals(((WordVocabulary) encoded.vocabulary()).words(), m.words());
+            assertEquals(config.tokenization(), m.tokenization());
+            assertEquals(saved.document().optimizer(), back.document().optimizer());
+            assertEquals(1.25, back.document().optimizer().lr());
+            assertEquals(4.0, back.document().training().anneal());
         }
     }
 

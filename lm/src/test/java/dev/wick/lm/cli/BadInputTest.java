@@ -2,6 +2,7 @@ package dev.wick.lm.cli;
 
 import dev.wick.core.Wick;
 import dev.wick.lm.Cli;
+import dev.wick.lm.Folders;
 import dev.wick.lm.TestTexts;
 import dev.wick.lm.checkpoint.CheckpointStore;
 import dev.wick.lm.data.Sha256;
@@ -40,6 +41,8 @@ class BadInputTest {
     static Path shared;
     /** A trained checkpoint (6 steps) and the text it was trained on; tests copy it before they change anything. */
     private static Path trained;
+    /** The same, word-level, with SGD. */
+    private static Path trainedWords;
     private static Path text;
 
     @TempDir
@@ -53,6 +56,10 @@ class BadInputTest {
         Files.writeString(text, TestTexts.sentences(2000, 11));
         trained = shared.resolve("trained");
         Cli.Result r = train("--text", text.toString(), "--out", trained.toString(), "--steps", "6");
+        assertEquals(0, r.code(), r.describe());
+        trainedWords = shared.resolve("trained-words");
+        r = train("--text", text.toString(), "--out", trainedWords.toString(), "--steps", "6", "--tokens", "words",
+                "--optimizer", "sgd", "--max-vocab", "20");
         assertEquals(0, r.code(), r.describe());
     }
 
@@ -154,9 +161,48 @@ class BadInputTest {
     @ParameterizedTest
     @CsvSource({"--embed,0", "--hidden,-1", "--seq,0", "--batch,-2", "--steps,0", "--epochs,0", "--eval-every,0",
             "--checkpoint-every,-1", "--lr,0", "--lr,-0.1", "--clip,-1", "--val-fraction,1", "--val-fraction,-0.1",
-            "--sample-length,-1", "--val-chunks,-1", "--embed,abc", "--steps,1e3"})
+            "--sample-length,-1", "--val-chunks,-1", "--embed,abc", "--steps,1e3", "--tokens,bogus", "--tokens,Words",
+            "--optimizer,bogus", "--anneal,0.5", "--anneal,-1", "--lr,Infinity", "--cell,lstmm", "--cell,LSTM",
+            "--layers,0", "--layers,-3", "--dropout,1", "--dropout,-0.1", "--dropout,NaN"})
     void badSize(String option, String value) throws IOException {
         assertTrainRefused(option, "--text", text.toString(), option, value);
+    }
+
+    @Test
+    void badWordOptions() throws IOException {
+        assertTrainRefused("--min-count must be >= 1, got 0", "--text", text.toString(), "--tokens", "words", "--min-count", "0");
+        assertTrainRefused("--max-vocab must be >= 3 (<eos>, <unk> and at least one word), got 1", "--text", text.toString(),
+                "--tokens", "words", "--max-vocab", "1");
+        assertTrainRefused("--min-count applies to --tokens words only", "--text", text.toString(), "--min-count", "2");
+        assertTrainRefused("--max-vocab applies to --tokens words only", "--text", text.toString(), "--tokens", "chars",
+                "--max-vocab", "50");
+    }
+
+    @Test
+    void tiedWeightsNeedEqualSizes() throws IOException {
+        assertTrainRefused("--tie-weights needs --embed equal to --hidden (got 8 and 16)", "--text", text.toString(),
+                "--tie-weights");
+    }
+
+    @Test
+    void resumingWithAnotherModelIsRefused() throws IOException {
+        assertRefused("--cell lstm differs from the checkpoint's tanh", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--cell", "lstm"));
+        assertRefused("--layers 2 differs from the checkpoint's 1", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--layers", "2"));
+        assertRefused("--dropout 0.5 differs from the checkpoint's 0.0", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--dropout", "0.5"));
+        // The checkpoint's sizes (8, 16) cannot be tied: the options are checked before the checkpoint.
+        assertRefused("--tie-weights needs --embed equal to --hidden (got 8 and 16)", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--tie-weights"));
+    }
+
+    @Test
+    void wordTextShorterThanOneBatch() throws IOException {
+        Path f = dir.resolve("short.txt");
+        Files.writeString(f, "a text of many characters but few words: antidisestablishmentarianism, floccinaucinihilipilification.");
+        // 13 tokens, 1 held out: 12 < 3 x (8 + 1).
+        assertTrainRefused("the text is too short: 12 training tokens", "--text", f.toString(), "--tokens", "words");
     }
 
     @Test
@@ -178,12 +224,8 @@ class BadInputTest {
         assertRefused("not a folder", f.getParent(), () -> train("--text", text.toString(), "--out", f.toString()));
     }
 
-    private Path copyOfTrained() throws IOException {
-        Path copy = Files.createDirectories(dir.resolve("copy"));
-        try (Stream<Path> files = Files.list(trained)) {
-            for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
-        }
-        return copy;
+    private Path copyOf(Path checkpoint) throws IOException {
+        return Folders.copyFiles(checkpoint, dir.resolve("copy"));
     }
 
     @Test
@@ -209,8 +251,71 @@ class BadInputTest {
     }
 
     @Test
+    void resumeRefusesOtherTokensOrOptimizer() throws IOException {
+        assertRefused("--tokens words differs from the checkpoint's chars", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--tokens", "words"));
+        assertRefused("--optimizer sgd differs from the checkpoint's adam", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--optimizer", "sgd"));
+        assertRefused("--anneal 4.0 differs from the checkpoint's 1.0", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--anneal", "4"));
+        assertRefused("--min-count applies to --tokens words only", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--min-count", "1"));
+        assertRefused("--tokens chars differs from the checkpoint's words", trainedWords,
+                () -> train("--out", trainedWords.toString(), "--resume", "--steps", "8", "--tokens", "chars"));
+        assertRefused("--max-vocab 30 differs from the checkpoint's 20", trainedWords,
+                () -> train("--out", trainedWords.toString(), "--resume", "--steps", "8", "--max-vocab", "30"));
+        assertRefused("--min-count 2 differs from the checkpoint's 1", trainedWords,
+                () -> train("--out", trainedWords.toString(), "--resume", "--steps", "8", "--min-count", "2"));
+        assertRefused("--lr 0.002 differs from the checkpoint's 20.0", trainedWords,
+                () -> train("--out", trainedWords.toString(), "--resume", "--steps", "8", "--lr", "2e-3"));
+    }
+
+    @Test
+    void aDamagedWordVocabularyIsRefused() throws IOException {
+        Path copy = copyOf(trainedWords);
+        Path index = copy.resolve(CheckpointStore.INDEX);
+        String json = Files.readString(index);
+        Files.writeString(index, json.replaceFirst("\"<unk>\"", "\"<eos>\""));
+        assertRefused("must start with <eos> and <unk>", copy, () -> Cli.run("sample", "--checkpoint", copy.toString(),
+                "--device", "cpu"));
+        Files.writeString(index, json.replaceFirst("\"tokens\": \"words\"", "\"tokens\": \"chars\""));
+        assertRefused("a vocabulary of the other kind of tokens", copy, () -> Cli.run("eval", "--checkpoint", copy.toString(),
+                "--text", text.toString(), "--device", "cpu"));
+        Files.writeString(index, json.replaceFirst("\"tokens\": \"words\"", "\"tokens\": \"bytes\""));
+        assertRefused("--tokens must be chars or words, got bytes", copy,
+                () -> train("--out", copy.toString(), "--resume", "--steps", "8"));
+    }
+
+    @Test
+    void aModelDescriptionWithoutItsCellOrWithAnUnknownOneIsRefused() throws IOException {
+        Path copy = copyOf(trained);
+        Path index = copy.resolve(CheckpointStore.INDEX);
+        String json = Files.readString(index);
+        assertTrue(json.contains("\"cell\": \"tanh\""), json);
+        Files.writeString(index, json.replaceFirst("\"cell\": \"tanh\",", ""));
+        assertRefused("'model.cell' is missing", copy, () -> Cli.run("eval", "--checkpoint", copy.toString(),
+                "--text", text.toString(), "--device", "cpu"));
+        Files.writeString(index, json.replaceFirst("\"cell\": \"tanh\"", "\"cell\": \"rnn\""));
+        assertRefused("--cell must be tanh, lstm or gru, got rnn", copy,
+                () -> Cli.run("sample", "--checkpoint", copy.toString(), "--device", "cpu"));
+        Files.writeString(index, json.replaceFirst("\"layers\": 1", "\"layers\": 2"));
+        assertRefused("lacks tensor 'rnn.weight_ih_l1'", copy,
+                () -> Cli.run("sample", "--checkpoint", copy.toString(), "--device", "cpu"));
+    }
+
+    @Test
+    void wordPromptsAndTexts() throws IOException {
+        assertRefused("--prime holds no tokens", trainedWords,
+                () -> Cli.run("sample", "--checkpoint", trainedWords.toString(), "--prime", " \t ", "--device", "cpu"));
+        Path f = dir.resolve("eval.txt");
+        Files.writeString(f, "zebra");
+        assertRefused("at least 2 tokens are needed, it has 1", trainedWords,
+                () -> Cli.run("eval", "--checkpoint", trainedWords.toString(), "--text", f.toString(), "--device", "cpu"));
+    }
+
+    @Test
     void corruptedCheckpointIsRefusedByEveryCommand() throws IOException {
-        Path copy = copyOfTrained();
+        Path copy = copyOf(trained);
         Path weights;
         try (Stream<Path> files = Files.list(copy)) {
             weights = files.filter(f -> f.getFileName().toString().startsWith("model-")).findFirst().orElseThrow();

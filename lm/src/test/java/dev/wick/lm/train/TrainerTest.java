@@ -6,10 +6,12 @@ import dev.wick.lm.TestTexts;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
 import dev.wick.lm.data.CorpusText;
-import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.data.Tokenization;
+import dev.wick.lm.data.CharVocabulary;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +21,7 @@ class TrainerTest {
 
     private static Trainer trainer(Engine engine, String s, TrainConfig config) {
         CorpusText text = new CorpusText("test", s.codePoints().toArray());
-        Vocabulary v = Vocabulary.of(text.codePoints());
+        CharVocabulary v = CharVocabulary.of(text.codePoints());
         return new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"), DataSplit.of(text.length(), config));
     }
 
@@ -77,6 +79,30 @@ class TrainerTest {
                     () -> DataSplit.of(100, new TrainConfig(4, 6, 5, 2, 1e-2, 0, 3, 0.01))).getMessage();
             assertTrue(m.contains("validation split is too small"), m);
             assertEquals(new DataSplit(100, 90, 10), DataSplit.of(100, new TrainConfig(4, 6, 5, 2, 1e-2, 0, 3, 0.1)));
+        }
+    }
+
+    @Test
+    void aValidationThatDoesNotImproveDividesTheLearningRate() {
+        TrainConfig sgd = new TrainConfig(4, 6, 5, 2, 8.0, 0.25, 3, 0.2, OptimizerKind.SGD, 4, Tokenization.CHARACTERS);
+        try (Engine engine = Wick.cpu(); Trainer t = trainer(engine, TestTexts.sentences(300, 2), sgd)) {
+            double[] losses = {3.0, 3.5, 2.0, 2.0, 1.0, Double.NaN};
+            boolean[] annealed = {false, true, false, true, false, true};
+            double[] lr = {8.0, 2.0, 2.0, 0.5, 0.5, 0.125};
+            for (int i = 0; i < losses.length; i++) {
+                assertEquals(annealed[i], t.recordValidation(new Evaluation(losses[i], 10)), "validation " + i);
+                assertEquals(lr[i], t.learningRate(), 0.0, "after validation " + i + ": equal to the best is no improvement");
+            }
+            assertEquals(1.0, t.bestValidation());
+            CheckpointDocument.Optimizer saved = t.snapshot(SETTINGS).document().optimizer();
+            assertEquals(0.125, saved.lr());
+            assertEquals(1.0, saved.bestValidation());
+        }
+        TrainConfig adam = new TrainConfig(4, 6, 5, 2, 1e-2, 0, 3, 0.2);
+        try (Engine engine = Wick.cpu(); Trainer t = trainer(engine, TestTexts.sentences(300, 2), adam)) {
+            t.recordValidation(new Evaluation(2.0, 10));
+            assertFalse(t.recordValidation(new Evaluation(3.0, 10)), "anneal 1, Adam's default, keeps the rate");
+            assertEquals(1e-2, t.learningRate());
         }
     }
 

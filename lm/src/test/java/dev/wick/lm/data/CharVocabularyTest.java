@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class VocabularyTest {
+class CharVocabularyTest {
     @Test
     void idsAreRanksOfSortedDistinctCodePointsBeyondTheBmp() {
         String text = "b😀a\nba😀";
-        Vocabulary v = Vocabulary.of(text.codePoints().toArray());
+        CharVocabulary v = CharVocabulary.of(text.codePoints().toArray());
         assertArrayEquals(new int[]{'\n', 'a', 'b', 0x1F600}, v.codePoints());
         int[] ids = v.encode(text.codePoints().toArray(), "t");
         assertArrayEquals(new int[]{2, 3, 1, 0, 2, 1, 3}, ids);
@@ -20,7 +20,7 @@ class VocabularyTest {
 
     @Test
     void encodingNamesTheFirstUnknownCharacterAndItsPosition() {
-        Vocabulary v = Vocabulary.of("abc".codePoints().toArray());
+        CharVocabulary v = CharVocabulary.of("abc".codePoints().toArray());
         String m = assertThrows(IllegalArgumentException.class, () -> v.encode("abxcz".codePoints().toArray(), "--prime"))
                 .getMessage();
         assertTrue(m.contains("'x' (U+0078) at position 2"), m);
@@ -30,10 +30,10 @@ class VocabularyTest {
 
     @Test
     void aSavedVocabularyMustBeSortedDistinctAndValid() {
-        assertThrows(IllegalArgumentException.class, () -> Vocabulary.fromCodePoints(new int[]{}));
-        assertThrows(IllegalArgumentException.class, () -> Vocabulary.fromCodePoints(new int[]{3, 3}));
-        assertThrows(IllegalArgumentException.class, () -> Vocabulary.fromCodePoints(new int[]{5, 4}));
-        assertThrows(IllegalArgumentException.class, () -> Vocabulary.fromCodePoints(new int[]{-1}));
-        assertEquals(2, Vocabulary.fromCodePoints(new int[]{10, 0x10FFFF}).size());
+        assertThrows(IllegalArgumentException.class, () -> CharVocabulary.fromCodePoints(new int[]{}));
+        assertThrows(IllegalArgumentException.class, () -> CharVocabulary.fromCodePoints(new int[]{3, 3}));
+        assertThrows(IllegalArgumentException.class, () -> CharVocabulary.fromCodePoints(new int[]{5, 4}));
+        assertThrows(IllegalArgumentException.class, () -> CharVocabulary.fromCodePoints(new int[]{-1}));
+        assertEquals(2, CharVocabulary.fromCodePoints(new int[]{10, 0x10FFFF}).size());
     }
 }
