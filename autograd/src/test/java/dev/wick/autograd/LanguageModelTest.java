@@ -81,4 +81,32 @@ class LanguageModelTest extends GradTestCase {
             assertFalse(model.rnn().isTraining());
         }
     }
+
+    @Test
+    void aSparseEmbeddingGivesTheDenseGradientRowByRow() {
+        Config dense = new Config(Cell.LSTM, VOCAB, SIZE, SIZE, 2, 0.0, false);
+        Config sparse = new Config(Cell.LSTM, VOCAB, SIZE, SIZE, 2, 0.0, false, true);
+        Tensor inputs = tokens(3), targets = tokens(8);
+        try (RnnLanguageModel a = new RnnLanguageModel(e, DType.FLOAT64, dense, seed);
+             RnnLanguageModel b = new RnnLanguageModel(e, DType.FLOAT64, sparse, seed)) {
+            double[] lossA = new double[1], lossB = new double[1];
+            try (Tape tape = Tape.record()) {
+                Variable l = a.loss(inputs, targets, null, 1);
+                lossA[0] = l.value().item();
+                tape.backward(l);
+            }
+            try (Tape tape = Tape.record()) {
+                Variable l = b.loss(inputs, targets, null, 1);
+                lossB[0] = l.value().item();
+                tape.backward(l);
+            }
+            assertEquals(lossA[0], lossB[0], 0.0, "seed " + seed);
+            assertTrue(b.embeddingWeight().hasSparseGrad(), "the embedding's gradient stays row-sparse");
+            assertTrue(Arrays.equals(a.embeddingWeight().grad().toDoubleArray(),
+                    b.embeddingWeight().sparseGrad().toDense().toDoubleArray()), "seed " + seed);
+        }
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> new Config(Cell.GRU, VOCAB, SIZE, SIZE, 1, 0.0, true, true));
+        assertTrue(ex.getMessage().contains("cannot be tied"), ex.getMessage());
+    }
 }

@@ -31,8 +31,13 @@ public final class RnnLanguageModel implements LanguageModel {
         TANH, LSTM, GRU
     }
 
-    /** Everything that fixes the model's parameters and its forward pass. */
-    public record Config(Cell cell, int vocab, int embed, int hidden, int layers, double dropout, boolean tieWeights) {
+    /**
+     * Everything that fixes the model's parameters and its forward pass. With
+     * {@code sparseEmbedding} the embedding's gradient is row-sparse (PyTorch's sparse=True): train
+     * it with Sgd or SparseAdam; it cannot be tied (the head's dense gradient would make it dense).
+     */
+    public record Config(Cell cell, int vocab, int embed, int hidden, int layers, double dropout, boolean tieWeights,
+                         boolean sparseEmbedding) {
         public Config {
             if (cell == null) throw new IllegalArgumentException("cell must not be null");
             Init.requirePositive("vocabulary size", vocab);
@@ -44,6 +49,15 @@ public final class RnnLanguageModel implements LanguageModel {
                 throw new IllegalArgumentException("tied weights need the embedding size (" + embed + ") to equal the hidden size ("
                         + hidden + ")");
             }
+            if (tieWeights && sparseEmbedding) {
+                throw new IllegalArgumentException("a sparse embedding cannot be tied: the output layer's dense gradient would"
+                        + " make its gradient dense");
+            }
+        }
+
+        /** With a dense embedding gradient. */
+        public Config(Cell cell, int vocab, int embed, int hidden, int layers, double dropout, boolean tieWeights) {
+            this(cell, vocab, embed, hidden, layers, dropout, tieWeights, false);
         }
 
         /** The char-RNN Wick started with: one tanh layer, no dropout, untied. */
@@ -75,7 +89,7 @@ public final class RnnLanguageModel implements LanguageModel {
             this.headWeight = embedding;
             this.headBias = Variable.parameter("bias", e.zeros(dtype, v));
         } else {
-            this.embedding = Init.normal("weight", e, dtype, Init.subSeed(seed, 0), v, config.embed());
+            this.embedding = Init.normal("weight", e, dtype, Init.subSeed(seed, 0), config.sparseEmbedding(), v, config.embed());
             double bound = 1.0 / Math.sqrt(h);
             this.headWeight = Init.uniform("weight", e, dtype, Init.subSeed(seed, 2), bound, v, h);
             this.headBias = Init.uniform("bias", e, dtype, Init.subSeed(seed, 3), bound, v);
@@ -95,7 +109,8 @@ public final class RnnLanguageModel implements LanguageModel {
         }
         int steps = inputs.shape().dim(0), batch = inputs.shape().dim(1);
         double p = config.dropout();
-        Variable x = F.dropout(F.embedding(embedding, inputs), p, training, CounterRng.bits(dropoutSeed, 0));
+        Variable looked = F.embedding(embedding, inputs, -1, config.sparseEmbedding());
+        Variable x = F.dropout(looked, p, training, CounterRng.bits(dropoutSeed, 0));
         Recurrent.Output out = rnn.forward(x, state, CounterRng.bits(dropoutSeed, 1));
         Variable hs = F.dropout(out.output(), p, training, CounterRng.bits(dropoutSeed, 2));
         Variable logits = F.linear(F.reshape(hs, steps * batch, config.hidden()), headWeight, headBias);
