@@ -35,7 +35,7 @@ public record CheckpointDocument(String format, int version, int step, Model mod
     /**
      * The model: its architecture and sizes, and its vocabulary. {@code architecture} is
      * {@link ModelShape#RNN_LM} (with {@code cell} "tanh", "lstm" or "gru", {@code layers},
-     * {@code dropout} and {@code tied}, all required) or {@link ModelShape#CHAR_RNN} (checkpoints
+     * {@code dropout}, {@code tied} and {@code sparseEmbedding}, all required) or {@link ModelShape#CHAR_RNN} (checkpoints
      * from before the cells, which lack those four). {@code tokens} is "chars" (absent in checkpoints
      * older than word-level models) or "words". Characters: {@code vocabulary} holds the Unicode code
      * points, sorted (a character's id is its index). Words: {@code words} holds the tokens in id
@@ -43,7 +43,7 @@ public record CheckpointDocument(String format, int version, int step, Model mod
      * (absent: no limit) the rules that chose them.
      */
     public record Model(String architecture, String dtype, String tokens, int vocabSize, int embed, int hidden,
-                        String cell, Integer layers, Double dropout, Boolean tied,
+                        String cell, Integer layers, Double dropout, Boolean tied, Boolean sparseEmbedding,
                         Integer minCount, Integer maxVocab, int[] vocabulary, String[] words) {
 
         /** The description of a model of this shape over this vocabulary, built by these rules. */
@@ -52,7 +52,7 @@ public record CheckpointDocument(String format, int version, int step, Model mod
             boolean legacy = ModelShape.CHAR_RNN.equals(shape.architecture());
             return new Model(shape.architecture(), "F32", vocabulary.kind().toString(), shape.vocab(), shape.embed(),
                     shape.hidden(), legacy ? null : ModelChoice.name(shape.cell()), legacy ? null : shape.layers(),
-                    legacy ? null : shape.dropout(), legacy ? null : shape.tied(),
+                    legacy ? null : shape.dropout(), legacy ? null : shape.tied(), legacy ? null : shape.sparseEmbedding(),
                     chars ? null : tokenization.minCount(), chars ? null : tokenization.maxVocab(),
                     chars ? ((CharVocabulary) vocabulary).codePoints() : null,
                     chars ? null : ((WordVocabulary) vocabulary).words());
@@ -61,9 +61,9 @@ public record CheckpointDocument(String format, int version, int step, Model mod
         /** The model's options apart from its sizes; IllegalArgumentException where they are missing or wrong. */
         public ModelChoice choice() {
             if (ModelShape.CHAR_RNN.equals(architecture)) {
-                if (cell != null || layers != null || dropout != null || tied != null) {
+                if (cell != null || layers != null || dropout != null || tied != null || sparseEmbedding != null) {
                     throw new IllegalArgumentException("'model' of architecture " + architecture
-                            + " has cell, layers, dropout or tied");
+                            + " has cell, layers, dropout, tied or sparseEmbedding");
                 }
                 return ModelChoice.CHAR_RNN;
             }
@@ -71,7 +71,8 @@ public record CheckpointDocument(String format, int version, int step, Model mod
                 throw new IllegalArgumentException("'model.architecture' is unknown: " + architecture);
             }
             return ModelChoice.of(ModelChoice.parseCell(require(cell, "model.cell")), require(layers, "model.layers"),
-                    require(dropout, "model.dropout"), require(tied, "model.tied"));
+                    require(dropout, "model.dropout"), require(tied, "model.tied"),
+                    require(sparseEmbedding, "model.sparseEmbedding"));
         }
 
         /** The sizes the weights file holds, and what builds the model (see {@link ModelShape#create}). */

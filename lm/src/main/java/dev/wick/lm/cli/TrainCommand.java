@@ -88,6 +88,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tie-weights", description = "One tensor for the embedding and the output layer's weight (needs --embed equal to --hidden).")
     private boolean tieWeights;
 
+    @Option(names = "--sparse-embedding",
+            description = "Row-sparse embedding gradients (PyTorch's sparse=True): each step updates only the rows it looked up (with adam: SparseAdam's lazy moments for the embedding). For large word vocabularies; not with --tie-weights.")
+    private boolean sparseEmbedding;
+
     @Option(names = "--seq", paramLabel = "T", defaultValue = "64", description = "Tokens per stream per step (truncated BPTT length). Default: ${DEFAULT-VALUE}.")
     private int seq;
 
@@ -217,7 +221,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             OptimizerKind kind = OptimizerKind.parse(optimizer);
             Tokenization tokenization = new Tokenization(TokenKind.parse(tokens), minCount == null ? 1 : minCount, maxVocab);
-            ModelChoice model = ModelChoice.of(ModelChoice.parseCell(cell), layers, dropout, tieWeights);
+            ModelChoice model = ModelChoice.of(ModelChoice.parseCell(cell), layers, dropout, tieWeights, sparseEmbedding);
             return new TrainConfig(embed, hidden, seq, batch, lr != null ? lr : kind.defaultLr(),
                     clip != null ? clip : kind.defaultClip(), seed, valFraction, kind,
                     anneal != null ? anneal : kind.defaultAnneal(), tokenization, model);
@@ -263,6 +267,7 @@ public final class TrainCommand implements Callable<Integer> {
         conflict("--layers", mine.model().layers(), theirs.model().layers());
         conflict("--dropout", mine.model().dropout(), theirs.model().dropout());
         conflict("--tie-weights", mine.model().tied(), theirs.model().tied());
+        conflict("--sparse-embedding", mine.model().sparseEmbedding(), theirs.model().sparseEmbedding());
         conflict("--tokens", mine.tokenization().kind(), theirs.tokenization().kind());
         conflict("--min-count", mine.tokenization().minCount(), theirs.tokenization().minCount());
         conflict("--max-vocab", mine.tokenization().maxVocab(), theirs.tokenization().maxVocab());
@@ -330,6 +335,7 @@ public final class TrainCommand implements Callable<Integer> {
         String text = m.layers() + " " + ModelChoice.name(m.cell()) + (m.layers() == 1 ? " layer" : " layers");
         if (m.dropout() > 0) text += ", dropout " + m.dropout();
         if (m.tied()) text += ", tied weights";
+        if (m.sparseEmbedding()) text += ", sparse embedding";
         return text;
     }
 }

@@ -6,19 +6,20 @@ import java.util.Locale;
 
 /**
  * The model options of a run apart from its sizes: architecture, cell, layers, dropout between
- * (and around) them, weight tying. Validated together with the sizes by {@link ModelShape}.
+ * (and around) them, weight tying, a row-sparse embedding gradient. Validated together with the sizes by {@link ModelShape}.
  */
-public record ModelChoice(String architecture, Cell cell, int layers, double dropout, boolean tied) {
+public record ModelChoice(String architecture, Cell cell, int layers, double dropout, boolean tied,
+                          boolean sparseEmbedding) {
     /** The one-layer tanh CharRnn of checkpoints written before there were other cells. */
-    public static final ModelChoice CHAR_RNN = new ModelChoice(ModelShape.CHAR_RNN, Cell.TANH, 1, 0.0, false);
+    public static final ModelChoice CHAR_RNN = new ModelChoice(ModelShape.CHAR_RNN, Cell.TANH, 1, 0.0, false, false);
 
     /** A new run's model: RnnLanguageModel. */
-    public static ModelChoice of(Cell cell, int layers, double dropout, boolean tied) {
-        return new ModelChoice(ModelShape.RNN_LM, cell, layers, dropout, tied);
+    public static ModelChoice of(Cell cell, int layers, double dropout, boolean tied, boolean sparseEmbedding) {
+        return new ModelChoice(ModelShape.RNN_LM, cell, layers, dropout, tied, sparseEmbedding);
     }
 
     public ModelShape shape(int vocab, int embed, int hidden) {
-        return new ModelShape(architecture, cell, vocab, embed, hidden, layers, dropout, tied);
+        return new ModelShape(architecture, cell, vocab, embed, hidden, layers, dropout, tied, sparseEmbedding);
     }
 
     /** "tanh", "lstm" or "gru", as --cell spells it. */

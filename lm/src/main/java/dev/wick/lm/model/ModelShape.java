@@ -20,7 +20,7 @@ import java.util.Map;
  * as they were). Always float32.
  */
 public record ModelShape(String architecture, Cell cell, int vocab, int embed, int hidden, int layers, double dropout,
-                         boolean tied) {
+                         boolean tied, boolean sparseEmbedding) {
     /** Embedding, a stack of tanh/LSTM/GRU layers, linear head (RnnLanguageModel). */
     public static final String RNN_LM = "rnn-lm";
     /** Embedding, one tanh layer with a single bias, linear head (CharRnn): checkpoints before the cells. */
@@ -40,19 +40,24 @@ public record ModelShape(String architecture, Cell cell, int vocab, int embed, i
         if (tied && embed != hidden) {
             throw new IllegalArgumentException("--tie-weights needs --embed equal to --hidden (got " + embed + " and " + hidden + ")");
         }
-        if (CHAR_RNN.equals(architecture) && (cell != Cell.TANH || layers != 1 || dropout != 0 || tied)) {
-            throw new IllegalArgumentException(CHAR_RNN + " is one tanh layer without dropout or tying");
+        if (tied && sparseEmbedding) {
+            throw new IllegalArgumentException("--sparse-embedding and --tie-weights exclude each other: the output layer's"
+                    + " dense gradient would make the shared table's gradient dense");
+        }
+        if (CHAR_RNN.equals(architecture) && (cell != Cell.TANH || layers != 1 || dropout != 0 || tied || sparseEmbedding)) {
+            throw new IllegalArgumentException(CHAR_RNN + " is one tanh layer without dropout, tying or a sparse embedding");
         }
     }
 
     /** The model of a new run. */
-    public static ModelShape of(Cell cell, int vocab, int embed, int hidden, int layers, double dropout, boolean tied) {
-        return new ModelShape(RNN_LM, cell, vocab, embed, hidden, layers, dropout, tied);
+    public static ModelShape of(Cell cell, int vocab, int embed, int hidden, int layers, double dropout, boolean tied,
+                                boolean sparseEmbedding) {
+        return new ModelShape(RNN_LM, cell, vocab, embed, hidden, layers, dropout, tied, sparseEmbedding);
     }
 
     /** The model of a checkpoint written before the cells: CharRnn. */
     public static ModelShape charRnn(int vocab, int embed, int hidden) {
-        return new ModelShape(CHAR_RNN, Cell.TANH, vocab, embed, hidden, 1, 0.0, false);
+        return new ModelShape(CHAR_RNN, Cell.TANH, vocab, embed, hidden, 1, 0.0, false, false);
     }
 
     /** Gates per cell: the rows of weight_ih per hidden unit. */
@@ -110,7 +115,7 @@ public record ModelShape(String architecture, Cell cell, int vocab, int embed, i
         LanguageModel model = CHAR_RNN.equals(architecture)
                 ? new CharRnn(engine, DType.FLOAT32, vocab, embed, hidden, seed)
                 : new RnnLanguageModel(engine, DType.FLOAT32,
-                        new RnnLanguageModel.Config(cell, vocab, embed, hidden, layers, dropout, tied), seed);
+                        new RnnLanguageModel.Config(cell, vocab, embed, hidden, layers, dropout, tied, sparseEmbedding), seed);
         Map<String, int[]> expected = parameterShapes();
         boolean same = model.namedParameters().keySet().equals(expected.keySet());
         for (var p : model.namedParameters().entrySet()) {

@@ -1,11 +1,6 @@
 package dev.wick.lm.train;
 
-import dev.wick.autograd.Variable;
-import dev.wick.autograd.optim.Adam;
-import dev.wick.autograd.optim.Optimizer;
-import dev.wick.autograd.optim.Sgd;
 
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -41,13 +36,6 @@ public enum OptimizerKind {
     /** 1: the learning rate stays put. */
     public double defaultAnneal() {
         return defaultAnneal;
-    }
-
-    Optimizer create(List<Variable> parameters, double lr) {
-        return switch (this) {
-            case ADAM -> new Adam(parameters, lr, BETA1, BETA2, EPS, WEIGHT_DECAY);
-            case SGD -> new Sgd(parameters, lr);
-        };
     }
 
     /** The value of --optimizer (and of the checkpoint's optimizer.type). */

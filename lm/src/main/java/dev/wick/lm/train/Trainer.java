@@ -4,9 +4,7 @@ import dev.wick.autograd.F;
 import dev.wick.autograd.Tape;
 import dev.wick.autograd.Variable;
 import dev.wick.autograd.nn.LanguageModel;
-import dev.wick.autograd.optim.Adam;
 import dev.wick.autograd.optim.GradClip;
-import dev.wick.autograd.optim.Optimizer;
 import dev.wick.core.CounterRng;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
@@ -24,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A training run's state and its step: the model, the optimizer (Adam or SGD) with its learning
@@ -45,7 +44,7 @@ public final class Trainer implements AutoCloseable {
     private final ModelShape shape;
     private final LanguageModel model;
     private final List<Variable> parameters;
-    private final Optimizer optimizer;
+    private final ModelOptimizer optimizer;
     private final CarriedState carried;
     private LossHistory history = new LossHistory();
     /** The lowest validation loss so far; NaN before the first validation. */
@@ -75,7 +74,8 @@ public final class Trainer implements AutoCloseable {
         this.shape = config.shape(vocabulary.size());
         this.model = shape.create(engine, config.seed());
         this.parameters = model.parameters();
-        this.optimizer = config.optimizer().create(parameters, config.lr());
+        this.optimizer = new ModelOptimizer(config.optimizer(), model.namedParameters(),
+                shape.sparseEmbedding() ? Set.of("embedding.weight") : Set.of(), config.lr());
         this.carried = new CarriedState(engine, model, config.batch());
         this.rng = SamplingRng.forTraining(config.seed());
     }
@@ -199,10 +199,10 @@ public final class Trainer implements AutoCloseable {
         Map<String, HostTensor> weights = Weights.download(model);
         Map<String, HostTensor> state = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
-        if (optimizer instanceof Adam adam) {
-            for (int i = 0; i < names.size(); i++) {
-                state.put(Checkpoint.firstMomentName(names.get(i)), HostTensor.of(adam.firstMoment(i)));
-                state.put(Checkpoint.secondMomentName(names.get(i)), HostTensor.of(adam.secondMoment(i)));
+        if (optimizer.isAdam()) {
+            for (String name : names) {
+                state.put(Checkpoint.firstMomentName(name), HostTensor.of(optimizer.moments(name)[0]));
+                state.put(Checkpoint.secondMomentName(name), HostTensor.of(optimizer.moments(name)[1]));
             }
         }
         int[] stateShape = shape.stateShape(config.batch());
@@ -226,9 +226,9 @@ public final class Trainer implements AutoCloseable {
 
     private CheckpointDocument.Optimizer optimizerRecord() {
         Double best = Double.isNaN(bestValidation) ? null : bestValidation;
-        if (optimizer instanceof Adam adam) {
+        if (optimizer.isAdam()) {
             return new CheckpointDocument.Optimizer(config.optimizer().toString(), OptimizerKind.BETA1, OptimizerKind.BETA2,
-                    OptimizerKind.EPS, OptimizerKind.WEIGHT_DECAY, adam.stepCount(), adam.learningRate(), best);
+                    OptimizerKind.EPS, OptimizerKind.WEIGHT_DECAY, optimizer.adamSteps(), optimizer.learningRate(), best);
         }
         return new CheckpointDocument.Optimizer(config.optimizer().toString(), null, null, null, null, step,
                 optimizer.learningRate(), best);
@@ -248,12 +248,12 @@ public final class Trainer implements AutoCloseable {
                     + config.optimizer());
         }
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
-        if (optimizer instanceof Adam adam) {
-            for (int i = 0; i < names.size(); i++) {
-                checkpoint.state().get(Checkpoint.firstMomentName(names.get(i))).copyInto(adam.firstMoment(i), names.get(i));
-                checkpoint.state().get(Checkpoint.secondMomentName(names.get(i))).copyInto(adam.secondMoment(i), names.get(i));
+        if (optimizer.isAdam()) {
+            for (String name : names) {
+                checkpoint.state().get(Checkpoint.firstMomentName(name)).copyInto(optimizer.moments(name)[0], name);
+                checkpoint.state().get(Checkpoint.secondMomentName(name)).copyInto(optimizer.moments(name)[1], name);
             }
-            adam.setStepCount(d.optimizer().step());
+            optimizer.setAdamSteps(d.optimizer().step());
         }
         // Older checkpoints lack both: their learning rate was never annealed, nor a best loss kept.
         optimizer.setLearningRate(d.optimizer().lr() != null ? d.optimizer().lr() : d.training().lr());

@@ -185,11 +185,20 @@ class BadInputTest {
     }
 
     @Test
+    void aSparseEmbeddingCannotBeTied() throws IOException {
+        assertRefused("--sparse-embedding and --tie-weights exclude each other", out, () -> Cli.run("train", "--text",
+                text.toString(), "--out", out.toString(), "--embed", "8", "--hidden", "8", "--tie-weights",
+                "--sparse-embedding", "--device", "cpu"));
+    }
+
+    @Test
     void resumingWithAnotherModelIsRefused() throws IOException {
         assertRefused("--cell lstm differs from the checkpoint's tanh", trained,
                 () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--cell", "lstm"));
         assertRefused("--layers 2 differs from the checkpoint's 1", trained,
                 () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--layers", "2"));
+        assertRefused("--sparse-embedding true differs from the checkpoint's false", trained,
+                () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--sparse-embedding"));
         assertRefused("--dropout 0.5 differs from the checkpoint's 0.0", trained,
                 () -> train("--out", trained.toString(), "--resume", "--steps", "8", "--dropout", "0.5"));
         // The checkpoint's sizes (8, 16) cannot be tied: the options are checked before the checkpoint.

@@ -110,7 +110,8 @@ class TrainCliTest {
             "chars,adam,1e-2,--cell lstm --layers 2 --dropout 0.3",
             "words,sgd,8,--cell gru --layers 2 --dropout 0.2 --tie-weights --embed 12 --hidden 12",
             "words,adam,1e-2,--cell lstm --tie-weights --embed 12 --hidden 12",
-            "chars,sgd,8,--cell tanh --layers 3 --dropout 0.1"})
+            "chars,sgd,8,--cell tanh --layers 3 --dropout 0.1",
+            "words,adam,1e-2,--cell lstm --sparse-embedding", "words,sgd,8,--cell gru --layers 2 --sparse-embedding"})
     void resumingGivesExactlyTheUninterruptedRun(String tokens, String optimizer, String lr, String model) throws Exception {
         long seed = TestTexts.freshSeed("resumingGivesExactlyTheUninterruptedRun " + tokens + " " + optimizer + " " + model);
         Path text = dir.resolve("text.txt");
@@ -138,6 +139,7 @@ class TrainCliTest {
             assertEquals(tokens, b.model().tokens());
             assertEquals(model == null ? "tanh" : model.replaceAll(".*--cell (\\w+).*", "$1"), b.model().cell(), why);
             assertEquals(model != null && model.contains("--tie-weights"), b.model().tied(), why);
+            assertEquals(model != null && model.contains("--sparse-embedding"), b.model().sparseEmbedding(), why);
             assertArrayEquals(a.model().words(), b.model().words());
             assertEquals(Files.readString(whole.resolve(LossCurve.CSV)), Files.readString(split.resolve(LossCurve.CSV)),
                     "every training and validation loss, to the last bit; " + why);
