@@ -54,6 +54,7 @@ class LaunchPlanTest {
         b.gemm(true, false, 10, 30, 10, 1, x, y, 0.5, z);
         b.gemm(true, true, 10, 30, 10, 1, x, y, 0.5, z);
         b.tanhBackward(y, x, z, n, true);
+        recurrentCells(b, x, y, z, w);
         b.softmaxCrossEntropy(x, idx, 30, 10, -100, one, y);
         b.axpy(2, x, z, n);
         b.squaredNorm(x, one, n);
@@ -61,6 +62,17 @@ class LaunchPlanTest {
         b.sgdUpdate(x, y, null, n, 0.1, 0, 0);
         b.sgdUpdate(x, y, z, n, 0.1, 0.9, 0);
         b.adamUpdate(x, y, z, w, n, 0.1, 0.9, 0.999, 1e-8, 0, 3);
+    }
+
+    /** The LSTM and GRU timesteps at batch 7, hidden 10: gates in y, states in slices of x. */
+    private static void recurrentCells(CudaBackend b, Buffer x, Buffer y, Buffer z, Buffer w) {
+        int batch = 7, hidden = 10, units = batch * hidden;
+        Buffer s0 = x.slice(0, units), s1 = x.slice(units, units), s2 = x.slice(2 * units, units);
+        Buffer s3 = x.slice(3 * units, units);
+        b.lstmCellForward(y, s0, s1, s2, batch, hidden);
+        b.lstmCellBackward(y, s0, s1, s2, s3, y, batch, hidden);
+        b.gruCellForward(y, z, s0, s1, batch, hidden);
+        b.gruCellBackward(y, z, s0, s1, y, w, s2, batch, hidden);
     }
 
     /** Every entry of the op table through its family, in both launch shapes where there are two. */
