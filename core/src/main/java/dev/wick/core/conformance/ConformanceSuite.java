@@ -77,6 +77,7 @@ public final class ConformanceSuite {
         Inputs inputs = new Inputs(seed);
         new PrimitiveChecks(suite, inputs, sizes, candidateType).runAll();
         new OpTableChecks(suite, inputs, sizes, candidateType).runAll();
+        new RecurrentChecks(suite, inputs, sizes, candidateType).runAll();
         return new ConformanceReport(suite.candidateName, candidateType, suite.referenceName, referenceType, seed,
                 suite.rows);
     }
