@@ -112,6 +112,28 @@ class LaunchPlanTest {
         assertEquals(all, launched);
     }
 
+    /** An empty batch or hidden size launches nothing; short, integer or negative-sized operands launch nothing either. */
+    @Test
+    void recurrentCellsCheckTheirOperandsBeforeLaunch() {
+        EmulatedDevice device = new EmulatedDevice(false);
+        try (CudaBackend b = recording(device)) {
+            Buffer gates = b.allocate(DType.FLOAT32, 4 * 6), state = b.allocate(DType.FLOAT32, 6);
+            Buffer ints = b.allocate(DType.INT32, 6);
+            b.lstmCellForward(gates, state, state, state, 0, 5);
+            b.gruCellBackward(gates, gates, state, state, gates, gates, state, 3, 0);
+            assertTrue(device.launches.isEmpty(), device.launches::toString);
+            List<Runnable> refused = List.of(
+                    () -> b.lstmCellForward(gates, state, state, state, 2, 4),          // gates hold 4 x 6, need 4 x 8
+                    () -> b.lstmCellBackward(gates, state, state, ints, state, gates, 2, 3),
+                    () -> b.gruCellForward(gates, gates, state, state, -1, 3),
+                    () -> b.gruCellBackward(ints, gates, state, state, gates, gates, state, 2, 3));
+            for (Runnable call : refused) {
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, call::run);
+            }
+            assertTrue(device.launches.isEmpty(), device.launches::toString);
+        }
+    }
+
     @Test
     void argumentsThatDoNotMatchThePtxAreRefusedBeforeLaunch() {
         PtxModules ptx = PtxModules.get();
