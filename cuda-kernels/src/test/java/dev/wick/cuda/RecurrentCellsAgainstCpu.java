@@ -3,18 +3,11 @@ package dev.wick.cuda;
 import dev.wick.core.DType;
 import dev.wick.core.backend.Backend;
 import dev.wick.core.backend.Buffer;
-import dev.wick.core.conformance.ConformanceSuite;
-import dev.wick.core.cpu.CpuBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Random;
 
-import static dev.wick.cuda.OpFamiliesAgainstCpu.read;
-import static dev.wick.cuda.OpFamiliesAgainstCpu.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
@@ -24,30 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * rounds it, or a different grouping, shows up here as the last bit). Subclasses say which device:
  * {@link RecurrentCellsEmulatedTest}, {@link RecurrentCellsCudaTest}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class RecurrentCellsAgainstCpu {
-    private long seed;
-    private CudaBackend cuda;
-    private CpuBackend cpu;
-
-    /** The backend under test, or a failed assumption saying why there is none here. */
-    abstract CudaBackend open();
-
-    @BeforeEach
-    void start() {
-        if (cuda != null) return;
-        cuda = open();
-        cpu = new CpuBackend(1);
-        seed = ConformanceSuite.freshSeed();
-        System.out.println(getClass().getSimpleName() + " seed " + seed);
-    }
-
-    @AfterAll
-    void stop() {
-        if (cuda != null) cuda.close();
-        if (cpu != null) cpu.close();
-    }
-
+abstract class RecurrentCellsAgainstCpu extends CudaAgainstCpu {
     /** Gate activations as a forward leaves them: r and z in (0, 1), saturated at times, n in (-1, 1). */
     static double[] gruActivations(Random r, int batch, int hidden) {
         double[] a = new double[3 * batch * hidden];

@@ -8,23 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import static dev.wick.cuda.OpFamiliesAgainstCpu.read;
-import static dev.wick.cuda.OpFamiliesAgainstCpu.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The recurrent cells on the host kernel emulator (no GPU needed; g++ is). */
 class RecurrentCellsEmulatedTest extends RecurrentCellsAgainstCpu {
     @Override
     CudaBackend open() {
-        assumeEmulator();
-        return new CudaBackend(new EmulatedDevice(true), 0);
-    }
-
-    private static void assumeEmulator() {
-        String why = KernelEmulator.unavailableReason();
-        if (why != null) System.out.println("RecurrentCellsEmulatedTest skipped: " + why);
-        assumeTrue(why == null, why);
+        return emulated(getClass());
     }
 
     /**
