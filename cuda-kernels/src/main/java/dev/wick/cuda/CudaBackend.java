@@ -615,19 +615,22 @@ public final class CudaBackend implements Backend {
 
     // ---- recurrent cells (recurrent.cu: one thread per batch row and hidden unit) -------------------
 
-    /** batch * hidden, the threads of a cell kernel; refuses negative sizes. */
-    private static int cellUnits(int batch, int hidden, String primitive) {
+    /**
+     * batch * hidden, the threads of a cell kernel; refuses negative sizes. A long: the buffer checks
+     * that follow refuse what does not fit a buffer, which also makes it fit an int.
+     */
+    private static long cellUnits(int batch, int hidden, String primitive) {
         if (batch < 0 || hidden < 0) {
             throw new IllegalArgumentException(primitive + ": negative size " + batch + " x " + hidden);
         }
-        return Math.multiplyExact(batch, hidden);
+        return (long) batch * hidden;
     }
 
     @Override
     public void lstmCellForward(Buffer gates, Buffer cPrev, Buffer c, Buffer h, int batch, int hidden) {
         String p = "lstmCellForward";
         DType t = real(gates, p);
-        int n = cellUnits(batch, hidden, p);
+        long n = cellUnits(batch, hidden, p);
         CudaBuffer G = cb(gates, t, 4L * n, p), P = cb(cPrev, t, n, p), C = cb(c, t, n, p), H = cb(h, t, n, p);
         if (n == 0) return;
         enter();
@@ -641,7 +644,7 @@ public final class CudaBackend implements Backend {
                                  int batch, int hidden) {
         String p = "lstmCellBackward";
         DType t = real(gates, p);
-        int n = cellUnits(batch, hidden, p);
+        long n = cellUnits(batch, hidden, p);
         CudaBuffer G = cb(gates, t, 4L * n, p), P = cb(cPrev, t, n, p), C = cb(c, t, n, p);
         CudaBuffer DH = cb(dh, t, n, p), DC = cb(dc, t, n, p), DG = cb(dGates, t, 4L * n, p);
         if (n == 0) return;
@@ -656,7 +659,7 @@ public final class CudaBackend implements Backend {
     public void gruCellForward(Buffer gi, Buffer gh, Buffer hPrev, Buffer h, int batch, int hidden) {
         String p = "gruCellForward";
         DType t = real(gi, p);
-        int n = cellUnits(batch, hidden, p);
+        long n = cellUnits(batch, hidden, p);
         CudaBuffer I = cb(gi, t, 3L * n, p), K = cb(gh, t, 3L * n, p), P = cb(hPrev, t, n, p), H = cb(h, t, n, p);
         if (n == 0) return;
         enter();
@@ -670,7 +673,7 @@ public final class CudaBackend implements Backend {
                                 Buffer dhPrev, int batch, int hidden) {
         String p = "gruCellBackward";
         DType t = real(gates, p);
-        int n = cellUnits(batch, hidden, p);
+        long n = cellUnits(batch, hidden, p);
         CudaBuffer G = cb(gates, t, 3L * n, p), K = cb(gh, t, 3L * n, p), P = cb(hPrev, t, n, p);
         CudaBuffer DH = cb(dh, t, n, p), DI = cb(dGi, t, 3L * n, p), DK = cb(dGh, t, 3L * n, p);
         CudaBuffer DP = cb(dhPrev, t, n, p);

@@ -112,7 +112,7 @@ class LaunchPlanTest {
         assertEquals(all, launched);
     }
 
-    /** An empty batch or hidden size launches nothing; short, integer or negative-sized operands launch nothing either. */
+    /** An empty batch or hidden size launches nothing; short, integer or badly sized operands are refused first. */
     @Test
     void recurrentCellsCheckTheirOperandsBeforeLaunch() {
         EmulatedDevice device = new EmulatedDevice(false);
@@ -126,6 +126,7 @@ class LaunchPlanTest {
                     () -> b.lstmCellForward(gates, state, state, state, 2, 4),          // gates hold 4 x 6, need 4 x 8
                     () -> b.lstmCellBackward(gates, state, state, ints, state, gates, 2, 3),
                     () -> b.gruCellForward(gates, gates, state, state, -1, 3),
+                    () -> b.gruCellForward(gates, gates, state, state, 1 << 20, 1 << 12), // 2^32 units
                     () -> b.gruCellBackward(ints, gates, state, state, gates, gates, state, 2, 3));
             for (Runnable call : refused) {
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, call::run);

@@ -14,8 +14,8 @@ import java.util.List;
  * state of one step is the next step's input; the backward walks the steps in reverse, passing dc
  * or dhPrev down), so an error that compounds is seen. Every check runs at batch and hidden sizes of
  * 1 and off every block multiple, on pre-activations that mix ordinary values, saturating ones (|x|
- * up to 20, where sigmoid(x) rounds to 0 or 1 in float32) and tiny ones; the in-place forms of the
- * backward run on buffers at odd offsets.
+ * up to 20, where sigmoid(x) rounds to 0 or 1 in float32) and tiny ones; the forward (in place by
+ * contract) and the in-place form of each backward run on buffers at odd offsets.
  *
  * <p>Each output is compared over all sizes and steps together, so the tolerance's floor (the mean
  * magnitude) is that of a whole gradient rather than of one element. The backward is checked twice:
