@@ -628,28 +628,76 @@ public final class CudaBackend implements Backend {
                 new KernelArgs().ptr(Y).ptr(DY).ptr(DX).i32(length).i32(accumulate ? 1 : 0)));
     }
 
-    // ---- recurrent cells -------------------------------------------------------------------------
+    // ---- recurrent cells (recurrent.cu: one thread per batch row and hidden unit) -------------------
+
+    /**
+     * batch * hidden, the threads of a cell kernel; refuses negative sizes. A long: the buffer checks
+     * that follow refuse what does not fit a buffer, which also makes it fit an int.
+     */
+    private static long cellUnits(int batch, int hidden, String primitive) {
+        if (batch < 0 || hidden < 0) {
+            throw new IllegalArgumentException(primitive + ": negative size " + batch + " x " + hidden);
+        }
+        return (long) batch * hidden;
+    }
 
     @Override
     public void lstmCellForward(Buffer gates, Buffer cPrev, Buffer c, Buffer h, int batch, int hidden) {
-        throw new UnsupportedOperationException("lstmCellForward: no CUDA kernel yet");
+        String p = "lstmCellForward";
+        DType t = real(gates, p);
+        long n = cellUnits(batch, hidden, p);
+        CudaBuffer G = cb(gates, t, 4L * n, p), P = cb(cPrev, t, n, p), C = cb(c, t, n, p), H = cb(h, t, n, p);
+        if (n == 0) return;
+        enter();
+        // wick_lstm_cell_forward_fXX(T* gates, const T* c_prev, T* c, T* h, int batch, int hidden)
+        launch(Launch.of(kernel("wick_lstm_cell_forward", t), blocks(n), THREADS,
+                new KernelArgs().ptr(G).ptr(P).ptr(C).ptr(H).i32(batch).i32(hidden)));
     }
 
     @Override
     public void lstmCellBackward(Buffer gates, Buffer cPrev, Buffer c, Buffer dh, Buffer dc, Buffer dGates,
                                  int batch, int hidden) {
-        throw new UnsupportedOperationException("lstmCellBackward: no CUDA kernel yet");
+        String p = "lstmCellBackward";
+        DType t = real(gates, p);
+        long n = cellUnits(batch, hidden, p);
+        CudaBuffer G = cb(gates, t, 4L * n, p), P = cb(cPrev, t, n, p), C = cb(c, t, n, p);
+        CudaBuffer DH = cb(dh, t, n, p), DC = cb(dc, t, n, p), DG = cb(dGates, t, 4L * n, p);
+        if (n == 0) return;
+        enter();
+        // wick_lstm_cell_backward_fXX(const T* gates, const T* c_prev, const T* c, const T* dh, T* dc,
+        //                             T* d_gates, int batch, int hidden)
+        launch(Launch.of(kernel("wick_lstm_cell_backward", t), blocks(n), THREADS,
+                new KernelArgs().ptr(G).ptr(P).ptr(C).ptr(DH).ptr(DC).ptr(DG).i32(batch).i32(hidden)));
     }
 
     @Override
     public void gruCellForward(Buffer gi, Buffer gh, Buffer hPrev, Buffer h, int batch, int hidden) {
-        throw new UnsupportedOperationException("gruCellForward: no CUDA kernel yet");
+        String p = "gruCellForward";
+        DType t = real(gi, p);
+        long n = cellUnits(batch, hidden, p);
+        CudaBuffer I = cb(gi, t, 3L * n, p), K = cb(gh, t, 3L * n, p), P = cb(hPrev, t, n, p), H = cb(h, t, n, p);
+        if (n == 0) return;
+        enter();
+        // wick_gru_cell_forward_fXX(T* gi, const T* gh, const T* h_prev, T* h, int batch, int hidden)
+        launch(Launch.of(kernel("wick_gru_cell_forward", t), blocks(n), THREADS,
+                new KernelArgs().ptr(I).ptr(K).ptr(P).ptr(H).i32(batch).i32(hidden)));
     }
 
     @Override
     public void gruCellBackward(Buffer gates, Buffer gh, Buffer hPrev, Buffer dh, Buffer dGi, Buffer dGh,
                                 Buffer dhPrev, int batch, int hidden) {
-        throw new UnsupportedOperationException("gruCellBackward: no CUDA kernel yet");
+        String p = "gruCellBackward";
+        DType t = real(gates, p);
+        long n = cellUnits(batch, hidden, p);
+        CudaBuffer G = cb(gates, t, 3L * n, p), K = cb(gh, t, 3L * n, p), P = cb(hPrev, t, n, p);
+        CudaBuffer DH = cb(dh, t, n, p), DI = cb(dGi, t, 3L * n, p), DK = cb(dGh, t, 3L * n, p);
+        CudaBuffer DP = cb(dhPrev, t, n, p);
+        if (n == 0) return;
+        enter();
+        // wick_gru_cell_backward_fXX(const T* gates, const T* gh, const T* h_prev, const T* dh, T* d_gi,
+        //                            T* d_gh, T* dh_prev, int batch, int hidden)
+        launch(Launch.of(kernel("wick_gru_cell_backward", t), blocks(n), THREADS,
+                new KernelArgs().ptr(G).ptr(K).ptr(P).ptr(DH).ptr(DI).ptr(DK).ptr(DP).i32(batch).i32(hidden)));
     }
 
     // ---- loss -----------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ class LaunchPlanTest {
         b.gemm(true, false, 10, 30, 10, 1, x, y, 0.5, z);
         b.gemm(true, true, 10, 30, 10, 1, x, y, 0.5, z);
         b.tanhBackward(y, x, z, n, true);
+        recurrentCells(b, x, y, z, w);
         b.softmaxCrossEntropy(x, idx, 30, 10, -100, one, y);
         b.axpy(2, x, z, n);
         b.squaredNorm(x, one, n);
@@ -66,6 +67,17 @@ class LaunchPlanTest {
         Buffer m = b.allocate(t, v * d), second = b.allocate(t, v * d);
         b.sparseSgdUpdate(table, sparseRows, values, n, d, 0.1, 0.01);
         b.sparseAdamUpdate(table, sparseRows, values, m, second, n, d, 0.1, 0.9, 0.999, 1e-8, 3);
+    }
+
+    /** The LSTM and GRU timesteps at batch 7, hidden 10: gates in y, states in slices of x. */
+    private static void recurrentCells(CudaBackend b, Buffer x, Buffer y, Buffer z, Buffer w) {
+        int batch = 7, hidden = 10, units = batch * hidden;
+        Buffer s0 = x.slice(0, units), s1 = x.slice(units, units), s2 = x.slice(2 * units, units);
+        Buffer s3 = x.slice(3 * units, units);
+        b.lstmCellForward(y, s0, s1, s2, batch, hidden);
+        b.lstmCellBackward(y, s0, s1, s2, s3, y, batch, hidden);
+        b.gruCellForward(y, z, s0, s1, batch, hidden);
+        b.gruCellBackward(y, z, s0, s1, y, w, s2, batch, hidden);
     }
 
     /** Every entry of the op table through its family, in both launch shapes where there are two. */
@@ -103,6 +115,29 @@ class LaunchPlanTest {
         all.remove("wick_bitonic_merge_global"); // only for more than 2 * 2048 keys: see the sort test
         all.remove("wick_bitonic_merge_tile");
         assertEquals(all, launched);
+    }
+
+    /** An empty batch or hidden size launches nothing; short, integer or badly sized operands are refused first. */
+    @Test
+    void recurrentCellsCheckTheirOperandsBeforeLaunch() {
+        EmulatedDevice device = new EmulatedDevice(false);
+        try (CudaBackend b = recording(device)) {
+            Buffer gates = b.allocate(DType.FLOAT32, 4 * 6), state = b.allocate(DType.FLOAT32, 6);
+            Buffer ints = b.allocate(DType.INT32, 6);
+            b.lstmCellForward(gates, state, state, state, 0, 5);
+            b.gruCellBackward(gates, gates, state, state, gates, gates, state, 3, 0);
+            assertTrue(device.launches.isEmpty(), device.launches::toString);
+            List<Runnable> refused = List.of(
+                    () -> b.lstmCellForward(gates, state, state, state, 2, 4),          // gates hold 4 x 6, need 4 x 8
+                    () -> b.lstmCellBackward(gates, state, state, ints, state, gates, 2, 3),
+                    () -> b.gruCellForward(gates, gates, state, state, -1, 3),
+                    () -> b.gruCellForward(gates, gates, state, state, 1 << 20, 1 << 12), // 2^32 units
+                    () -> b.gruCellBackward(ints, gates, state, state, gates, gates, state, 2, 3));
+            for (Runnable call : refused) {
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, call::run);
+            }
+            assertTrue(device.launches.isEmpty(), device.launches::toString);
+        }
     }
 
     @Test

@@ -5,14 +5,10 @@ import dev.wick.core.Shape;
 import dev.wick.core.backend.Backend;
 import dev.wick.core.backend.Buffer;
 import dev.wick.core.backend.Strides;
-import dev.wick.core.conformance.ConformanceSuite;
 import dev.wick.core.cpu.CpuBackend;
 import dev.wick.core.ops.BinaryOp;
 import dev.wick.core.ops.ReduceOp;
 import dev.wick.core.ops.UnaryOp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -32,33 +28,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * strided copies in every dtype. Sizes stay small: the host emulator runs each CUDA thread as an OS
  * thread. Subclasses say which device: {@link OpFamiliesEmulatedTest}, {@link OpFamiliesCudaTest}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class OpFamiliesAgainstCpu {
+abstract class OpFamiliesAgainstCpu extends CudaAgainstCpu {
     private static final double[] SPECIALS = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0,
             -0.0, 1, -1, 0.5, 40, -40};
-
-    private long seed;
-    private CudaBackend cuda;
-    private CpuBackend cpu;
-
-    /** The backend under test, or a failed assumption saying why there is none here. */
-    abstract CudaBackend open();
-
-    /** Per test rather than per class, so that each test reports itself skipped where there is no device. */
-    @BeforeEach
-    void start() {
-        if (cuda != null) return;
-        cuda = open();
-        cpu = new CpuBackend(1);
-        seed = ConformanceSuite.freshSeed();
-        System.out.println(getClass().getSimpleName() + " seed " + seed);
-    }
-
-    @AfterAll
-    void stop() {
-        if (cuda != null) cuda.close();
-        if (cpu != null) cpu.close();
-    }
 
     /** The same values on both backends. */
     private record Twin(int length, Buffer onCpu, Buffer onCuda) {
@@ -75,44 +47,6 @@ abstract class OpFamiliesAgainstCpu {
 
     private Twin output(DType t, int length) {
         return twin(t, new double[length]);
-    }
-
-    /** Uploads values, rounded to the buffer's dtype. */
-    static void write(Backend b, double[] values, Buffer dst) {
-        int n = values.length;
-        switch (dst.dtype()) {
-            case FLOAT64 -> b.upload(values, 0, dst, n);
-            case FLOAT32 -> {
-                float[] f = new float[n];
-                for (int i = 0; i < n; i++) f[i] = (float) values[i];
-                b.upload(f, 0, dst, n);
-            }
-            case INT32 -> {
-                int[] v = new int[n];
-                for (int i = 0; i < n; i++) v[i] = (int) values[i];
-                b.upload(v, 0, dst, n);
-            }
-        }
-    }
-
-    /** Downloads a buffer's values, widened to double (exactly). */
-    static double[] read(Backend b, Buffer x) {
-        int n = x.length();
-        double[] out = new double[n];
-        switch (x.dtype()) {
-            case FLOAT64 -> b.download(x, out, 0, n);
-            case FLOAT32 -> {
-                float[] f = new float[n];
-                b.download(x, f, 0, n);
-                for (int i = 0; i < n; i++) out[i] = f[i];
-            }
-            case INT32 -> {
-                int[] v = new int[n];
-                b.download(x, v, 0, n);
-                for (int i = 0; i < n; i++) out[i] = v[i];
-            }
-        }
-        return out;
     }
 
     private void release(Twin... twins) {

@@ -1,17 +1,9 @@
 package dev.wick.cuda;
 
-import dev.wick.core.Wick;
-import dev.wick.core.backend.Availability;
-
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /** The op families on CUDA device 0, where there is one (skipped elsewhere, saying why). */
 class OpFamiliesCudaTest extends OpFamiliesAgainstCpu {
     @Override
     CudaBackend open() {
-        Availability a = Wick.cudaAvailability();
-        if (!a.available()) System.out.println("OpFamiliesCudaTest skipped: " + a.reason());
-        assumeTrue(a.available(), () -> "CUDA not available: " + a.reason());
-        return CudaBackend.open(0);
+        return device0(getClass());
     }
 }

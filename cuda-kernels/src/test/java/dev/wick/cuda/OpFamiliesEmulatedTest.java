@@ -14,20 +14,12 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The op families on the host kernel emulator (no GPU needed; g++ is). */
 class OpFamiliesEmulatedTest extends OpFamiliesAgainstCpu {
     @Override
     CudaBackend open() {
-        assumeEmulator();
-        return new CudaBackend(new EmulatedDevice(true), 0);
-    }
-
-    private static void assumeEmulator() {
-        String why = KernelEmulator.unavailableReason();
-        if (why != null) System.out.println("OpFamiliesEmulatedTest skipped: " + why);
-        assumeTrue(why == null, why);
+        return emulated(getClass());
     }
 
     /**
@@ -37,7 +29,7 @@ class OpFamiliesEmulatedTest extends OpFamiliesAgainstCpu {
      */
     @Test
     void oneBlockComputesWhatTheWholeGridDoes() {
-        assumeEmulator();
+        assumeEmulator(getClass());
         EmulatedDevice device = new EmulatedDevice(true);
         try (CudaBackend b = new CudaBackend(device, 0)) {
             Random r = new Random(5);

@@ -98,14 +98,16 @@ class PtxResourcesTest {
         assertEquals(List.of(u32, u32, u32, f32, u64, u64, f32, u64), ptx.signature("wick_gemm_tn_f32"));
         assertEquals(List.of(u32, u32, u32, f64, u64, u64, f64, u64), ptx.signature("wick_gemm_nt_f64"));
         assertEquals(List.of(u64, u32, u64, f64, f64), ptx.signature("wick_uniform_f32"));
+        assertEquals(List.of(u64, u64, u64, u64, u64, u64, u64, u32, u32), ptx.signature("wick_gru_cell_backward_f64"));
         // every kernel name the backend builds exists, in both precisions where it has two
         Set<String> all = ptx.modules().stream().flatMap(m -> m.kernels().keySet().stream())
                 .collect(Collectors.toSet());
         List<String> bases = new ArrayList<>(List.of("wick_uniform", "wick_normal", "wick_gather",
                 "wick_scatter_add_atomic", "wick_scatter_add_sorted", "wick_tanh_backward", "wick_softmax_ce_rows",
                 "wick_softmax_ce_loss", "wick_axpy", "wick_squared_norm_partial", "wick_sum_partials", "wick_sgd",
-                "wick_sgd_momentum", "wick_adam", "wick_gemm_nn", "wick_gemm_nt", "wick_gemm_tn", "wick_gemm_tt", "wick_sparse_sum_runs", "wick_sparse_sgd",
-                "wick_sparse_adam"));
+                "wick_sgd_momentum", "wick_adam", "wick_gemm_nn", "wick_gemm_nt", "wick_gemm_tn", "wick_gemm_tt",
+                "wick_sparse_sum_runs", "wick_sparse_sgd", "wick_sparse_adam",
+                "wick_lstm_cell_forward", "wick_lstm_cell_backward", "wick_gru_cell_forward", "wick_gru_cell_backward"));
         bases.addAll(opKernelBases());
         for (String base : bases) {
             assertTrue(all.contains(base + "_f32") && all.contains(base + "_f64"), base + " in both precisions");

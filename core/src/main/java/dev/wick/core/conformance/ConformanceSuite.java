@@ -78,6 +78,7 @@ public final class ConformanceSuite {
         new PrimitiveChecks(suite, inputs, sizes, candidateType).runAll();
         new OpTableChecks(suite, inputs, sizes, candidateType).runAll();
         new SparseChecks(suite, inputs, sizes, candidateType).runAll();
+        new RecurrentChecks(suite, inputs, sizes, candidateType).runAll();
         return new ConformanceReport(suite.candidateName, candidateType, suite.referenceName, referenceType, seed,
                 suite.rows);
     }
