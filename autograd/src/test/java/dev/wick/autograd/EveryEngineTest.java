@@ -55,6 +55,14 @@ class EveryEngineTest {
         }
 
         @Nested
+        class RecurrentLayers extends OnEngine.RecurrentLayers {
+        }
+
+        @Nested
+        class LanguageModels extends OnEngine.LanguageModels {
+        }
+
+        @Nested
         class SparseEmbeddings extends OnEngine.SparseEmbeddings {
         }
 
@@ -104,6 +112,14 @@ class EveryEngineTest {
 
         @Nested
         class TrainingAgainstTheCpu extends OnEngine.TrainingAgainstTheCpu {
+        }
+
+        @Nested
+        class RecurrentLayers extends OnEngine.RecurrentLayers {
+        }
+
+        @Nested
+        class LanguageModels extends OnEngine.LanguageModels {
         }
 
         @Nested
@@ -179,6 +195,20 @@ class EveryEngineTest {
         }
 
         abstract class TrainingAgainstTheCpu extends TrainingConformanceTest {
+            @Override
+            TestEngines.Kind engine() {
+                return kind();
+            }
+        }
+
+        abstract class RecurrentLayers extends RecurrentLayersTest {
+            @Override
+            TestEngines.Kind engine() {
+                return kind();
+            }
+        }
+
+        abstract class LanguageModels extends LanguageModelTest {
             @Override
             TestEngines.Kind engine() {
                 return kind();
