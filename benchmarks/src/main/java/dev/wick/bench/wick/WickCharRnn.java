@@ -32,7 +32,7 @@ import java.util.Map;
  */
 final class WickCharRnn implements Workload {
     /** A language model: its parameters in the order of {@link CharRnnProblem.Weights#inOrder()} and its loss. */
-    private interface Model extends Module {
+    interface Model extends Module {
         Variable loss(Tensor inputs, Tensor targets);
     }
 
@@ -71,7 +71,7 @@ final class WickCharRnn implements Workload {
     }
 
     /** Embedding -> nn.LSTM or nn.GRU (one layer, both biases, from a zero state) -> Linear, mean cross-entropy. */
-    private static Model gatedModel(Engine engine, CharRnnProblem p) {
+    static Model gatedModel(Engine engine, CharRnnProblem p) {
         Embedding embedding = new Embedding(engine, DType.FLOAT32, p.vocab(), p.embed(), 1);
         Recurrent rnn = p.cell() == CharRnnProblem.Cell.LSTM
                 ? new LSTM(engine, DType.FLOAT32, p.embed(), p.hidden(), 2)
