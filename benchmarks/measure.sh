@@ -5,8 +5,9 @@
 #   2. tuned-malloc: the same with the settings of shared/DJL-OFFLINE.md that keep freed blocks
 #      in the process: MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184;
 #   3. headline: the cases the targets name (GEMM 512 and 1024, embedding, softmax CE, the
-#      training step) again with the tuned settings and two forks, since Wick's figures move by
-#      up to a third from one JVM fork to the next (JIT decisions); its medians pool both forks.
+#      training steps: tanh RNN, LSTM and GRU) again with the tuned settings and two forks, since
+#      Wick's figures move by up to a third from one JVM fork to the next (JIT decisions); its
+#      medians pool both forks.
 # The headline ratios come from run 3: PyTorch at its best here. Iteration counts are the
 # benchmarks' own (@Warmup, @Measurement: 3 + 5 per fork); figures are medians over iterations.
 #
@@ -32,6 +33,6 @@ compare stock-malloc -prof gc "$@"
 (
   export MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184
   compare tuned-malloc -prof gc "$@"
-  compare headline -f 2 'GemmBench|EmbeddingBench|SoftmaxCrossEntropyBench|CharRnnStepBench' \
+  compare headline -f 2 'GemmBench|EmbeddingBench|SoftmaxCrossEntropyBench|CharRnnStepBench|LstmGruStepBench' \
     -p mkn=512x512x512,1024x1024x1024 "$@"
 )

@@ -3,6 +3,7 @@
 # measurement iterations of 1 s, and a subset of the sizes. For a first look, not for quoting.
 #
 #   benchmarks/quick.sh [more JMH options, e.g. a benchmark regex]
+#   benchmarks/quick.sh 'CharRnnStepBench|LstmGruStepBench'      # the training steps only
 #
 # Uses benchmarks/target/peer/benchmarks-peer.jar when it exists (Wick against PyTorch), else
 # benchmarks/target/benchmarks.jar with -p backend=wick-cpu (Wick alone). Build them with

@@ -112,7 +112,7 @@ public final class Compare {
         return new Figure(bench, caseName, backend, unit, higher, median(v), v.length);
     }
 
-    static double median(double[] values) {
+    public static double median(double[] values) {
         double[] v = values.clone();
         Arrays.sort(v);
         int n = v.length;

@@ -13,7 +13,8 @@ public interface Workload extends AutoCloseable {
     /**
      * Runs the work once more and copies its main result to the host: the product for GEMM, the
      * gathered rows or the table's gradient for an embedding, the logits' gradient for the loss,
-     * the loss before the update for a training step. For cross-checks, never inside timing.
+     * for a training step the loss before the update followed by the clipped gradients
+     * ({@link CharRnnProblem#stepResult}). For cross-checks, never inside timing.
      */
     float[] result();
 

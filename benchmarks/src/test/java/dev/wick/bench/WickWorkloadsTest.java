@@ -3,6 +3,8 @@ package dev.wick.bench;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,16 +61,18 @@ class WickWorkloadsTest {
         }
     }
 
-    @Test
-    void charRnnStepStartsFromTheGivenModelAndLearns() {
-        CharRnnProblem p = CharRnnProblem.of(11, 6, 17, 3, 5, 1e-2, 5.0, seed);
+    @ParameterizedTest
+    @EnumSource(CharRnnProblem.Cell.class)
+    void charRnnStepStartsFromTheGivenModelAndLearns(CharRnnProblem.Cell cell) {
+        CharRnnProblem p = CharRnnProblem.of(cell, 11, 6, 17, 3, 5, 1e-2, 5.0, seed);
         double expected = Reference.charRnnLoss(p);
         try (Workload step = wick.charRnnStep(p)) {
             float first = step.result()[0];
-            assertEquals(expected, first, 1e-5 * Math.max(1, expected), seedNote());
+            assertEquals(expected, first, 1e-5 * Math.max(1, expected), seedNote() + ", " + cell);
             for (int i = 0; i < 30; i++) step.run();
             float later = step.result()[0];
-            assertTrue(later < 0.8 * first, seedNote() + ": loss went from " + first + " to " + later + " on one repeated batch");
+            assertTrue(later < 0.8 * first, seedNote() + ", " + cell + ": loss went from " + first + " to " + later
+                    + " on one repeated batch");
         }
     }
 

@@ -9,7 +9,10 @@ import dev.wick.bench.Workloads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.List;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * results, so the timings compare like with like. Odd sizes, duplicate-heavy indices, fresh seeds.
  */
 class TorchCrossCheckTest {
+    /** Float32 gradients through seven timesteps, relative to each gradient's largest element. */
+    private static final double GRADIENT_TOLERANCE = 1e-5;
     private static Workloads wick;
     private static Workloads torch;
     private static Workloads torchFused;
@@ -78,16 +83,41 @@ class TorchCrossCheckTest {
     }
 
     @Test
-    void charRnnStepsFollowTheSameLosses() {
+    void tanhCharRnnStepsFollowTheSameLossesAndGradients() {
         CharRnnProblem p = CharRnnProblem.of(13, 10, 21, 4, 7, 1e-2, 5.0, seed);
-        for (Workloads peer : new Workloads[]{torch, torchFused}) {
-            try (Workload a = wick.charRnnStep(p); Workload b = peer.charRnnStep(p)) {
-                for (int step = 0; step < 5; step++) {
-                    float x = a.result()[0], y = b.result()[0];
-                    // The first loss is the same model on the same data; later ones differ only by
-                    // rounding and DJL's Adam, which applies eps before the bias correction.
-                    assertEquals(x, y, (step == 0 ? 1e-5 : 1e-3) * Math.max(1, x),
-                            "seed " + seed + ", step " + step + ", " + peer.description());
+        assertSameSteps(p, torch);
+        assertSameSteps(p, torchFused);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CharRnnProblem.Cell.class, names = {"LSTM", "GRU"})
+    void gatedCharRnnStepsFollowTheSameLossesAndGradients(CharRnnProblem.Cell cell) {
+        assertSameSteps(CharRnnProblem.of(cell, 13, 10, 21, 4, 7, 1e-2, 5.0, seed), torchFused);
+    }
+
+    /**
+     * Five training steps from the same model on the same batch: the first loss and the first
+     * step's clipped gradients (each within GRADIENT_TOLERANCE of its largest element) agree, and so
+     * do the losses after Adam's updates.
+     */
+    private void assertSameSteps(CharRnnProblem p, Workloads peer) {
+        String what = "seed " + seed + ", " + p.cell() + ", " + peer.description();
+        try (Workload a = wick.charRnnStep(p); Workload b = peer.charRnnStep(p)) {
+            for (int step = 0; step < 5; step++) {
+                float[] x = a.result(), y = b.result();
+                // The first loss is the same model on the same data; later ones differ only by
+                // rounding and DJL's Adam, which applies eps before the bias correction.
+                assertEquals(x[0], y[0], (step == 0 ? 1e-5 : 1e-3) * Math.max(1, x[0]), what + ", step " + step);
+                if (step > 0) continue;
+                List<float[]> gx = p.gradients(x), gy = p.gradients(y);
+                for (int i = 0; i < gx.size(); i++) {
+                    double err = 0, scale = 0;
+                    for (int j = 0; j < gx.get(i).length; j++) {
+                        err = Math.max(err, Math.abs(gx.get(i)[j] - gy.get(i)[j]));
+                        scale = Math.max(scale, Math.abs(gx.get(i)[j]));
+                    }
+                    assertTrue(scale > 0 && err <= GRADIENT_TOLERANCE * scale,
+                            what + ": gradient " + i + " differs by " + err + " (largest element " + scale + ")");
                 }
             }
         }

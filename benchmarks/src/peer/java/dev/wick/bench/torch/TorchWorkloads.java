@@ -38,7 +38,7 @@ final class TorchWorkloads implements Workloads {
     @Override
     public String description() {
         return "PyTorch " + engine.getVersion() + " through DJL " + Engine.getDjlVersion() + ", "
-                + JniUtils.getNumThreads() + " intra-op threads" + (fusedRnn ? ", fused rnn_tanh" : "");
+                + JniUtils.getNumThreads() + " intra-op threads" + (fusedRnn ? ", fused rnn_tanh, lstm and gru" : "");
     }
 
     static long[] asLongs(int[] values) {

@@ -1,0 +1,109 @@
+package dev.wick.bench.wick;
+
+import dev.wick.autograd.Tape;
+import dev.wick.autograd.Variable;
+import dev.wick.autograd.optim.Adam;
+import dev.wick.autograd.optim.GradClip;
+import dev.wick.bench.Backends;
+import dev.wick.bench.CharRnnProblem;
+import dev.wick.bench.Compare;
+import dev.wick.core.DType;
+import dev.wick.core.Engine;
+import dev.wick.core.Scope;
+import dev.wick.core.Tensor;
+import dev.wick.core.Wick;
+
+import java.util.List;
+
+/**
+ * A rough profile of Wick's LSTM and GRU training step ({@link CharRnnProblem#standard(CharRnnProblem.Cell, long)}):
+ * median times of its forward, backward and clipping with Adam, and of the recurrence's GEMM shapes
+ * on their own (the forward product h W_hh^T as F.lstm and F.gru call it and with W_hh transposed
+ * beforehand, the backward product, the input projection, the weight gradient dW_hh). Not a JMH
+ * benchmark: for finding where the time goes, not for quoting against another library.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.wick.bench.wick.StepParts [passes]</pre>
+ */
+public final class StepParts {
+    private static final int RUNS = 30;
+
+    private StepParts() {
+    }
+
+    public static void main(String[] args) {
+        int passes = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        try (Engine e = Wick.cpu(Backends.threads())) {
+            for (int pass = 0; pass < passes; pass++) {
+                for (CharRnnProblem.Cell cell : new CharRnnProblem.Cell[]{CharRnnProblem.Cell.LSTM, CharRnnProblem.Cell.GRU}) {
+                    phases(e, CharRnnProblem.standard(cell, 41));
+                    gemms(e, CharRnnProblem.standard(cell, 41));
+                }
+            }
+        }
+    }
+
+    private static void phases(Engine e, CharRnnProblem p) {
+        int t = p.steps(), b = p.batch();
+        WickCharRnn.Model model = WickCharRnn.gatedModel(e, p);
+        List<Variable> params = model.parameters();
+        double[] forward = new double[RUNS], backward = new double[RUNS], update = new double[RUNS];
+        try (Adam adam = new Adam(params, p.learningRate())) {
+            for (int i = 0; i < RUNS; i++) {
+                try (Scope scope = e.scope(); Tape tape = Tape.record()) {
+                    Tensor x = e.fromInts(p.inputs(), t, b), y = e.fromInts(p.targets(), p.tokens());
+                    adam.zeroGrad();
+                    long t0 = System.nanoTime();
+                    Variable loss = model.loss(x, y);
+                    long t1 = System.nanoTime();
+                    tape.backward(loss);
+                    long t2 = System.nanoTime();
+                    GradClip.clipGlobalNorm(params, p.clipNorm());
+                    adam.step();
+                    long t3 = System.nanoTime();
+                    forward[i] = t1 - t0;
+                    backward[i] = t2 - t1;
+                    update[i] = t3 - t2;
+                }
+            }
+        } finally {
+            model.close();
+        }
+        System.out.printf("%s step: forward %.1f ms, backward %.1f ms, clipping and Adam %.1f ms (medians of %d)%n",
+                p.cell(), ms(forward), ms(backward), ms(update), RUNS);
+    }
+
+    private static void gemms(Engine e, CharRnnProblem p) {
+        int t = p.steps(), b = p.batch(), h = p.hidden(), in = p.embed(), gh = p.cell().gates() * h, rows = t * b;
+        try (Scope scope = e.scope()) {
+            Tensor state = e.zeros(DType.FLOAT32, b, h), dState = e.zeros(DType.FLOAT32, b, h);
+            Tensor weightHH = e.zeros(DType.FLOAT32, gh, h), weightHHt = e.zeros(DType.FLOAT32, h, gh);
+            Tensor gates = e.zeros(DType.FLOAT32, b, gh);
+            Tensor x = e.zeros(DType.FLOAT32, rows, in), weightIH = e.zeros(DType.FLOAT32, gh, in);
+            Tensor allGates = e.zeros(DType.FLOAT32, rows, gh), allStates = e.zeros(DType.FLOAT32, rows, h);
+            Tensor dWeightHH = e.zeros(DType.FLOAT32, gh, h);
+            System.out.printf("  %d x h W_hh^T (%d x %d x %d, W_hh as stored): %.1f ms; with W_hh transposed beforehand: %.1f ms;"
+                            + " %d x dGates W_hh (%d x %d x %d): %.1f ms%n",
+                    t, b, h, gh, t * time(() -> Tensor.gemm(false, true, 1, state, weightHH, 1, gates)),
+                    t * time(() -> Tensor.gemm(false, false, 1, state, weightHHt, 1, gates)),
+                    t, b, gh, h, t * time(() -> Tensor.gemm(false, false, 1, gates, weightHH, 1, dState)));
+            System.out.printf("  input projection x W_ih^T (%d x %d x %d): %.1f ms; dW_hh = dGates^T H (%d x %d x %d): %.1f ms%n",
+                    rows, in, gh, time(() -> Tensor.gemm(false, true, 1, x, weightIH, 0, allGates)),
+                    gh, rows, h, time(() -> Tensor.gemm(true, false, 1, allGates, allStates, 0, dWeightHH)));
+        }
+    }
+
+    /** Median milliseconds of RUNS calls. */
+    private static double time(Runnable r) {
+        double[] t = new double[RUNS];
+        for (int i = 0; i < RUNS; i++) {
+            long start = System.nanoTime();
+            r.run();
+            t[i] = System.nanoTime() - start;
+        }
+        return ms(t);
+    }
+
+    private static double ms(double[] nanos) {
+        return Compare.median(nanos) / 1e6;
+    }
+}
