@@ -6,8 +6,9 @@
 #     (torch_ref: embedding_backward_distinct100000 / distinct100, atomic);
 #   softmax cross-entropy forward + backward 2048 x 50,000;
 #   the char-RNN training step (torch_ref: char_rnn_small_eager / _fused), with the
-#     driverAllocations counter, which must stay 0 in a steady state.
-# One fork each, 1 warm-up and 3 measurement iterations of 1 s: six forks of about 6 s (not yet
+#     driverAllocations counter, which must stay 0 in a steady state;
+#   the same step with an LSTM or a GRU layer (torch_ref: char_lstm_small_fused, char_gru_small_fused).
+# One fork each, 1 warm-up and 3 measurement iterations of 1 s: eight forks of about 6 s (not yet
 # timed on a GPU; give the step a 90 s timeout). Needs only the shaded jar, no Maven:
 #   JAVA  a java binary (default: java)
 #   JARS  the folder holding benchmarks.jar (required)
@@ -26,7 +27,7 @@ if ! "$JAVA" -cp "$jar" dev.wick.bench.Backends --available wick-cuda >/dev/null
   exit 0
 fi
 exec "$JAVA" -cp "$jar" dev.wick.bench.Compare --markdown "$OUT/bench-gpu.md" \
-  'GemmBench|EmbeddingBench.forwardBackward|SoftmaxCrossEntropyBench|CharRnnStepBench' \
+  'GemmBench|EmbeddingBench.forwardBackward|SoftmaxCrossEntropyBench|CharRnnStepBench|LstmGruStepBench' \
   -p backend=wick-cuda \
   -p mkn=4096x4096x4096,2048x512x65 \
   -p lookup=100000x256/262144/all,100000x256/262144/100 \
