@@ -1045,8 +1045,13 @@ public final class F {
             });
         }
         if (weightIH.requiresGrad()) weightIH.accumulate((dW, add) -> Tensor.gemm(true, false, 1.0, dGi, x2, beta(add), dW));
-        if (biasIH != null && biasIH.requiresGrad()) biasIH.accumulate(dGi.sumRows());
-        if (biasHH != null && biasHH.requiresGrad()) biasHH.accumulate(dGh.sumRows());
+        if (biasIH != null && (biasIH.requiresGrad() || biasHH.requiresGrad())) {
+            // Both biases take the column sums of their pre-activation gradients: one sum when the two
+            // are the same tensor (the LSTM).
+            Tensor dbIH = dGi.sumRows(), dbHH = dGh == dGi ? dbIH : dGh.sumRows();
+            if (biasIH.requiresGrad()) biasIH.accumulate(dbIH);
+            if (biasHH.requiresGrad()) biasHH.accumulate(dbHH);
+        }
         if (x.requiresGrad()) {
             x.accumulate((dx, add) -> Tensor.gemm(false, false, 1.0, dGi, weightIH.value(), beta(add), dx.reshape(rows, n.input)));
         }
