@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * for everything) or {@code adam} (Adam; with the sparse table, SparseAdam for the table and Adam
  * for the rest). Average time per call. Each fork prints, once set up, the bytes the engine holds between
  * steps (the model's and the table's parameters, gradients and optimizer state) and the mean
- * number of distinct rows a batch looks up. Heap allocation per call: -prof gc.
+ * number of distinct rows a batch looks up. Heap allocation per call: -prof gc. libtorch's dense
+ * SGD step of the same model is TorchWordLmStepBench (peer build).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -14,16 +14,21 @@ import dev.wick.lm.train.TrainConfig;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 
 /**
- * PyTorch's examples/word_language_model (main.py with --model LSTM --tied) on libtorch through DJL:
- * embedding -> dropout -> libtorch's fused multi-layer LSTM (at::lstm, the op of nn.LSTM, with its
- * dropout between layers) -> dropout -> linear head whose weight is the embedding's; mean
- * cross-entropy; clip_grad_norm_; p -= lr * grad; the hidden state carried across chunks, detached,
- * and zeroed at each epoch's start. Initial weights as main.py draws them (embedding U(-0.1, 0.1),
- * head bias 0, LSTM U(-1/sqrt(H), 1/sqrt(H)) as nn.LSTM's default), from a Java generator; dropout
- * masks from libtorch's generator. It reads the chunks of {@link WordLmData}, Wick's own streams.
+ * PyTorch's examples/word_language_model (main.py with --model LSTM, --tied or not) on libtorch
+ * through DJL: embedding -> dropout -> libtorch's fused multi-layer LSTM (at::lstm, the op of
+ * nn.LSTM, with its dropout between layers) -> dropout -> linear head, its weight the embedding's
+ * when tied; mean cross-entropy; clip_grad_norm_; p -= lr * grad; the hidden state carried across
+ * chunks, detached, and zeroed at each epoch's start. Initial weights from a Java generator, with
+ * the distributions of PyTorch's modules: tied, as main.py draws them (embedding U(-0.1, 0.1), head
+ * bias 0); untied, as Wick's RnnLanguageModel does (embedding N(0, 1) as nn.Embedding's default,
+ * head U(-1/sqrt(H), 1/sqrt(H)) as nn.Linear's); LSTM U(-1/sqrt(H), 1/sqrt(H)) as nn.LSTM's
+ * default. Dropout masks from libtorch's generator. It reads chunks of wick-lm's streams
+ * ({@link WordLmData}) or any others of the same layout.
  */
 final class TorchWordLm implements AutoCloseable {
     private final Engine engine;
@@ -33,6 +38,7 @@ final class TorchWordLm implements AutoCloseable {
     private final int layers;
     private final float dropout;
     private final NDArray embedding;
+    private final NDArray headWeight;
     private final NDArray headBias;
     /** w_ih_l0, w_hh_l0, b_ih_l0, b_hh_l0, w_ih_l1, ...: nn.LSTM's flat weights. */
     private final List<NDArray> lstm = new ArrayList<>();
@@ -52,28 +58,39 @@ final class TorchWordLm implements AutoCloseable {
         this.dropout = (float) config.model().dropout();
         this.lr = config.lr();
         int e = config.embed(), h = config.hidden();
-        if (!config.model().tied() || e != h) throw new IllegalArgumentException("this peer trains the tied model only");
+        boolean tied = config.model().tied();
         SplittableRandom random = new SplittableRandom(seed);
-        embedding = uniform(random, 0.1, vocab, e);
         double k = 1 / Math.sqrt(h);
+        embedding = tied ? uniform(random, 0.1, vocab, e) : normal(random, vocab, e);
         for (int l = 0; l < layers; l++) {
             lstm.add(uniform(random, k, 4 * h, l == 0 ? e : h));
             lstm.add(uniform(random, k, 4 * h, h));
             lstm.add(uniform(random, k, 4 * h));
             lstm.add(uniform(random, k, 4 * h));
         }
-        headBias = root.zeros(new Shape(vocab));
+        headWeight = tied ? embedding : uniform(random, k, vocab, h);
+        headBias = tied ? root.zeros(new Shape(vocab)) : uniform(random, k, vocab);
         params.add(embedding);
         params.addAll(lstm);
+        if (!tied) params.add(headWeight);
         params.add(headBias);
         for (NDArray p : params) p.setRequiresGradient(true);
     }
 
     private NDArray uniform(SplittableRandom random, double bound, long... shape) {
+        return fill(() -> (random.nextDouble() * 2 - 1) * bound, shape);
+    }
+
+    private NDArray normal(SplittableRandom random, long... shape) {
+        Random gaussian = new Random(random.nextLong());
+        return fill(gaussian::nextGaussian, shape);
+    }
+
+    private NDArray fill(DoubleSupplier values, long... shape) {
         Shape s = new Shape(shape);
-        float[] values = new float[Math.toIntExact(s.size())];
-        for (int i = 0; i < values.length; i++) values[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
-        return root.create(values, s);
+        float[] v = new float[Math.toIntExact(s.size())];
+        for (int i = 0; i < v.length; i++) v[i] = (float) values.getAsDouble();
+        return root.create(v, s);
     }
 
     String description() {
@@ -142,11 +159,11 @@ final class TorchWordLm implements AutoCloseable {
         return e.getNDArrayInternal().lstm(e, hidden, new NDList(lstm), true, layers, dropout, training, false, false);
     }
 
-    /** Dropout on the LSTM's output (while training), then the tied head: [T B, V]. */
+    /** Dropout on the LSTM's output (while training), then the head: [T B, V]. */
     private NDArray logits(NDArray output, boolean training) {
         NDArray o = training ? output.getNDArrayInternal().dropout(output, dropout, true).singletonOrThrow() : output;
         NDArray flat = o.reshape(-1, config.hidden());
-        return flat.getNDArrayInternal().linear(flat, embedding, headBias).singletonOrThrow();
+        return flat.getNDArrayInternal().linear(flat, headWeight, headBias).singletonOrThrow();
     }
 
     /** clip_grad_norm_(max_norm): every gradient times min(1, max_norm / (total norm + 1e-6)). */
