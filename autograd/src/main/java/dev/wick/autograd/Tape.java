@@ -110,6 +110,10 @@ public final class Tape implements AutoCloseable {
      * inputs that require one. Releases what the nodes saved; a second call throws.
      */
     public void backward(Variable loss) {
+        if (closed) {
+            throw new IllegalStateException("backward() on a closed tape: its saved tensors were released;"
+                    + " run backward before closing the tape, or record the computation again on a new Tape");
+        }
         if (released) {
             throw new IllegalStateException("backward() was already called on this tape and its saved tensors were released;"
                     + " record the computation again on a new Tape");
@@ -122,6 +126,11 @@ public final class Tape implements AutoCloseable {
         }
         if (loss.value().numel() != 1) {
             throw new IllegalArgumentException("backward() needs a one-element loss, got shape " + loss.shape());
+        }
+        if (!loss.isLeaf() && !recorded(loss)) {
+            // Without this, the seed would reach no node and every gradient would silently stay as it was.
+            throw new IllegalStateException("the loss was not recorded on this tape: it comes from another tape,"
+                    + " or from one that was closed (its saved tensors are gone); record the computation on this tape");
         }
         try (Scope scope = loss.engine().scope()) {
             try {
@@ -146,6 +155,13 @@ public final class Tape implements AutoCloseable {
         } finally {
             release();
         }
+    }
+
+    private boolean recorded(Variable output) {
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            if (nodes.get(i).output() == output) return true;
+        }
+        return false;
     }
 
     /**

@@ -93,6 +93,31 @@ class TapeTest {
         }
     }
 
+    /**
+     * A loss from a closed tape has lost what its backward needs: backward on that tape, or on a
+     * new one that never saw it, is an IllegalStateException, and no gradient changes (it used to
+     * reach no node on the new tape and leave every gradient silently as it was).
+     */
+    @Test
+    void backwardOnALossFromAClosedTapeIsAnIllegalStateAndChangesNoGradient() {
+        Variable a = param(1, 2);
+        Variable loss;
+        Tape closedTape;
+        try (Tape tape = Tape.record()) {
+            loss = F.sum(F.tanh(a));
+            closedTape = tape;
+        }
+        Variable lost = loss;
+        assertTrue(assertThrows(IllegalStateException.class, () -> closedTape.backward(lost)).getMessage()
+                .contains("closed tape"));
+        try (Tape fresh = Tape.record()) {
+            F.tanh(a); // the new tape records something, just not this loss
+            IllegalStateException ex = assertThrows(IllegalStateException.class, () -> fresh.backward(lost));
+            assertTrue(ex.getMessage().contains("not recorded on this tape"), ex.getMessage());
+        }
+        assertFalse(a.hasGrad(), "no backward reached the parameter");
+    }
+
     @Test
     void backwardNeedsAScalarThatTakesAGradient() {
         Variable a = param(1, 2);

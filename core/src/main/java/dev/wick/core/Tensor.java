@@ -237,7 +237,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor gather(Tensor indices) {
         checkTable(this, "gather");
         requireSameEngine(this, indices);
-        checkIndices(indices, shape.dim(0), 0);
+        checkIndices(indices, shape.dim(0));
         int d = shape.dim(1);
         Tensor out = engine.empty(dtype, indices.shape.append(d));
         backend().gather(buffer, indices.buffer, out.buffer, indices.numel(), d);
@@ -269,10 +269,27 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("padding index " + paddingIndex + " out of range for a table of " + v + " rows");
         }
         requireSameEngine(this, indices);
-        checkIndices(indices, v, 0);
+        checkIndices(indices, v);
         backend().scatterAdd(buffer, indices.buffer, src.buffer, indices.numel(), d, paddingIndex,
                 mode == null ? engine.scatterMode() : mode);
         return this;
+    }
+
+    /**
+     * Checks every value of {@code indices} lies in [0, bound), with no exemption (so against a
+     * table of no rows every index fails); throws IndexOutOfBoundsException naming the index, its
+     * position and the bound.
+     */
+    public static void checkIndices(Tensor indices, int bound) {
+        if (bound <= 0 && indices.numel() > 0) {
+            // No value is in range, so any index fails, the first one first; no exempt value
+            // could stand for "none" in the backend's scan here.
+            indices.checkOpen();
+            requireDType(indices, DType.INT32, "indices");
+            throw outOfRange(indices, 0, bound);
+        }
+        // 0 lies in [0, bound) here (or there is nothing to check), so exempting it exempts nothing.
+        checkIndices(indices, bound, 0);
     }
 
     /**
@@ -283,6 +300,7 @@ public final class Tensor implements AutoCloseable {
     public static void checkIndices(Tensor indices, int bound, int exempt) {
         indices.checkOpen();
         requireDType(indices, DType.INT32, "indices");
+
         // The embedding's backward checks the indices its forward checked: remembered, that costs
         // no second pass (and on a GPU no second wait for the device) while nothing wrote to them.
         long range = ((long) bound << 32) | (exempt & 0xffffffffL);
@@ -293,11 +311,15 @@ public final class Tensor implements AutoCloseable {
             indices.verifiedRange = range;
             indices.verifiedAtWrite = writes;
         } else {
-            int[] one = new int[1];
-            indices.backend().download(indices.buffer.slice(pos, 1), one, 0, 1);
-            throw new IndexOutOfBoundsException("index " + one[0] + " at position " + pos
-                    + " is out of range [0, " + bound + ") (vocabulary size " + bound + ")");
+            throw outOfRange(indices, pos, bound);
         }
+    }
+
+    private static IndexOutOfBoundsException outOfRange(Tensor indices, int pos, int bound) {
+        int[] one = new int[1];
+        indices.backend().download(indices.buffer.slice(pos, 1), one, 0, 1);
+        return new IndexOutOfBoundsException("index " + one[0] + " at position " + pos
+                + " is out of range [0, " + bound + ") (vocabulary size " + bound + ")");
     }
 
     // ---- linear algebra ------------------------------------------------------------------------
@@ -1107,7 +1129,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("padding index " + skipIndex + " out of range for a table of " + numRows
                     + " rows");
         }
-        checkIndices(indices, numRows, 0); // remembered from the forward's gather: no second pass
+        checkIndices(indices, numRows); // remembered from the forward's gather: no second pass
         return coalesceChecked(indices, this, numRows, skipIndex);
     }
 

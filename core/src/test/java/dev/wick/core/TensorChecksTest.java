@@ -50,6 +50,35 @@ class TensorChecksTest {
         }
     }
 
+    /**
+     * A table of no rows accepts no index, 0 included: on a zero-row view of a larger table, index 0
+     * would be the base's row just past the view (the check used to exempt 0).
+     */
+    @Test
+    void aZeroRowViewAcceptsNoIndexAndNothingOfTheBaseIsReadOrWritten() {
+        try (Engine e = Wick.cpu(1); Scope s = e.scope()) {
+            for (DType dtype : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
+                Tensor base = e.uniform(dtype, 5, -1, 1, 4, 3);
+                double[] before = base.toDoubleArray();
+                for (int start : new int[]{0, 2, 4}) {
+                    Tensor empty = base.slice(start, start);
+                    assertEquals(0, empty.shape().dim(0));
+                    for (int[] idx : new int[][]{{0}, {2, 0}, {-1}}) {
+                        Tensor indices = e.fromInts(idx, idx.length);
+                        assertMentions(assertThrows(IndexOutOfBoundsException.class, () -> empty.gather(indices)),
+                                "index " + idx[0], "position 0", "[0, 0)");
+                        Tensor src = e.full(dtype, 9, idx.length, 3);
+                        assertMentions(assertThrows(IndexOutOfBoundsException.class, () -> empty.scatterAdd(indices, src)),
+                                "index " + idx[0], "position 0", "[0, 0)");
+                    }
+                    // No lookups at all is fine on an empty table.
+                    assertEquals(0, empty.gather(e.fromInts(new int[0], 0)).numel());
+                }
+                assertArrayEquals(before, base.toDoubleArray(), dtype + ": the base is untouched");
+            }
+        }
+    }
+
     /** Indices on another engine are refused up front (they used to fail inside the kernel, "not a CPU buffer"). */
     @Test
     void indicesFromAnotherEngineAreRefusedBeforeAnythingIsWritten() {

@@ -62,7 +62,7 @@ final class CpuAllocator {
             // Outside the lock: zeroing a large array must not stall other threads' allocations.
             array = newArrayOrTrim(dtype, capacity, bytes);
         }
-        return new CpuBuffer(this, dtype, array, 0, length, true);
+        return new CpuBuffer(this, dtype, array, length);
     }
 
     private Object newArrayOrTrim(DType dtype, int capacity, long bytes) {

@@ -85,7 +85,12 @@ public final class CpuBackend implements Backend {
         return "cpu (" + threads + " thread" + (threads == 1 ? "" : "s") + "; " + math.description() + ")";
     }
 
+    /** The CPU buffer behind {@code b}, refused once released (as the CUDA backend refuses it). */
     private static CpuBuffer cb(Buffer b) {
+        return owned(b).live();
+    }
+
+    private static CpuBuffer owned(Buffer b) {
         if (b instanceof CpuBuffer c) return c;
         throw new IllegalArgumentException("not a CPU buffer: " + b);
     }
@@ -108,7 +113,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void release(Buffer buffer) {
-        allocator.release(cb(buffer));
+        allocator.release(owned(buffer)); // a second release gets the allocator's own message
     }
 
     @Override

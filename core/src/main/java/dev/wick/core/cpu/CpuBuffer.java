@@ -15,16 +15,42 @@ final class CpuBuffer implements Buffer {
     final int offset;
     final int length;
     final boolean owning;
-    /** Set, under the allocator's lock, when an owning buffer goes back to the cache. */
-    boolean released;
+    /** The owning buffer this one was sliced from (itself when owning): views die with it. */
+    private final CpuBuffer root;
+    /**
+     * Set, under the allocator's lock, when an owning buffer goes back to the cache. Volatile
+     * because kernels read it, through {@link #live}, without that lock.
+     */
+    volatile boolean released;
 
-    CpuBuffer(CpuAllocator origin, DType dtype, Object array, int offset, int length, boolean owning) {
+    /** An owning buffer. */
+    CpuBuffer(CpuAllocator origin, DType dtype, Object array, int length) {
         this.origin = origin;
         this.dtype = dtype;
         this.array = array;
+        this.offset = 0;
+        this.length = length;
+        this.owning = true;
+        this.root = this;
+    }
+
+    private CpuBuffer(CpuBuffer root, int offset, int length) {
+        this.origin = root.origin;
+        this.dtype = root.dtype;
+        this.array = root.array;
         this.offset = offset;
         this.length = length;
-        this.owning = owning;
+        this.owning = false;
+        this.root = root;
+    }
+
+    /**
+     * This buffer, or IllegalStateException once its array went back to the allocator: the array
+     * may already serve another tensor, so a kernel on it would silently corrupt that one.
+     */
+    CpuBuffer live() {
+        if (root.released) throw new IllegalStateException("buffer " + this + " used after it was released");
+        return this;
     }
 
     @Override
@@ -42,7 +68,7 @@ final class CpuBuffer implements Buffer {
         if (off < 0 || len < 0 || off > length - len) {
             throw new IndexOutOfBoundsException("slice [" + off + ", " + ((long) off + len) + ") of a buffer of " + length);
         }
-        return new CpuBuffer(origin, dtype, array, offset + off, len, false);
+        return new CpuBuffer(root, offset + off, len);
     }
 
     float[] f() {

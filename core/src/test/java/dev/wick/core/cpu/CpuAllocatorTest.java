@@ -3,6 +3,7 @@ package dev.wick.core.cpu;
 import dev.wick.core.DType;
 import dev.wick.core.backend.Buffer;
 import dev.wick.core.backend.MemoryStats;
+import dev.wick.core.ops.UnaryOp;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -118,6 +120,33 @@ class CpuAllocatorTest {
             CpuBuffer x = (CpuBuffer) backend.allocate(DType.FLOAT32, 100);
             CpuBuffer y = (CpuBuffer) backend.allocate(DType.FLOAT32, 100);
             assertNotSame(x.array, y.array, "two live buffers never share an array");
+        }
+    }
+
+    /**
+     * A released buffer and its views are refused by every kernel, as on CUDA: their array may
+     * already serve another tensor, which a late write would silently corrupt.
+     */
+    @Test
+    void aReleasedBufferAndItsViewsAreRefusedAndTheirArraysNewOwnerIsUntouched() {
+        try (CpuBackend backend = new CpuBackend(1)) {
+            Buffer b = backend.allocate(DType.FLOAT32, 8);
+            Buffer view = b.slice(2, 4);
+            Buffer viewOfView = view.slice(1, 2);
+            backend.release(b);
+            CpuBuffer reuser = (CpuBuffer) backend.allocate(DType.FLOAT32, 8);
+            assertSame(((CpuBuffer) b).array, reuser.array, "the cache hands the array on");
+            backend.upload(new float[]{1, 2, 3, 4, 5, 6, 7, 8}, 0, reuser, 8);
+            for (Buffer dead : new Buffer[]{b, view, viewOfView}) {
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> backend.unary(UnaryOp.TANH, dead, dead, dead.length()));
+                assertTrue(e.getMessage().contains("released"), e.getMessage());
+                assertThrows(IllegalStateException.class, () -> backend.fill(dead, 0.0, dead.length()));
+                assertThrows(IllegalStateException.class, () -> backend.download(dead, new float[8], 0, dead.length()));
+            }
+            float[] back = new float[8];
+            backend.download(reuser, back, 0, 8);
+            assertArrayEquals(new float[]{1, 2, 3, 4, 5, 6, 7, 8}, back, "the new owner's values survive");
         }
     }
 
