@@ -213,6 +213,25 @@ public final class Tensor implements AutoCloseable {
         return fillInPlace(0.0);
     }
 
+    /**
+     * In place: uniform in [low, high), the values {@link Engine#uniform} gives for this seed and
+     * element count (so on every backend). Floating tensors only.
+     */
+    public Tensor uniformInPlace(long seed, double low, double high) {
+        requireFloating(this, "uniformInPlace");
+        written();
+        backend().uniform(buffer, numel(), seed, low, high);
+        return this;
+    }
+
+    /** In place: Normal(mean, std), the values {@link Engine#normal} gives for this seed and element count. */
+    public Tensor normalInPlace(long seed, double mean, double std) {
+        requireFloating(this, "normalInPlace");
+        written();
+        backend().normal(buffer, numel(), seed, mean, std);
+        return this;
+    }
+
     /** Notes a write into this tensor's memory (for remembered index checks). */
     private void written() {
         owner().writes++;

@@ -31,9 +31,9 @@ public final class CharRnn implements LanguageModel {
         Init.requirePositive("hidden size", hidden);
         long rnnSeed = Init.subSeed(seed, 1);
         double bound = 1.0 / Math.sqrt(hidden);
-        this.weightIH = Init.uniform("weight_ih", e, dtype, Init.subSeed(rnnSeed, 0), bound, hidden, embed);
-        this.weightHH = Init.uniform("weight_hh", e, dtype, Init.subSeed(rnnSeed, 1), bound, hidden, hidden);
-        this.bias = Init.uniform("bias", e, dtype, Init.subSeed(rnnSeed, 2), bound, hidden);
+        this.weightIH = Init.uniformParameter("weight_ih", e, dtype, Init.subSeed(rnnSeed, 0), bound, hidden, embed);
+        this.weightHH = Init.uniformParameter("weight_hh", e, dtype, Init.subSeed(rnnSeed, 1), bound, hidden, hidden);
+        this.bias = Init.uniformParameter("bias", e, dtype, Init.subSeed(rnnSeed, 2), bound, hidden);
         this.head = new Linear(e, dtype, hidden, vocab, Init.subSeed(seed, 2));
     }
 

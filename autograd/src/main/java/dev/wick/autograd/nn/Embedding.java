@@ -6,11 +6,9 @@ import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Tensor;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** A lookup table of {@code num} vectors of size {@code dim}, initialised N(0, 1) as in PyTorch. */
-public final class Embedding implements Module {
+public final class Embedding extends AbstractModule {
     private final Variable weight;
     private final int paddingIndex;
     private final boolean sparse;
@@ -36,7 +34,7 @@ public final class Embedding implements Module {
         if (paddingIndex < -1 || paddingIndex >= num) {
             throw new IllegalArgumentException("padding index " + paddingIndex + " out of range for " + num + " rows");
         }
-        this.weight = Init.normal("weight", e, dtype, Init.subSeed(seed, 0), sparse, num, dim);
+        this.weight = registerParameter("weight", Init.normalParameter("weight", e, dtype, Init.subSeed(seed, 0), sparse, num, dim));
         this.paddingIndex = paddingIndex;
         this.sparse = sparse;
         if (paddingIndex >= 0) weight.value().slice(paddingIndex, paddingIndex + 1).zeroInPlace();
@@ -54,12 +52,5 @@ public final class Embedding implements Module {
 
     public Variable weight() {
         return weight;
-    }
-
-    @Override
-    public Map<String, Variable> namedParameters() {
-        Map<String, Variable> m = new LinkedHashMap<>();
-        m.put("weight", weight);
-        return m;
     }
 }

@@ -22,7 +22,7 @@ public final class GRU extends StackedRecurrent {
     }
 
     @Override
-    LayerOutput forwardLayer(Layer p, Variable x, Variable h0, Variable c0) {
+    LayerOutput forwardLayer(LayerWeights p, Variable x, Variable h0, Variable c0) {
         Variable out = F.gru(x, h0, p.weightIH(), p.weightHH(), p.biasIH(), p.biasHH());
         return new LayerOutput(out, RNN.lastHidden(out), null);
     }

@@ -23,7 +23,7 @@ public final class LSTM extends StackedRecurrent {
     }
 
     @Override
-    LayerOutput forwardLayer(Layer p, Variable x, Variable h0, Variable c0) {
+    LayerOutput forwardLayer(LayerWeights p, Variable x, Variable h0, Variable c0) {
         F.LstmOutput out = F.lstm(x, h0, c0, p.weightIH(), p.weightHH(), p.biasIH(), p.biasHH());
         return new LayerOutput(out.output(), out.lastHidden(), out.lastCell());
     }

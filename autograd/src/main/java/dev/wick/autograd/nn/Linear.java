@@ -5,23 +5,31 @@ import dev.wick.autograd.Variable;
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
-/** y = x W^T + b with W [out, in] (PyTorch's layout), initialised U(-1/sqrt(in), 1/sqrt(in)). */
-public final class Linear implements Module {
+/**
+ * y = x W^T + b with W [out, in] (PyTorch's layout), W and b initialised U(-1/sqrt(in),
+ * 1/sqrt(in)) as PyTorch's nn.Linear does; optionally without b. Parameters: weight, and bias
+ * when it has one.
+ */
+public final class Linear extends AbstractModule implements Layer {
     private final Variable weight;
     private final Variable bias;
 
+    /** With a bias. */
     public Linear(Engine e, DType dtype, int in, int out, long seed) {
+        this(e, dtype, in, out, true, seed);
+    }
+
+    public Linear(Engine e, DType dtype, int in, int out, boolean bias, long seed) {
         Init.requirePositive("input size", in);
         Init.requirePositive("output size", out);
         double bound = 1.0 / Math.sqrt(in);
-        this.weight = Init.uniform("weight", e, dtype, Init.subSeed(seed, 0), bound, out, in);
-        this.bias = Init.uniform("bias", e, dtype, Init.subSeed(seed, 1), bound, out);
+        this.weight = registerParameter("weight", Init.uniformParameter("weight", e, dtype, Init.subSeed(seed, 0), bound, out, in));
+        this.bias = registerParameter("bias",
+                bias ? Init.uniformParameter("bias", e, dtype, Init.subSeed(seed, 1), bound, out) : null);
     }
 
-    /** x [N, in] -> [N, out]. */
+    /** x [..., in] -> [..., out]. */
+    @Override
     public Variable forward(Variable x) {
         return F.linear(x, weight, bias);
     }
@@ -30,15 +38,8 @@ public final class Linear implements Module {
         return weight;
     }
 
+    /** The bias, or null for a layer built without one. */
     public Variable bias() {
         return bias;
-    }
-
-    @Override
-    public Map<String, Variable> namedParameters() {
-        Map<String, Variable> m = new LinkedHashMap<>();
-        m.put("weight", weight);
-        m.put("bias", bias);
-        return m;
     }
 }

@@ -6,14 +6,63 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Something with named trainable parameters. Closing it closes them. */
+/**
+ * Something with named trainable parameters, possibly made of named child modules (PyTorch's
+ * nn.Module). Names are dotted paths through the tree, PyTorch's: a child "encoder" holding a
+ * {@link Linear} contributes "encoder.weight" and "encoder.bias". Extend {@link AbstractModule} to
+ * write one: it registers parameters and children and keeps the training mode.
+ *
+ * <p>Closing a module closes its parameters. A module is not thread-safe: train it from one thread
+ * at a time (the tensors and tapes it drives are confined to their thread).
+ */
 public interface Module extends AutoCloseable {
 
-    /** Parameters by name, in a stable order (checkpoints and optimizers rely on it). */
+    /**
+     * Every parameter of this module and its descendants by dotted name, each tensor once (a tied
+     * weight under its first name), in a stable order: checkpoints and optimizers rely on it.
+     */
     Map<String, Variable> namedParameters();
 
+    /** The direct children by name, in registration order; none for a leaf module. */
+    default Map<String, Module> namedChildren() {
+        return Map.of();
+    }
+
+    /** The values of {@link #namedParameters()}, in the same order. */
     default List<Variable> parameters() {
         return new ArrayList<>(namedParameters().values());
+    }
+
+    /**
+     * Sets training (true, the default) or evaluation mode on this module and every descendant:
+     * dropout drops only while training. A module whose forward does not depend on the mode only
+     * passes it on.
+     */
+    default void setTraining(boolean training) {
+        for (Module child : namedChildren().values()) child.setTraining(training);
+    }
+
+    /** Whether this module is in training mode (for a module that keeps no mode: whether all its children are). */
+    default boolean isTraining() {
+        for (Module child : namedChildren().values()) {
+            if (!child.isTraining()) return false;
+        }
+        return true;
+    }
+
+    /** Training mode, as PyTorch's train(). */
+    default void train() {
+        setTraining(true);
+    }
+
+    /** Evaluation mode, as PyTorch's eval(). */
+    default void eval() {
+        setTraining(false);
+    }
+
+    /** Resets the gradient of every parameter in the tree ({@link Variable#zeroGrad()}: lazy, no fill). */
+    default void zeroGrad() {
+        for (Variable p : namedParameters().values()) p.zeroGrad();
     }
 
     @Override

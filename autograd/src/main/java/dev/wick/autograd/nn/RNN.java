@@ -23,7 +23,7 @@ public final class RNN extends StackedRecurrent {
     }
 
     @Override
-    LayerOutput forwardLayer(Layer p, Variable x, Variable h0, Variable c0) {
+    LayerOutput forwardLayer(LayerWeights p, Variable x, Variable h0, Variable c0) {
         // The two biases only ever appear summed: one [H] add, then the fused op's single bias.
         Variable bias = p.biasIH() == null
                 ? Variable.constant(x.engine().zeros(x.dtype(), hiddenSize()))

@@ -85,14 +85,14 @@ public final class RnnLanguageModel implements LanguageModel {
             case GRU -> new GRU(e, dtype, config.embed(), h, config.layers(), true, config.dropout(), rnnSeed);
         };
         if (config.tieWeights()) {
-            this.embedding = Init.uniform("weight", e, dtype, Init.subSeed(seed, 0), 0.1, v, config.embed());
+            this.embedding = Init.uniformParameter("weight", e, dtype, Init.subSeed(seed, 0), 0.1, v, config.embed());
             this.headWeight = embedding;
             this.headBias = Variable.parameter("bias", e.zeros(dtype, v));
         } else {
-            this.embedding = Init.normal("weight", e, dtype, Init.subSeed(seed, 0), config.sparseEmbedding(), v, config.embed());
+            this.embedding = Init.normalParameter("weight", e, dtype, Init.subSeed(seed, 0), config.sparseEmbedding(), v, config.embed());
             double bound = 1.0 / Math.sqrt(h);
-            this.headWeight = Init.uniform("weight", e, dtype, Init.subSeed(seed, 2), bound, v, h);
-            this.headBias = Init.uniform("bias", e, dtype, Init.subSeed(seed, 3), bound, v);
+            this.headWeight = Init.uniformParameter("weight", e, dtype, Init.subSeed(seed, 2), bound, v, h);
+            this.headBias = Init.uniformParameter("bias", e, dtype, Init.subSeed(seed, 3), bound, v);
         }
         Map<String, Variable> m = new LinkedHashMap<>();
         m.put("embedding.weight", embedding);
@@ -173,6 +173,12 @@ public final class RnnLanguageModel implements LanguageModel {
 
     public Variable headBias() {
         return headBias;
+    }
+
+    /** The recurrent stack, "rnn" (the embedding and the head are plain parameters here). */
+    @Override
+    public Map<String, Module> namedChildren() {
+        return Map.of("rnn", rnn);
     }
 
     /** Every trainable tensor once: a tied weight appears as embedding.weight only. */

@@ -19,7 +19,7 @@ import java.util.Map;
  */
 abstract class StackedRecurrent implements Recurrent {
     /** One layer's parameters; the biases are null when the stack has none. */
-    record Layer(Variable weightIH, Variable weightHH, Variable biasIH, Variable biasHH) {
+    record LayerWeights(Variable weightIH, Variable weightHH, Variable biasIH, Variable biasHH) {
     }
 
     /** One layer's result: its hidden states [T, B, H] and final state(s) [B, H] (c null but for an LSTM). */
@@ -31,7 +31,7 @@ abstract class StackedRecurrent implements Recurrent {
     private final int hiddenSize;
     private final double dropout;
     private final boolean hasCell;
-    private final List<Layer> layers;
+    private final List<LayerWeights> layers;
     private final Map<String, Variable> named;
     private final long seed;
     private boolean training = true;
@@ -52,16 +52,16 @@ abstract class StackedRecurrent implements Recurrent {
         this.hasCell = hasCell;
         this.seed = seed;
         double bound = 1.0 / Math.sqrt(hiddenSize);
-        List<Layer> list = new ArrayList<>();
+        List<LayerWeights> list = new ArrayList<>();
         Map<String, Variable> m = new LinkedHashMap<>();
         for (int k = 0; k < numLayers; k++) {
             int in = k == 0 ? inputSize : hiddenSize;
-            Variable wih = Init.uniform("weight_ih_l" + k, e, dtype, Init.subSeed(seed, 4 * k), bound, gates * hiddenSize, in);
-            Variable whh = Init.uniform("weight_hh_l" + k, e, dtype, Init.subSeed(seed, 4 * k + 1), bound,
+            Variable wih = Init.uniformParameter("weight_ih_l" + k, e, dtype, Init.subSeed(seed, 4 * k), bound, gates * hiddenSize, in);
+            Variable whh = Init.uniformParameter("weight_hh_l" + k, e, dtype, Init.subSeed(seed, 4 * k + 1), bound,
                     gates * hiddenSize, hiddenSize);
-            Variable bih = bias ? Init.uniform("bias_ih_l" + k, e, dtype, Init.subSeed(seed, 4 * k + 2), bound, gates * hiddenSize) : null;
-            Variable bhh = bias ? Init.uniform("bias_hh_l" + k, e, dtype, Init.subSeed(seed, 4 * k + 3), bound, gates * hiddenSize) : null;
-            list.add(new Layer(wih, whh, bih, bhh));
+            Variable bih = bias ? Init.uniformParameter("bias_ih_l" + k, e, dtype, Init.subSeed(seed, 4 * k + 2), bound, gates * hiddenSize) : null;
+            Variable bhh = bias ? Init.uniformParameter("bias_hh_l" + k, e, dtype, Init.subSeed(seed, 4 * k + 3), bound, gates * hiddenSize) : null;
+            list.add(new LayerWeights(wih, whh, bih, bhh));
             m.put(wih.name(), wih);
             m.put(whh.name(), whh);
             if (bias) {
@@ -74,7 +74,7 @@ abstract class StackedRecurrent implements Recurrent {
     }
 
     /** Runs layer {@code layer} over x [T, B, in] from h0 and c0 ([B, H], null for zeros). */
-    abstract LayerOutput forwardLayer(Layer layer, Variable x, Variable h0, Variable c0);
+    abstract LayerOutput forwardLayer(LayerWeights layer, Variable x, Variable h0, Variable c0);
 
     @Override
     public final Output forward(Variable x, State initial) {
@@ -124,7 +124,7 @@ abstract class StackedRecurrent implements Recurrent {
     }
 
     /** The parameters of layer k (PyTorch's weight_ih_lk, weight_hh_lk, bias_ih_lk, bias_hh_lk). */
-    final Layer layer(int k) {
+    final LayerWeights layer(int k) {
         return layers.get(k);
     }
 

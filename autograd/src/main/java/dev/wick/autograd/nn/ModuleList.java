@@ -1,0 +1,41 @@
+package dev.wick.autograd.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Modules held in a list and registered by position (PyTorch's nn.ModuleList): a list of three
+ * Linear layers has parameters 0.weight, 0.bias, 1.weight, ... It has no forward of its own; the
+ * module that holds it decides how its members are used.
+ */
+public final class ModuleList<M extends Module> extends AbstractModule implements Iterable<M> {
+    private final List<M> members = new ArrayList<>();
+
+    public ModuleList() {
+    }
+
+    public ModuleList(List<? extends M> modules) {
+        for (M m : modules) add(m);
+    }
+
+    /** Appends {@code module}, named by its position. Returns this list. */
+    public ModuleList<M> add(M module) {
+        members.add(registerModule(String.valueOf(members.size()), module));
+        return this;
+    }
+
+    public M get(int index) {
+        return members.get(index);
+    }
+
+    public int size() {
+        return members.size();
+    }
+
+    @Override
+    public Iterator<M> iterator() {
+        return Collections.unmodifiableList(members).iterator();
+    }
+}
