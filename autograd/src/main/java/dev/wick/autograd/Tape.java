@@ -19,6 +19,11 @@ import java.util.Set;
  *     tape.backward(loss);
  * }
  * }</pre>
+ *
+ * <p>A tape belongs to the thread that opened it: it records only that thread's ops, and
+ * {@link #backward} and {@link #close()} must run on that thread (backward checks). Threads that
+ * train at once each open their own tapes; the variables they share must not be written (by an
+ * optimizer step, say) while another thread reads them.
  */
 public final class Tape implements AutoCloseable {
     private static final ThreadLocal<Tape> CURRENT = new ThreadLocal<>();

@@ -21,6 +21,8 @@ import java.util.ServiceLoader;
  * Run {@code java -cp benchmarks.jar dev.wick.bench.Backends} to see which are usable here.
  */
 public final class Backends {
+    /** Wick's logger (held: java.util.logging keeps its loggers weakly). */
+    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger(Wick.LOGGER_NAME);
     public static final String WICK_CPU = "wick-cpu";
     public static final String WICK_CUDA = "wick-cuda";
     public static final String PYTORCH_CPU = "pytorch-cpu";
@@ -98,7 +100,7 @@ public final class Backends {
         List<String> names = new ArrayList<>();
         for (int i = list ? 1 : 0; i < args.length; i++) names.add(args[i]);
         if (names.isEmpty()) names.addAll(ALL);
-        Wick.setLog(line -> { });
+        QUIET.setLevel(java.util.logging.Level.OFF); // this listing says itself what each backend is
         List<String> usable = new ArrayList<>();
         for (String name : names) {
             Availability a = availability(name);

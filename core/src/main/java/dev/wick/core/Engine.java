@@ -10,6 +10,14 @@ import java.util.ArrayDeque;
  * One backend plus the bookkeeping around it: tensor factories, memory scopes and the switches
  * that change how kernels run. Open one with {@link Wick}. Engines are independent: two can live
  * in one JVM (a CPU one and a CUDA one, say).
+ *
+ * <p>Threads: memory scopes are per thread (a scope opened on one thread collects only that
+ * thread's tensors), and the factories, {@link #memoryStats()} and the switches may be called from
+ * any thread. On the CPU, several threads may compute on one engine at once, each on its own
+ * tensors, and each gets exactly what it would alone (kernels keep their scratch per thread; the
+ * allocator is locked). A CUDA engine runs every kernel on one stream: drive it from one thread at
+ * a time (hand it over with a happens-before edge, such as a queue or a lock). {@link #close()}
+ * must not race with work on the engine.
  */
 public final class Engine implements AutoCloseable {
     private final Backend backend;

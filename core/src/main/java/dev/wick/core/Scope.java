@@ -10,6 +10,9 @@ import java.util.Set;
  * A memory scope: every tensor an engine creates on this thread while the scope is the innermost
  * open one belongs to it, and {@link #close()} closes them all, except those handed out with
  * {@link #keep}. Scopes nest; they must be closed innermost first (try-with-resources does that).
+ *
+ * <p>A scope belongs to the thread that opened it: it collects only that thread's tensors, and
+ * must be closed on that thread. Other threads have scopes of their own on the same engine.
  */
 public final class Scope implements AutoCloseable {
     private final Engine engine;

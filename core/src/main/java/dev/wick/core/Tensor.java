@@ -22,6 +22,10 @@ import java.util.List;
  * bad call throws (IllegalArgumentException for shapes and arguments, IndexOutOfBoundsException for
  * indices, IllegalStateException for a closed tensor) and writes nothing. Methods that end in
  * {@code InPlace} (and {@link #scatterAdd}) modify this tensor; all others return a new tensor.
+ *
+ * <p>A tensor is not thread-safe: use it (and its views) from one thread at a time, and hand it to
+ * another thread with a happens-before edge (a queue, a lock, a join). Different tensors of one
+ * engine may be used by different threads at once within the limits {@link Engine} states.
  */
 public final class Tensor implements AutoCloseable {
     private final Engine engine;

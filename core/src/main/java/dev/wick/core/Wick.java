@@ -5,26 +5,27 @@ import dev.wick.core.backend.BackendProvider;
 import dev.wick.core.cpu.CpuBackend;
 
 import java.util.ServiceLoader;
-import java.util.function.Consumer;
 
 /**
  * The entry point: opens engines. {@code Wick.cpu()} always works; {@code Wick.cuda()} needs the
  * wick-cuda-kernels module on the class path, a driver and a device; {@code Wick.auto()} picks CUDA
  * when it can and otherwise the CPU, and says why in one line.
+ *
+ * <p>Wick prints nothing itself: it logs through {@link System.Logger}, under the logger name
+ * {@value #LOGGER_NAME} (the CUDA backend under {@value #LOGGER_NAME}.cuda). The engine choice of
+ * {@link #auto()} is an INFO record, a backend that fails to load a WARNING. With no logging set
+ * up, the JDK's default (java.util.logging) prints INFO records to standard error; SLF4J or Log4j
+ * users route them with their System.Logger bridge.
+ *
+ * <p>The methods here are thread-safe; each engine they open is used from one thread at a time
+ * (see {@link Engine}).
  */
 public final class Wick {
-    private static volatile Consumer<String> log = line -> System.err.println("[wick] " + line);
+    /** The name of the logger Wick's records go to. */
+    public static final String LOGGER_NAME = "dev.wick";
+    private static final System.Logger LOG = System.getLogger(LOGGER_NAME);
 
     private Wick() {
-    }
-
-    /** Where engines report their one-line choices (backend, GEMM implementation). */
-    public static void setLog(Consumer<String> sink) {
-        log = sink == null ? line -> { } : sink;
-    }
-
-    public static void log(String line) {
-        log.accept(line);
     }
 
     /** A CPU engine using all available processors. */
@@ -68,11 +69,11 @@ public final class Wick {
         Availability a = cudaAvailability();
         if (a.available()) {
             Engine e = cuda(0);
-            log("using " + e.description() + " (" + a.reason() + ")");
+            LOG.log(System.Logger.Level.INFO, "using " + e.description() + " (" + a.reason() + ")");
             return e;
         }
         Engine e = cpu();
-        log("using " + e.description() + " because " + a.reason());
+        LOG.log(System.Logger.Level.INFO, "using " + e.description() + " because " + a.reason());
         return e;
     }
 
@@ -93,7 +94,7 @@ public final class Wick {
             }
         } catch (Throwable t) {
             // A provider whose class fails to load must not break a CPU-only program.
-            log("backend provider '" + name + "' failed to load: " + t);
+            LOG.log(System.Logger.Level.WARNING, "backend provider '" + name + "' failed to load: " + t);
         }
         return null;
     }

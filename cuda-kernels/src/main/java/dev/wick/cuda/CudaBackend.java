@@ -74,7 +74,7 @@ public final class CudaBackend implements Backend {
         int cc = device.computeCapability();
         this.description = String.format(Locale.ROOT, "%s %s (sm_%d, %.1f GiB), GEMM: %s", deviceId, device.name(), cc,
                 device.totalMemoryBytes() / (double) (1L << 30), gemm);
-        Wick.log(deviceId + ": GEMM through " + gemm);
+        System.getLogger(Wick.LOGGER_NAME + ".cuda").log(System.Logger.Level.INFO, deviceId + ": GEMM through " + gemm);
     }
 
     @Override

@@ -49,15 +49,32 @@ class CudaProviderTest {
             }
             return;
         }
-        List<String> log = new ArrayList<>();
-        Wick.setLog(log::add);
+        // The choice is one INFO record on Wick's System.Logger, which the JDK routes to java.util.logging here.
+        List<java.util.logging.LogRecord> log = new ArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Wick.LOGGER_NAME);
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                log.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(capture);
         try (Engine e = Wick.auto()) {
             assertEquals(Device.CPU, e.device());
         } finally {
-            Wick.setLog(line -> System.err.println("[wick] " + line));
+            jul.removeHandler(capture);
         }
         assertEquals(1, log.size(), log.toString());
-        assertTrue(log.get(0).contains(a.reason()), log.get(0));
+        assertEquals(java.util.logging.Level.INFO, log.get(0).getLevel());
+        assertTrue(log.get(0).getMessage().contains(a.reason()), log.get(0).getMessage());
         IllegalStateException e = assertThrows(IllegalStateException.class, Wick::cuda);
         assertTrue(e.getMessage().contains(a.reason()), e.getMessage());
         assertThrows(IllegalStateException.class, () -> new CudaBackendProvider().open(0));

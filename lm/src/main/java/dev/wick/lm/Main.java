@@ -1,11 +1,11 @@
 package dev.wick.lm;
 
-import dev.wick.core.Wick;
 import dev.wick.lm.cli.EvalCommand;
 import dev.wick.lm.cli.SampleCommand;
 import dev.wick.lm.cli.SelfcheckCommand;
 import dev.wick.lm.cli.TrainCommand;
 import dev.wick.lm.cli.UsageException;
+import dev.wick.lm.report.EngineLog;
 import dev.wick.lm.train.TrainingFailure;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,16 +71,11 @@ public final class Main implements Callable<Integer> {
             ex.printStackTrace(err);
             return EXIT_FAILURE;
         });
-        Wick.setLog(line -> {
-            err.println("[wick] " + line);
-            err.flush();
-        });
-        try {
+        try (EngineLog engineLog = EngineLog.to(err)) {
             return cl.execute(args);
         } finally {
             out.flush();
             err.flush();
-            Wick.setLog(line -> System.err.println("[wick] " + line));
         }
     }
 
