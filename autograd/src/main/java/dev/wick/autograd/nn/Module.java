@@ -1,6 +1,10 @@
 package dev.wick.autograd.nn;
 
 import dev.wick.autograd.Variable;
+import dev.wick.core.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +67,41 @@ public interface Module extends AutoCloseable {
     /** Resets the gradient of every parameter in the tree ({@link Variable#zeroGrad()}: lazy, no fill). */
     default void zeroGrad() {
         for (Variable p : namedParameters().values()) p.zeroGrad();
+    }
+
+    /**
+     * The parameters' values by dotted name, in {@link #namedParameters()} order: the live tensors,
+     * not copies (PyTorch's state_dict()). Save it with {@link #saveStateDict} or
+     * {@link dev.wick.core.io.Safetensors#save}.
+     */
+    default Map<String, Tensor> stateDict() {
+        return StateDicts.of(this);
+    }
+
+    /**
+     * Copies {@code state} into the parameters (strict, as PyTorch's load_state_dict): the names
+     * must be exactly the parameters' names and the shapes theirs; a FLOAT32 value loads into a
+     * FLOAT64 parameter and the reverse (rounded), tensors of another engine are copied across;
+     * anything else is an IllegalArgumentException naming the tensor. Everything is checked and
+     * converted before the first parameter is written, so a failed load changes nothing.
+     */
+    default void loadStateDict(Map<String, Tensor> state) {
+        StateDicts.load(this, state);
+    }
+
+    /**
+     * Loads a safetensors file written by Wick or by PyTorch's safetensors (F16, BF16, F32, F64,
+     * I32 or I64, each converted to its parameter's dtype where that loses nothing but float64 to
+     * float32 rounding, refused otherwise), with {@link #loadStateDict(Map)}'s checks. A damaged
+     * file is a {@link dev.wick.core.io.SafetensorsException} and changes nothing.
+     */
+    default void loadStateDict(Path file) throws IOException {
+        StateDicts.load(this, file);
+    }
+
+    /** Writes {@link #stateDict()} to a safetensors file (each tensor in its own dtype), replacing it atomically. */
+    default void saveStateDict(Path file) throws IOException {
+        StateDicts.save(this, file);
     }
 
     @Override

@@ -1,0 +1,10 @@
+package dev.wick.core.io;
+
+import java.io.IOException;
+
+/** A safetensors file that cannot be what it claims: the message names the file and the fault, in one line. */
+public final class SafetensorsException extends IOException {
+    public SafetensorsException(String message) {
+        super(message);
+    }
+}
