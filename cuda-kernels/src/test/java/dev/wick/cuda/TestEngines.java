@@ -46,6 +46,11 @@ public final class TestEngines {
             return !name.equals("cpu");
         }
 
+        /** Whether this is the host kernel emulator (slow: tests of composition, not kernels, skip it). */
+        public boolean isEmulated() {
+            return name.equals("emulated cuda");
+        }
+
         /** Why this engine cannot run here, or null when it can. */
         public String unavailableReason() {
             return unavailable.get();
