@@ -45,6 +45,9 @@ public final class CheckpointStore {
      */
     public static void save(Path dir, CheckpointDocument doc, Map<String, HostTensor> weights,
                             Map<String, HostTensor> state) throws IOException {
+        if (doc.version() != CheckpointDocument.VERSION) {
+            throw new IllegalArgumentException("only version " + CheckpointDocument.VERSION + " is written, not " + doc.version());
+        }
         String suffix = String.format(Locale.ROOT, "-%08d.safetensors", doc.step());
         CheckpointDocument.FileRef w = writeTensors(dir, "model" + suffix, weights, doc);
         CheckpointDocument.FileRef s = writeTensors(dir, "state" + suffix, state, doc);

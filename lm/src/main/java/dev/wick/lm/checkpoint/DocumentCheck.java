@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * consistent with them (the history has one loss per step, the optimizer's step count is the step,
  * the data position and epoch are where that many steps leave the streams, the file names carry
  * the step, the annealed learning rate is the initial one divided by the anneal factor a whole
- * number of times). A version 1 document may lack the fields that came later; in a version 2
+ * number of times, the best validation loss is one of the history's, Adam's constants are
+ * Adam's, the sampling seed is the one the training seed gives). A version 1 document may lack the fields that came later; in a version 2
  * document a null is allowed only where the field does not apply. Each failure is an
  * IllegalArgumentException naming the field.
  */

@@ -23,11 +23,8 @@ final class DocumentCodec {
     private DocumentCodec() {
     }
 
-    /** The file's bytes for {@code doc} (its {@code sha256} is replaced by the digest of those bytes). */
+    /** The file's bytes for {@code doc}, a current version document (its {@code sha256} is replaced by the digest of those bytes). */
     static byte[] encode(CheckpointDocument doc) {
-        if (doc.version() != CheckpointDocument.VERSION) {
-            throw new IllegalArgumentException("only version " + CheckpointDocument.VERSION + " is written, not " + doc.version());
-        }
         CheckpointDocument unsealed = doc.withFiles(doc.weights(), doc.state(), DocumentDigest.PLACEHOLDER);
         return DocumentDigest.seal(GSON.toJson(unsealed).getBytes(StandardCharsets.UTF_8));
     }

@@ -19,8 +19,6 @@ import dev.wick.lm.train.DataSplit;
 import dev.wick.lm.train.OptimizerKind;
 import dev.wick.lm.train.TrainConfig;
 import dev.wick.lm.train.Trainer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,22 +48,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StrictDocumentTest {
     private static final CheckpointDocument.Settings SETTINGS = new CheckpointDocument.Settings(10, 2, 2, 5, 0);
     private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
-    private static Engine engine;
-
     @TempDir
     Path dir;
     private Path index;
     private JsonObject original;
-
-    @BeforeAll
-    static void open() {
-        engine = Wick.cpu();
-    }
-
-    @AfterAll
-    static void close() {
-        engine.close();
-    }
 
     /** A checkpoint 5 steps in, validated twice, so that every field and every relation between them is non-trivial. */
     @BeforeEach
@@ -74,7 +60,7 @@ class StrictDocumentTest {
         CharVocabulary v = CharVocabulary.of(text.codePoints());
         TrainConfig config = new TrainConfig(6, 10, 7, 3, 1e-2, 1.0, 3, 0.1, OptimizerKind.ADAM, 1,
                 Tokenization.CHARACTERS, ModelChoice.of(ModelChoice.parseCell("lstm"), 1, 0.0, false, false));
-        try (Trainer t = new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"),
+        try (Engine engine = Wick.cpu(); Trainer t = new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"),
                 DataSplit.of(text.length(), config))) {
             for (int i = 1; i <= 5; i++) {
                 t.step();

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -35,9 +34,6 @@ class CheckpointBitFlipTest {
     static Path shared;
     private static Path text;
     private static final List<Path> CHECKPOINTS = new ArrayList<>();
-
-    @TempDir
-    Path dir;
 
     @BeforeAll
     static void trainTwo() throws IOException {
@@ -66,20 +62,6 @@ class CheckpointBitFlipTest {
         }
     }
 
-    private static Map<String, byte[]> contents(Path folder) throws IOException {
-        Map<String, byte[]> m = new LinkedHashMap<>();
-        try (Stream<Path> s = Files.list(folder)) {
-            for (Path f : s.sorted().toList()) m.put(f.getFileName().toString(), Files.readAllBytes(f));
-        }
-        return m;
-    }
-
-    private static boolean same(Map<String, byte[]> a, Map<String, byte[]> b) {
-        if (!a.keySet().equals(b.keySet())) return false;
-        for (String k : a.keySet()) if (!Arrays.equals(a.get(k), b.get(k))) return false;
-        return true;
-    }
-
     @Test
     void everySingleBitFlipIsRefused() throws IOException {
         long seed = TestTexts.freshSeed("everySingleBitFlipIsRefused");
@@ -94,7 +76,7 @@ class CheckpointBitFlipTest {
         for (int i = 0; i < flips; i++) {
             Path[] target = targets.get(i % targets.size());
             String name = target[1].getFileName().toString();
-            Path copy = Folders.copyFiles(target[0], dir.resolve("flip-" + i));
+            Path copy = Folders.copyFiles(target[0], shared.resolve("flip-" + i));
             Path file = copy.resolve(name);
             byte[] bytes = Files.readAllBytes(file);
             int at = random.nextInt(bytes.length), bit = random.nextInt(8);
@@ -102,7 +84,7 @@ class CheckpointBitFlipTest {
             Files.write(file, bytes);
 
             String[] command = command(name.startsWith("state-") ? 2 : (i / targets.size()) % 3, copy);
-            Map<String, byte[]> before = contents(copy);
+            Map<String, byte[]> before = Folders.contents(copy);
             Cli.Result r = Cli.run(command);
             String what = "flip " + i + " (seed " + seed + "): bit " + bit + " of byte " + at + " of " + name + " in "
                     + target[0].getFileName() + "\n" + r.describe();
@@ -110,7 +92,7 @@ class CheckpointBitFlipTest {
             assertEquals(1, r.errLines().size(), what);
             assertTrue(r.err().contains("cannot use the checkpoint"), what);
             assertEquals("", r.out(), what);
-            assertTrue(same(before, contents(copy)), "the folder must be untouched: " + what);
+            assertTrue(Folders.sameContents(before, Folders.contents(copy)), "the folder must be untouched: " + what);
         }
     }
 

@@ -126,27 +126,15 @@ class DivergenceTest {
                 {"eval", "--checkpoint", copy.toString(), "--text", text.toString(), "--device", "cpu"},
                 {"sample", "--checkpoint", copy.toString(), "--device", "cpu"},
                 {"train", "--out", copy.toString(), "--resume", "--steps", "8", "--device", "cpu"}}) {
-            Map<String, byte[]> before = contents(copy);
+            Map<String, byte[]> before = Folders.contents(copy);
             Cli.Result refused = Cli.run(command);
             assertEquals(2, refused.code(), refused.describe());
             assertEquals(1, refused.errLines().size(), refused.describe());
             assertTrue(refused.err().contains("tensor 'rnn.bias_hh_l0' holds NaN at index 3 (the run that wrote it diverged)"),
                     refused.describe());
             assertEquals("", refused.out(), refused.describe());
-            assertTrue(sameContents(before, contents(copy)), refused.describe());
+            assertTrue(Folders.sameContents(before, Folders.contents(copy)), refused.describe());
         }
-    }
-
-    private static Map<String, byte[]> contents(Path folder) throws IOException {
-        Map<String, byte[]> m = new LinkedHashMap<>();
-        for (String f : files(folder)) m.put(f, Files.readAllBytes(folder.resolve(f)));
-        return m;
-    }
-
-    private static boolean sameContents(Map<String, byte[]> a, Map<String, byte[]> b) {
-        if (!a.keySet().equals(b.keySet())) return false;
-        for (String k : a.keySet()) if (!Arrays.equals(a.get(k), b.get(k))) return false;
-        return true;
     }
 
     @Test
