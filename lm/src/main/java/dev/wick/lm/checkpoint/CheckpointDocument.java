@@ -9,9 +9,15 @@ import dev.wick.lm.model.ModelChoice;
 import dev.wick.lm.model.ModelShape;
 
 /**
- * checkpoint.json: everything about a training run that is not a tensor, and the names and
- * SHA-256 digests of the two safetensors files that hold the tensors. Serialised with Gson
- * (record components are the JSON keys).
+ * checkpoint.json: everything about a training run that is not a tensor, the names and SHA-256
+ * digests of the two safetensors files that hold the tensors, and last the SHA-256 of the document
+ * itself. Serialised with Gson (record components are the JSON keys, every one of them written,
+ * null where a field does not apply); read back strictly (see {@link DocumentSchema}).
+ *
+ * <p>Version {@link #LEGACY_VERSION} is the format before the document's own digest: fields that did
+ * not exist yet may be absent (a missing field means what the program did before it existed), and
+ * {@code sha256} must be absent. The program still reads it, but only a checkpoint that is entirely
+ * of that version (its tensor files without the {@link #VERSION} mark, too); it writes {@link #VERSION}.
  *
  * @param format   always {@link #FORMAT}
  * @param version  always {@link #VERSION}
@@ -25,12 +31,23 @@ import dev.wick.lm.model.ModelShape;
  * @param data     the text and where every stream has got to
  * @param random   the sampling random state
  * @param history  losses so far, [[step, loss], ...]
+ * @param sha256   the SHA-256 of every byte of checkpoint.json before these 64 hex digits (see
+ *                 {@link DocumentDigest}); null in a version 1 document
  */
 public record CheckpointDocument(String format, int version, int step, Model model, Training training, Settings settings,
                                  Optimizer optimizer, FileRef weights, FileRef state, Data data, RandomState random,
-                                 History history) {
+                                 History history, String sha256) {
     public static final String FORMAT = "wick-lm checkpoint";
-    public static final int VERSION = 1;
+    /** The version this program writes: every field present, the document's own digest last. */
+    public static final int VERSION = 2;
+    /** The version before the document's digest, still read (see above). */
+    public static final int LEGACY_VERSION = 1;
+
+    /** This document with other file references and digest (the store fills them in when it saves). */
+    CheckpointDocument withFiles(FileRef weights, FileRef state, String sha256) {
+        return new CheckpointDocument(format, version, step, model, training, settings, optimizer, weights, state, data,
+                random, history, sha256);
+    }
 
     /**
      * The model: its architecture and sizes, and its vocabulary. {@code architecture} is

@@ -12,8 +12,8 @@ public enum OptimizerKind {
     ADAM(2e-3, 5, 1),
     SGD(20, 0.25, 4);
 
-    /** Adam's constants (PyTorch's defaults); saved in the checkpoint, never options. */
-    static final double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8, WEIGHT_DECAY = 0.0;
+    /** Adam's constants (PyTorch's defaults); saved in the checkpoint (which must hold these), never options. */
+    public static final double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8, WEIGHT_DECAY = 0.0;
 
     private final double defaultLr;
     private final double defaultClip;

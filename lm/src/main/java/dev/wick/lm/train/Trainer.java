@@ -80,7 +80,11 @@ public final class Trainer implements AutoCloseable {
         this.rng = SamplingRng.forTraining(config.seed());
     }
 
-    /** One optimizer step on the next chunk of every stream; returns its mean training loss (nats per token). */
+    /**
+     * One optimizer step on the next chunk of every stream; returns its mean training loss (nats per
+     * token). A loss or gradient norm (with clipping) that is NaN or infinite is a {@link Divergence},
+     * thrown before the parameters are updated.
+     */
     public double step() {
         if (position + config.seq() + 1 > training.streamLength()) {
             // The streams are used up: a new epoch starts at their beginnings, from a zero state.
@@ -98,7 +102,10 @@ public final class Trainer implements AutoCloseable {
             Variable lossVar = F.crossEntropy(out.logits(), targets);
             tape.backward(lossVar);
             loss = lossVar.value().item();
-            if (config.clip() > 0) GradClip.clipGlobalNorm(parameters, config.clip());
+            // Both numbers are on the host already (the clip decides there): checking them costs nothing.
+            double norm = config.clip() > 0 ? GradClip.clipGlobalNorm(parameters, config.clip()) : 0;
+            if (!Double.isFinite(loss)) throw new Divergence(step + 1, "the loss is " + loss);
+            if (!Double.isFinite(norm)) throw new Divergence(step + 1, "the gradient norm is " + norm);
             optimizer.step();
             // Only now, after backward has read it as h0, may the carried state change.
             carried.copyFrom(out.state());
@@ -220,7 +227,8 @@ public final class Trainer implements AutoCloseable {
                         position, epoch, Checkpoint.HIDDEN_TENSOR),
                 new CheckpointDocument.RandomState(rng.seed(), rng.counter()),
                 new CheckpointDocument.History(LossHistory.toArray(history.training()),
-                        LossHistory.toArray(history.validation())));
+                        LossHistory.toArray(history.validation())),
+                null);
         return new Checkpoint(doc, weights, state);
     }
 

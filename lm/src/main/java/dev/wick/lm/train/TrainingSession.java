@@ -3,6 +3,7 @@ package dev.wick.lm.train;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
 import dev.wick.lm.checkpoint.CheckpointStore;
+import dev.wick.lm.checkpoint.NonFinite;
 import dev.wick.lm.report.LossCurve;
 import dev.wick.lm.report.TrainingProgress;
 
@@ -15,6 +16,14 @@ import java.util.Locale;
  * The training loop around a {@link Trainer}: validation every evalEvery steps, checkpoints every
  * checkpointEvery steps and at the end (with the loss curve beside them), progress on stderr, and
  * at the end the whole-split validation figures and a sample on stdout.
+ *
+ * <p>Divergence never costs a good checkpoint: a loss, gradient norm or validation loss that is NaN
+ * or infinite stops the run at once, and every checkpoint's tensors (parameters after the update,
+ * Adam's moments, the carried state) are checked on the host before anything is written, so
+ * nothing is saved after the last finite checkpoint, and the {@link TrainingFailure} names its
+ * step. (The parameters are not checked after every step: on a GPU that would read them back each
+ * time; a non-finite one shows in the next step's loss or at the next checkpoint, whichever comes
+ * first.) A loss that stays finite but explodes is a warning ({@link ExplosionWatch}).
  */
 public final class TrainingSession {
     private final Trainer trainer;
@@ -24,6 +33,8 @@ public final class TrainingSession {
     private final PrintWriter err;
     private final String device;
     private boolean pngFailed;
+    /** The step of the checkpoint in outDir, -1 while there is none. */
+    private int savedStep = -1;
 
     public TrainingSession(Trainer trainer, CheckpointDocument.Settings settings, Path outDir, PrintWriter out,
                            PrintWriter err, String device) {
@@ -42,18 +53,23 @@ public final class TrainingSession {
         int start = trainer.stepCount();
         long trainingNanos = 0;
         double lastValidation = trainer.history().lastValidation();
+        // A resumed run starts from the checkpoint in outDir.
+        if (start > 0) savedStep = start;
+        ExplosionWatch watch = new ExplosionWatch(trainer.vocabulary().size());
         try (progress) {
             for (int s = start + 1; s <= settings.steps(); s++) {
                 long t0 = System.nanoTime();
-                double loss = trainer.step();
-                trainingNanos += System.nanoTime() - t0;
-                if (!Double.isFinite(loss)) {
-                    throw new TrainingFailure(String.format(Locale.ROOT, "training diverged: the loss is %s at step %d;"
-                            + " nothing was saved after the last checkpoint; try a lower --lr or --clip", loss, s));
+                double loss;
+                try {
+                    loss = trainer.step();
+                } catch (Divergence d) {
+                    throw diverged(d.step(), d.getMessage());
                 }
+                trainingNanos += System.nanoTime() - t0;
                 boolean validate = trainer.split().hasValidation() && (s % settings.evalEvery() == 0 || s == settings.steps());
                 if (validate) {
                     Evaluation e = trainer.validate(settings.valChunks());
+                    if (!Double.isFinite(e.lossNats())) throw diverged(s, "the validation loss is " + e.lossNats());
                     double lr = trainer.learningRate(), best = trainer.bestValidation();
                     if (trainer.recordValidation(e)) {
                         err.printf(Locale.ROOT, "step %d: validation loss %.4f did not improve on the best, %.4f: lr %s -> %s%n",
@@ -61,6 +77,9 @@ public final class TrainingSession {
                         err.flush();
                     }
                     lastValidation = e.lossNats();
+                }
+                if (validate || (!trainer.split().hasValidation() && s % settings.evalEvery() == 0)) {
+                    warnIfExploding(watch, s, validate ? lastValidation : loss, validate ? "validation" : "training");
                 }
                 progress.update(s, loss, lastValidation, validate, (s - start) * tokensPerStep / (trainingNanos / 1e9));
                 if (s % settings.checkpointEvery() == 0 && s != settings.steps()) save();
@@ -87,11 +106,35 @@ public final class TrainingSession {
         out.flush();
     }
 
-    /** The checkpoint, then the curve: a crash between them leaves a complete checkpoint and an older curve. */
+    private void warnIfExploding(ExplosionWatch watch, int step, double loss, String which) {
+        if (!watch.exploded(loss)) return;
+        err.printf(Locale.ROOT, "warning: step %d: the %s loss, %.4g, has been above %.4g (twice the loss of a uniform"
+                        + " guess over the vocabulary) %d times in a row: the run is probably diverging; try a lower --lr or"
+                        + " --clip%n", step, which, loss, watch.threshold(), ExplosionWatch.PATIENCE);
+        err.flush();
+    }
+
+    /** The failure that ends a diverged run, saying which checkpoint in outDir is left (the last finite one). */
+    private TrainingFailure diverged(int step, String what) {
+        String kept = savedStep < 0
+                ? "no checkpoint had been saved yet, so " + outDir + " holds none"
+                : "nothing was saved after step " + savedStep + ", whose checkpoint in " + outDir + " is kept";
+        return new TrainingFailure(String.format(Locale.ROOT, "training diverged at step %d: %s; %s; try a lower --lr"
+                + " or --clip", step, what, kept));
+    }
+
+    /**
+     * The checkpoint, then the curve: a crash between them leaves a complete checkpoint and an older
+     * curve. Nothing is written when a tensor to save is not finite.
+     */
     private void save() {
         Checkpoint cp = trainer.snapshot(settings);
+        String nonFinite = NonFinite.describeFirst(cp.weights());
+        if (nonFinite == null) nonFinite = NonFinite.describeFirst(cp.state());
+        if (nonFinite != null) throw diverged(trainer.stepCount(), "after its update, " + nonFinite);
         try {
             CheckpointStore.save(outDir, cp.document(), cp.weights(), cp.state());
+            savedStep = trainer.stepCount();
             LossCurve.writeCsv(outDir.resolve(LossCurve.CSV), trainer.history());
         } catch (IOException e) {
             throw new TrainingFailure("cannot write the checkpoint into " + outDir + ": " + e, e);

@@ -106,6 +106,7 @@ class CheckpointStoreTest {
                 DataSplit.of(encoded.ids().length, config))) {
             for (int i = 0; i < 3; i++) t.step();
             t.recordValidation(t.validate(2));
+            t.step();
             t.recordValidation(new Evaluation(99, 1)); // no improvement: lr 5 -> 1.25
             Checkpoint saved = save(t);
             Checkpoint back = CheckpointStore.load(dir, true);
@@ -188,7 +189,7 @@ class CheckpointStoreTest {
         Path index = dir.resolve(CheckpointStore.INDEX);
         String json = Files.readString(index);
         Files.writeString(index, json.substring(0, json.length() / 2));
-        assertTrue(refused(false).contains("not a valid checkpoint document"), refused(false));
+        assertTrue(refused(false).contains("not valid JSON (corrupted or truncated)"), refused(false));
         Files.writeString(index, json.replace("\"position\": ", "\"position\": -"));
         assertTrue(refused(false).contains("data.position"), refused(false));
         Files.writeString(index, json.replace("\"file\": \"model-", "\"file\": \"../model-"));
@@ -216,18 +217,19 @@ class CheckpointStoreTest {
 
         Map<String, HostTensor> missing = new java.util.LinkedHashMap<>(c.tensors());
         missing.remove("rnn.weight_hh");
-        rewrite(weights, index, json, goodDigest, SafeTensors.encode(missing, Map.of()));
+        rewrite(weights, index, json, goodDigest, SafeTensors.encode(missing, c.metadata()));
         assertTrue(refused(false).contains("lacks tensor 'rnn.weight_hh'"), refused(false));
 
         Map<String, HostTensor> reshaped = new java.util.LinkedHashMap<>(c.tensors());
         HostTensor bias = reshaped.get("rnn.bias");
         reshaped.put("rnn.bias", new HostTensor(new int[]{2, bias.data().length / 2}, bias.data()));
-        rewrite(weights, index, json, goodDigest, SafeTensors.encode(reshaped, Map.of()));
+        rewrite(weights, index, json, goodDigest, SafeTensors.encode(reshaped, c.metadata()));
         assertTrue(refused(false).contains("'rnn.bias' has shape [2, 5]"), refused(false));
     }
 
     private static void rewrite(Path weights, Path index, String json, String oldDigest, byte[] bytes) throws IOException {
         Files.write(weights, bytes);
         Files.write(index, json.replace(oldDigest, Sha256.of(bytes)).getBytes(StandardCharsets.UTF_8));
+        Reseal.document(index);
     }
 }

@@ -5,6 +5,7 @@ import dev.wick.lm.Cli;
 import dev.wick.lm.Folders;
 import dev.wick.lm.TestTexts;
 import dev.wick.lm.checkpoint.CheckpointStore;
+import dev.wick.lm.checkpoint.Reseal;
 import dev.wick.lm.data.Sha256;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -308,6 +309,9 @@ class BadInputTest {
         assertRefused("--cell must be tanh, lstm or gru, got rnn", copy,
                 () -> Cli.run("sample", "--checkpoint", copy.toString(), "--device", "cpu"));
         Files.writeString(index, json.replaceFirst("\"layers\": 1", "\"layers\": 2"));
+        assertRefused("do not match its SHA-256", copy,
+                () -> Cli.run("sample", "--checkpoint", copy.toString(), "--device", "cpu"));
+        Reseal.document(index);
         assertRefused("lacks tensor 'rnn.weight_ih_l1'", copy,
                 () -> Cli.run("sample", "--checkpoint", copy.toString(), "--device", "cpu"));
     }
@@ -336,7 +340,7 @@ class BadInputTest {
                 "--device", "cpu"));
         assertRefused("truncated", copy, () -> Cli.run("sample", "--checkpoint", copy.toString(), "--device", "cpu"));
         Files.writeString(copy.resolve(CheckpointStore.INDEX), "{\"format\": \"wick-lm checkpoint\", \"vers");
-        assertRefused("not a valid checkpoint document", copy,
+        assertRefused("not valid JSON (corrupted or truncated)", copy,
                 () -> Cli.run("sample", "--checkpoint", copy.toString(), "--device", "cpu"));
         assertRefused("no checkpoint", dir, () -> Cli.run("sample", "--checkpoint", dir.toString(), "--device", "cpu"));
     }

@@ -41,6 +41,26 @@ class TrainerTest {
         }
     }
 
+    /** A step whose loss or gradient is not finite throws before the update: the parameters stay as they were. */
+    @Test
+    void aDivergingStepThrowsBeforeItUpdates() {
+        for (double clip : new double[]{0, 1}) {
+            try (Engine engine = Wick.cpu();
+                 Trainer t = trainer(engine, TestTexts.sentences(600, 4), new TrainConfig(4, 6, 5, 2, 1e39, clip, 3, 0))) {
+                t.step(); // finite loss from the initial weights; the update makes them infinite
+                Checkpoint before = t.snapshot(SETTINGS);
+                Divergence d = assertThrows(Divergence.class, t::step);
+                assertEquals(2, d.step());
+                assertTrue(d.getMessage().startsWith(clip > 0 ? "the " : "the loss is "), d.getMessage());
+                assertEquals(1, t.stepCount());
+                Checkpoint after = t.snapshot(SETTINGS);
+                for (String name : before.weights().keySet()) {
+                    assertTrue(before.weights().get(name).bitEquals(after.weights().get(name)), name + ", clip " + clip);
+                }
+            }
+        }
+    }
+
     @Test
     void epochsWrapAroundTheStreams() {
         // 100 characters, 20 held out: 4 streams of 20, chunks of 6 -> (20 - 1) / 6 = 3 steps per epoch.
