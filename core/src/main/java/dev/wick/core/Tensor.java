@@ -150,7 +150,7 @@ public final class Tensor implements AutoCloseable {
         return toDoubleArray()[0];
     }
 
-    /** A copy with another dtype (FLOAT32 <-> FLOAT64; goes through the host). */
+    /** A copy with another dtype (FLOAT32 to FLOAT64 or back; goes through the host). */
     public Tensor to(DType target) {
         checkOpen();
         if (target == dtype) return copy();
