@@ -46,6 +46,8 @@ public abstract class Function {
          * Keeps tensors for the backward: inputs, the output, or anything the forward computed.
          * The tape does not close them; those the forward created belong to the memory scope open
          * around it, like any tensor.
+         *
+         * @param tensors the tensors kept, in order
          */
         public void save(Tensor... tensors) {
             for (Tensor t : tensors) {
@@ -54,12 +56,21 @@ public abstract class Function {
             }
         }
 
-        /** The saved tensors, in the order saved. */
+        /**
+         * The saved tensors, in the order saved.
+         *
+         * @return the list (not a copy)
+         */
         public List<Tensor> saved() {
             return Collections.unmodifiableList(saved);
         }
 
-        /** The i-th saved tensor. */
+        /**
+         * The i-th saved tensor.
+         *
+         * @param i the position in the order saved
+         * @return the tensor
+         */
         public Tensor saved(int i) {
             if (i < 0 || i >= saved.size()) {
                 throw new IndexOutOfBoundsException("saved tensor " + i + " out of range: " + saved.size() + " saved");
@@ -67,7 +78,11 @@ public abstract class Function {
             return saved.get(i);
         }
 
-        /** The number of inputs of this call. */
+        /**
+         * The number of inputs of this call.
+         *
+         * @return the count
+         */
         public int inputCount() {
             return needsInputGrad.length;
         }
@@ -75,6 +90,9 @@ public abstract class Function {
         /**
          * Whether input i will receive a gradient (it requires one and the call is recorded): a
          * backward may skip computing the others and return null for them.
+         *
+         * @param i the input's position
+         * @return true when its gradient is wanted
          */
         public boolean needsInputGrad(int i) {
             if (i < 0 || i >= needsInputGrad.length) {
@@ -84,12 +102,20 @@ public abstract class Function {
         }
     }
 
+    /**
+     * A function; it holds no state of its own between calls (the {@link Context} does), so one
+     * instance can be applied many times.
+     */
     protected Function() {
     }
 
     /**
      * Computes the output from the inputs' values (in the order given to {@link #apply}). Return a
      * new tensor; save what the backward needs with {@link Context#save}.
+     *
+     * @param ctx where to save tensors for the backward
+     * @param inputs the inputs' values
+     * @return the output, a new tensor
      */
     protected abstract Tensor forward(Context ctx, Tensor... inputs);
 
@@ -98,6 +124,10 @@ public abstract class Function {
      * output (the output's shape and dtype; do not modify it). Return one entry per input, null
      * where there is none (an input that takes no gradient, or one the output does not depend on);
      * a gradient may also have a shape the input's broadcasts to, and is then summed down to it.
+     *
+     * @param ctx what the forward saved
+     * @param gradOutput the gradient with respect to the output
+     * @return one gradient per input, or null entries
      */
     protected abstract Tensor[] backward(Context ctx, Tensor gradOutput);
 
@@ -105,6 +135,9 @@ public abstract class Function {
      * Runs {@link #forward} on the inputs' values and returns its result, recorded with
      * {@link #backward} as its gradient when a tape records and an input requires a gradient (a
      * constant otherwise, as for a non-floating result).
+     *
+     * @param inputs the inputs, in the order forward sees them
+     * @return the output
      */
     public final Variable apply(Variable... inputs) {
         if (inputs == null) throw new IllegalArgumentException(name() + ": inputs must not be null");

@@ -56,19 +56,31 @@ public final class Tape implements AutoCloseable {
         this.previous = previous;
     }
 
-    /** Starts recording on this thread until {@link #close()}. Tapes nest: the newest records. */
+    /**
+     * Starts recording on this thread until {@link #close()}. Tapes nest: the newest records.
+     *
+     * @return the tape, to close (try-with-resources)
+     */
     public static Tape record() {
         Tape t = new Tape(CURRENT.get());
         CURRENT.set(t);
         return t;
     }
 
-    /** Whether an op run now on this thread would be recorded. */
+    /**
+     * Whether an op run now on this thread would be recorded.
+     *
+     * @return true when a tape records and no {@link #noGrad()} is open
+     */
     public static boolean isRecording() {
         return active() != null;
     }
 
-    /** Pauses recording on this thread until the returned handle is closed (evaluation, sampling). */
+    /**
+     * Pauses recording on this thread until the returned handle is closed (evaluation, sampling).
+     *
+     * @return the handle, to close (try-with-resources)
+     */
     public static NoGrad noGrad() {
         NO_GRAD_DEPTH.get()[0]++;
         return new NoGrad();
@@ -94,7 +106,11 @@ public final class Tape implements AutoCloseable {
         return t != null && NO_GRAD_DEPTH.get()[0] == 0 ? t : null;
     }
 
-    /** Number of recorded nodes. */
+    /**
+     * Number of recorded nodes.
+     *
+     * @return the node count
+     */
     public int size() {
         return nodes.size();
     }
@@ -113,6 +129,8 @@ public final class Tape implements AutoCloseable {
      * Backpropagates from a one-element loss: its gradient is seeded with 1 and every recorded
      * node's backward runs in reverse order, adding (never overwriting) into the gradients of the
      * inputs that require one. Releases what the nodes saved; a second call throws.
+     *
+     * @param loss a one-element variable computed on this tape
      */
     public void backward(Variable loss) {
         if (closed) {

@@ -69,7 +69,12 @@ public final class Variable implements AutoCloseable {
         }
     }
 
-    /** A value that takes no gradient (inputs, targets, a detached hidden state). */
+    /**
+     * A value that takes no gradient (inputs, targets, a detached hidden state).
+     *
+     * @param value the tensor held (not copied)
+     * @return the variable
+     */
     public static Variable constant(Tensor value) {
         return new Variable(value, false, true, null, false);
     }
@@ -81,6 +86,9 @@ public final class Variable implements AutoCloseable {
      * the gradient goes with it and the next backward starts afresh. For gradients with respect to inputs
      * (PyTorch's {@code requires_grad_()} on a fresh tensor); trainable weights, which keep their
      * gradient across steps, are {@link #parameter}s.
+     *
+     * @param value the tensor held (not copied)
+     * @return the variable
      */
     public static Variable requiringGrad(Tensor value) {
         if (!value.dtype().isFloating()) {
@@ -89,7 +97,14 @@ public final class Variable implements AutoCloseable {
         return new Variable(value, true, true, null, false);
     }
 
-    /** A trainable value: its gradient (same shape and dtype, zeros) is allocated now, in the current scope. */
+    /**
+     * A trainable value: its gradient (same shape and dtype, zeros) is allocated now, in the
+     * current scope.
+     *
+     * @param name the parameter's name (checkpoints and messages use it)
+     * @param value the tensor held (not copied)
+     * @return the variable
+     */
     public static Variable parameter(String name, Tensor value) {
         if (!value.dtype().isFloating()) {
             throw new IllegalArgumentException("a parameter must be floating, got " + value.dtype());
@@ -103,6 +118,10 @@ public final class Variable implements AutoCloseable {
      * row-sparse (an {@link dev.wick.autograd.nn.Embedding} with sparse gradients), which would
      * otherwise hold a dense V x D gradient it never uses. A dense contribution (a tied output
      * layer, say) allocates the dense gradient then.
+     *
+     * @param name the parameter's name (checkpoints and messages use it)
+     * @param value the table held (not copied), [V, D]
+     * @return the variable
      */
     public static Variable sparseParameter(String name, Tensor value) {
         if (!value.dtype().isFloating()) {
@@ -116,7 +135,11 @@ public final class Variable implements AutoCloseable {
         return new Variable(value, true, false, null, false);
     }
 
-    /** The tensor this variable holds. */
+    /**
+     * The tensor this variable holds.
+     *
+     * @return the tensor, not a copy
+     */
     public Tensor value() {
         return value;
     }
@@ -127,6 +150,8 @@ public final class Variable implements AutoCloseable {
      * {@link #sparseParameter} no backward has reached. IllegalStateException while the gradient
      * is row-sparse ({@link #hasSparseGrad()}): read it with {@link #sparseGrad()}, whose
      * {@code toDense()} gives a dense copy.
+     *
+     * @return the gradient tensor, owned by this variable, or null
      */
     public Tensor grad() {
         dropClosedGrad();
@@ -142,13 +167,20 @@ public final class Variable implements AutoCloseable {
      * The row-sparse gradient (distinct rows, ascending, with their summed gradients; see
      * {@link SparseRows}), or null while the gradient is dense or absent. It belongs to this
      * variable: {@link #zeroGrad()} and the next contribution may close it.
+     *
+     * @return the row-sparse gradient, or null
      */
     public SparseRows sparseGrad() {
         dropClosedGrad();
         return sparseGrad;
     }
 
-    /** Whether the gradient is row-sparse now (then {@link #grad()} refuses and {@link #sparseGrad()} has it). */
+    /**
+     * Whether the gradient is row-sparse now (then {@link #grad()} refuses and {@link
+     * #sparseGrad()} has it).
+     *
+     * @return true while row-sparse
+     */
     public boolean hasSparseGrad() {
         return sparseGrad() != null;
     }
@@ -156,6 +188,8 @@ public final class Variable implements AutoCloseable {
     /**
      * Whether a gradient holds contributions: a backward reached this variable (dense or
      * row-sparse) since it was made or since the last {@link #zeroGrad()}.
+     *
+     * @return true when a backward contributed
      */
     public boolean hasGrad() {
         dropClosedGrad();
@@ -165,6 +199,8 @@ public final class Variable implements AutoCloseable {
     /**
      * Whether this is a trainable parameter ({@link #parameter} or {@link #sparseParameter}),
      * whose gradient lives across steps.
+     *
+     * @return true for a parameter
      */
     public boolean isParameter() {
         return parameter;
@@ -179,37 +215,66 @@ public final class Variable implements AutoCloseable {
         if (gradPerScope && sparseGrad != null && sparseGrad.isClosed()) sparseGrad = null;
     }
 
-    /** Whether backward passes compute a gradient for this value. */
+    /**
+     * Whether backward passes compute a gradient for this value.
+     *
+     * @return true when a gradient is computed
+     */
     public boolean requiresGrad() {
         return requiresGrad;
     }
 
-    /** Whether this value was made directly (a parameter, a constant, an input) rather than by a recorded op. */
+    /**
+     * Whether this value was made directly (a parameter, a constant, an input) rather than by a
+     * recorded op.
+     *
+     * @return true for a leaf
+     */
     public boolean isLeaf() {
         return leaf;
     }
 
-    /** The parameter's name, or null. */
+    /**
+     * The parameter's name, or null.
+     *
+     * @return the name given to {@link #parameter}, or null
+     */
     public String name() {
         return name;
     }
 
-    /** The value's shape. */
+    /**
+     * The value's shape.
+     *
+     * @return the value's shape
+     */
     public Shape shape() {
         return value.shape();
     }
 
-    /** The value's dtype. */
+    /**
+     * The value's dtype.
+     *
+     * @return the value's dtype
+     */
     public DType dtype() {
         return value.dtype();
     }
 
-    /** The engine the value lives on. */
+    /**
+     * The engine the value lives on.
+     *
+     * @return the value's engine
+     */
     public Engine engine() {
         return value.engine();
     }
 
-    /** The same value, cut off from the graph (for truncated backpropagation through time). */
+    /**
+     * The same value, cut off from the graph (for truncated backpropagation through time).
+     *
+     * @return a constant holding the same tensor (not a copy)
+     */
     public Variable detach() {
         return constant(value);
     }

@@ -25,6 +25,12 @@ public final class Engine implements AutoCloseable {
     private volatile ScatterMode scatterMode = defaultScatterMode();
     private volatile boolean closed;
 
+    /**
+     * An engine over a backend, which it owns from now on (closing the engine closes it). Most
+     * programs open engines through {@link Wick} instead.
+     *
+     * @param backend the backend
+     */
     public Engine(Backend backend) {
         if (backend == null) throw new IllegalArgumentException("backend must not be null");
         this.backend = backend;
@@ -34,15 +40,32 @@ public final class Engine implements AutoCloseable {
         return Boolean.getBoolean("wick.deterministic") ? ScatterMode.DETERMINISTIC : ScatterMode.ATOMIC;
     }
 
+    /**
+     * The backend under this engine, for op authors and backends' tests.
+     *
+     * @return the backend
+     * @throws IllegalStateException when the engine is closed
+     */
     public Backend backend() {
         checkOpen();
         return backend;
     }
 
+    /**
+     * The device this engine's tensors live on.
+     *
+     * @return the backend's device
+     */
     public Device device() {
         return backend.device();
     }
 
+    /**
+     * One line about the backend: its device, and for the CPU its threads and SIMD use, for CUDA
+     * its GPU and GEMM.
+     *
+     * @return the description
+     */
     public String description() {
         return backend.description();
     }
@@ -51,24 +74,42 @@ public final class Engine implements AutoCloseable {
      * How the embedding backward accumulates repeated rows. ATOMIC by default (fast; on a GPU the
      * last bits may differ run to run); DETERMINISTIC gives bit-identical results run to run.
      * The system property {@code wick.deterministic=true} makes DETERMINISTIC the default.
+     *
+     * @return the current mode
      */
     public ScatterMode scatterMode() {
         return scatterMode;
     }
 
+    /**
+     * Sets how the embedding backward accumulates repeated rows from now on; see {@link
+     * #scatterMode()}.
+     *
+     * @param mode ATOMIC or DETERMINISTIC
+     * @return this engine
+     */
     public Engine setScatterMode(ScatterMode mode) {
         if (mode == null) throw new IllegalArgumentException("scatter mode must not be null");
         this.scatterMode = mode;
         return this;
     }
 
+    /**
+     * What the backend's allocator holds.
+     *
+     * @return the allocator's counters now
+     */
     public MemoryStats memoryStats() {
         return backend.memoryStats();
     }
 
     // ---- scopes ---------------------------------------------------------------------------------
 
-    /** Opens a memory scope on this thread; see {@link Scope}. */
+    /**
+     * Opens a memory scope on this thread; see {@link Scope}.
+     *
+     * @return the scope, to close (try-with-resources)
+     */
     public Scope scope() {
         checkOpen();
         ArrayDeque<Scope> stack = scopes.get();
@@ -92,40 +133,96 @@ public final class Engine implements AutoCloseable {
 
     // ---- factories ------------------------------------------------------------------------------
 
-    /** A tensor whose contents are unspecified (fast: no fill). */
+    /**
+     * A tensor whose contents are unspecified (fast: no fill).
+     *
+     * @param dtype the element type
+     * @param shape the dimensions
+     * @return a new tensor
+     */
     public Tensor empty(DType dtype, Shape shape) {
         checkOpen();
         if (dtype == null) throw new IllegalArgumentException("dtype must not be null");
         return new Tensor(this, shape, dtype, backend.allocate(dtype, shape.numel()));
     }
 
+    /**
+     * A tensor whose contents are unspecified (fast: no fill).
+     *
+     * @param dtype the element type
+     * @param dims the dimensions
+     * @return a new tensor
+     */
     public Tensor empty(DType dtype, int... dims) {
         return empty(dtype, Shape.of(dims));
     }
 
+    /**
+     * A tensor of zeros.
+     *
+     * @param dtype the element type
+     * @param dims the dimensions
+     * @return a new tensor
+     */
     public Tensor zeros(DType dtype, int... dims) {
         return full(dtype, 0.0, dims);
     }
 
+    /**
+     * A tensor of zeros.
+     *
+     * @param dtype the element type
+     * @param shape the dimensions
+     * @return a new tensor
+     */
     public Tensor zeros(DType dtype, Shape shape) {
         return full(dtype, 0.0, shape);
     }
 
+    /**
+     * A tensor with every element set to one value.
+     *
+     * @param dtype the element type
+     * @param value the value, converted to {@code dtype}
+     * @param dims the dimensions
+     * @return a new tensor
+     */
     public Tensor full(DType dtype, double value, int... dims) {
         return full(dtype, value, Shape.of(dims));
     }
 
+    /**
+     * A tensor with every element set to one value.
+     *
+     * @param dtype the element type
+     * @param value the value, converted to {@code dtype}
+     * @param shape the dimensions
+     * @return a new tensor
+     */
     public Tensor full(DType dtype, double value, Shape shape) {
         Tensor t = empty(dtype, shape);
         backend.fill(t.buffer(), value, shape.numel());
         return t;
     }
 
-    /** A scalar (rank 0) tensor. */
+    /**
+     * A scalar (rank 0) tensor.
+     *
+     * @param dtype the element type
+     * @param value the value, converted to {@code dtype}
+     * @return a new tensor of shape []
+     */
     public Tensor scalar(DType dtype, double value) {
         return full(dtype, value, Shape.scalar());
     }
 
+    /**
+     * A FLOAT32 tensor holding the given values, in row-major order.
+     *
+     * @param data the values; their count is the product of {@code dims}
+     * @param dims the dimensions
+     * @return a new tensor
+     */
     public Tensor fromFloats(float[] data, int... dims) {
         Shape shape = Shape.of(dims);
         checkLength(data.length, shape);
@@ -134,6 +231,13 @@ public final class Engine implements AutoCloseable {
         return t;
     }
 
+    /**
+     * A FLOAT64 tensor holding the given values, in row-major order.
+     *
+     * @param data the values; their count is the product of {@code dims}
+     * @param dims the dimensions
+     * @return a new tensor
+     */
     public Tensor fromDoubles(double[] data, int... dims) {
         Shape shape = Shape.of(dims);
         checkLength(data.length, shape);
@@ -142,6 +246,13 @@ public final class Engine implements AutoCloseable {
         return t;
     }
 
+    /**
+     * An INT32 tensor holding the given values (indices, targets), in row-major order.
+     *
+     * @param data the values; their count is the product of {@code dims}
+     * @param dims the dimensions
+     * @return a new tensor
+     */
     public Tensor fromInts(int[] data, int... dims) {
         Shape shape = Shape.of(dims);
         checkLength(data.length, shape);
@@ -150,7 +261,14 @@ public final class Engine implements AutoCloseable {
         return t;
     }
 
-    /** Values from the host converted to {@code dtype} (FLOAT32 or FLOAT64). */
+    /**
+     * Values from the host converted to {@code dtype} (FLOAT32 or FLOAT64).
+     *
+     * @param dtype FLOAT32 or FLOAT64
+     * @param data the values, in row-major order
+     * @param dims the dimensions
+     * @return a new tensor
+     */
     public Tensor fromDoubles(DType dtype, double[] data, int... dims) {
         if (dtype == DType.FLOAT64) return fromDoubles(data, dims);
         if (dtype != DType.FLOAT32) throw new IllegalArgumentException("expected a floating dtype, got " + dtype);
@@ -159,21 +277,44 @@ public final class Engine implements AutoCloseable {
         return fromFloats(f, dims);
     }
 
-    /** Uniform in [low, high), reproducible from the seed on every backend (see {@link CounterRng}). */
+    /**
+     * Uniform in [low, high), reproducible from the seed on every backend (see {@link CounterRng}).
+     *
+     * @param dtype FLOAT32 or FLOAT64
+     * @param seed the generator's seed
+     * @param low the smallest value possible
+     * @param high the bound above, excluded
+     * @param dims the dimensions
+     * @return a new tensor
+     */
     public Tensor uniform(DType dtype, long seed, double low, double high, int... dims) {
         Tensor t = empty(requireFloating(dtype), Shape.of(dims));
         backend.uniform(t.buffer(), t.numel(), seed, low, high);
         return t;
     }
 
-    /** Normal(mean, std), reproducible from the seed on every backend. */
+    /**
+     * Normal(mean, std), reproducible from the seed on every backend.
+     *
+     * @param dtype FLOAT32 or FLOAT64
+     * @param seed the generator's seed
+     * @param mean the distribution's mean
+     * @param std the distribution's standard deviation
+     * @param dims the dimensions
+     * @return a new tensor
+     */
     public Tensor normal(DType dtype, long seed, double mean, double std, int... dims) {
         Tensor t = empty(requireFloating(dtype), Shape.of(dims));
         backend.normal(t.buffer(), t.numel(), seed, mean, std);
         return t;
     }
 
-    /** A copy of {@code t} (from any engine) on this engine, with the same dtype and shape. */
+    /**
+     * A copy of {@code t} (from any engine) on this engine, with the same dtype and shape.
+     *
+     * @param t the tensor copied, open
+     * @return a new tensor on this engine
+     */
     public Tensor copyOf(Tensor t) {
         Shape s = t.shape();
         int[] dims = s.dims();
@@ -202,6 +343,11 @@ public final class Engine implements AutoCloseable {
         if (closed) throw new IllegalStateException("engine is closed");
     }
 
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return closed;
     }
@@ -214,6 +360,9 @@ public final class Engine implements AutoCloseable {
         backend.close();
     }
 
+    /**
+     * @return "Engine[" + the description + "]"
+     */
     @Override
     public String toString() {
         return "Engine[" + description() + "]";

@@ -38,6 +38,9 @@ public final class Scope implements AutoCloseable {
     /**
      * Hands {@code t} out of this scope: it survives close() and belongs to the enclosing scope,
      * or to the caller when this is the outermost scope. Returns t for chaining.
+     *
+     * @param t a tensor made inside this scope
+     * @return t
      */
     public Tensor keep(Tensor t) {
         if (closed) throw new IllegalStateException("scope is closed");
@@ -48,11 +51,16 @@ public final class Scope implements AutoCloseable {
         return t;
     }
 
-    /** Number of tensors this scope will close. */
+    /**
+     * Number of tensors this scope will close.
+     *
+     * @return the count
+     */
     public int size() {
         return owned.size();
     }
 
+    /** Closes every tensor this scope still owns, and ends the scope on this thread. */
     @Override
     public void close() {
         if (closed) return;

@@ -25,46 +25,84 @@ public final class SparseRows implements AutoCloseable {
         this.denseShape = denseShape;
     }
 
-    /** The rows, INT32 [capacity]: ascending and distinct, then -1 in the padding. */
+    /**
+     * The rows, INT32 [capacity]: ascending and distinct, then -1 in the padding.
+     *
+     * @return the row tensor, owned by this object
+     */
     public Tensor rows() {
         return rows;
     }
 
-    /** The summed gradient of each row, [capacity, D]; zeros in the padding. */
+    /**
+     * The summed gradient of each row, [capacity, D]; zeros in the padding.
+     *
+     * @return the value tensor, owned by this object
+     */
     public Tensor values() {
         return values;
     }
 
-    /** The number of distinct rows, an INT32 scalar on the device. */
+    /**
+     * The number of distinct rows, an INT32 scalar on the device.
+     *
+     * @return the count tensor, owned by this object
+     */
     public Tensor count() {
         return count;
     }
 
-    /** The shape of the dense tensor this stands for, [V, D]. */
+    /**
+     * The shape of the dense tensor this stands for, [V, D].
+     *
+     * @return [V, D]
+     */
     public Shape denseShape() {
         return denseShape;
     }
 
+    /**
+     * The values' dtype.
+     *
+     * @return FLOAT32 or FLOAT64
+     */
     public DType dtype() {
         return values.dtype();
     }
 
+    /**
+     * The engine the three tensors live on.
+     *
+     * @return the engine
+     */
     public Engine engine() {
         return values.engine();
     }
 
-    /** Slots, padding included (the number of lookups it was made from). */
+    /**
+     * Slots, padding included (the number of lookups it was made from).
+     *
+     * @return the slot count
+     */
     public int capacity() {
         return rows.numel();
     }
 
-    /** The number of distinct rows (reads the count back: waits for the device). */
+    /**
+     * The number of distinct rows (reads the count back: waits for the device).
+     *
+     * @return the distinct rows' count
+     */
     public int nnz() {
         checkOpen();
         return count.toIntArray()[0];
     }
 
-    /** A dense [V, D] copy: zeros except on the touched rows. */
+    /**
+     * A dense [V, D] copy: zeros except on the touched rows.
+     *
+     * @return a new tensor
+     */
     public Tensor toDense() {
         checkOpen();
         Tensor dense = engine().zeros(dtype(), denseShape);
@@ -79,6 +117,9 @@ public final class SparseRows implements AutoCloseable {
     /**
      * this + other as a new SparseRows (both keep theirs): the slots of both, coalesced again, so
      * a row in both is added once, this one's term first. Its capacity is the sum of theirs.
+     *
+     * @param other a row-sparse tensor of the same shape, dtype and engine
+     * @return a new SparseRows
      */
     public SparseRows add(SparseRows other) {
         checkOpen();
@@ -98,18 +139,33 @@ public final class SparseRows implements AutoCloseable {
         }
     }
 
-    /** values *= alpha, in place (the padding stays zero). */
+    /**
+     * values *= alpha, in place (the padding stays zero).
+     *
+     * @param alpha the factor
+     * @return this
+     */
     public SparseRows scaleInPlace(double alpha) {
         values.scaleInPlace(alpha);
         return this;
     }
 
-    /** The sum of squares of the values, as a scalar tensor on the device (the padding adds nothing). */
+    /**
+     * The sum of squares of the values, as a scalar tensor on the device (the padding adds
+     * nothing).
+     *
+     * @return a new scalar tensor
+     */
     public Tensor squaredNorm() {
         return values.squaredNorm();
     }
 
-    /** Takes the three tensors out of their memory scope (see {@link Tensor#unscoped()}). Returns this. */
+    /**
+     * Takes the three tensors out of their memory scope (see {@link Tensor#unscoped()}). Returns
+     * this.
+     *
+     * @return this
+     */
     public SparseRows unscoped() {
         rows.unscoped();
         values.unscoped();
@@ -117,6 +173,11 @@ public final class SparseRows implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Whether any of the three tensors was closed.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return rows.isClosed() || values.isClosed() || count.isClosed();
     }
@@ -125,6 +186,7 @@ public final class SparseRows implements AutoCloseable {
         if (isClosed()) throw new IllegalStateException("row-sparse " + denseShape + " " + dtype() + " is closed");
     }
 
+    /** Closes the three tensors. */
     @Override
     public void close() {
         rows.close();
@@ -132,6 +194,10 @@ public final class SparseRows implements AutoCloseable {
         count.close();
     }
 
+    /**
+     *
+     * @return the dense shape, the dtype and the capacity
+     */
     @Override
     public String toString() {
         return "SparseRows" + denseShape + " " + dtype() + " (" + capacity() + " slots)" + (isClosed() ? " (closed)" : "");

@@ -61,30 +61,66 @@ public final class Tensor implements AutoCloseable {
 
     // ---- what it is ---------------------------------------------------------------------------
 
+    /**
+     * The dimensions of this tensor.
+     *
+     * @return its shape
+     */
     public Shape shape() {
         return shape;
     }
 
+    /**
+     * The element type.
+     *
+     * @return its dtype
+     */
     public DType dtype() {
         return dtype;
     }
 
+    /**
+     * The engine whose backend owns this tensor's memory.
+     *
+     * @return its engine
+     */
     public Engine engine() {
         return engine;
     }
 
+    /**
+     * The device this tensor's memory is on.
+     *
+     * @return its engine's device
+     */
     public Device device() {
         return engine.device();
     }
 
+    /**
+     * The number of elements.
+     *
+     * @return the product of the dimensions (1 for a scalar)
+     */
     public int numel() {
         return shape.numel();
     }
 
+    /**
+     * The number of dimensions.
+     *
+     * @return the rank (0 for a scalar)
+     */
     public int rank() {
         return shape.rank();
     }
 
+    /**
+     * Whether this tensor can no longer be used: it was closed, it is a view of a closed tensor, or
+     * its engine was closed.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return closed || (base != null && base.isClosed()) || engine.isClosed();
     }
@@ -92,6 +128,9 @@ public final class Tensor implements AutoCloseable {
     /**
      * The backend buffer, for backends and op authors; checks the tensor is open. Handing it out
      * counts as a write (the caller may change the values), so index checks are redone after it.
+     *
+     * @return the buffer holding this tensor's elements (a view's starts at its base's
+     *         offset)
      */
     public Buffer buffer() {
         checkOpen();
@@ -105,6 +144,12 @@ public final class Tensor implements AutoCloseable {
 
     // ---- host transfers -------------------------------------------------------------------------
 
+    /**
+     * The values as floats, in row-major order (FLOAT64 is rounded, INT32 converted); waits for the
+     * device.
+     *
+     * @return a new array of {@link #numel()} elements
+     */
     public float[] toFloatArray() {
         checkOpen();
         if (dtype == DType.FLOAT32) {
@@ -118,7 +163,11 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** The values as doubles (FLOAT32 and INT32 are converted). */
+    /**
+     * The values as doubles (FLOAT32 and INT32 are converted).
+     *
+     * @return a new array of {@link #numel()} elements, in row-major order
+     */
     public double[] toDoubleArray() {
         checkOpen();
         double[] out = new double[numel()];
@@ -137,6 +186,11 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The values of an INT32 tensor, in row-major order; waits for the device.
+     *
+     * @return a new array of {@link #numel()} elements
+     */
     public int[] toIntArray() {
         checkOpen();
         requireDType(this, DType.INT32, "toIntArray");
@@ -145,7 +199,11 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** The single value of a one-element tensor, as a double (waits for the device). */
+    /**
+     * The single value of a one-element tensor, as a double (waits for the device).
+     *
+     * @return the value
+     */
     public double item() {
         checkOpen();
         if (numel() != 1) {
@@ -154,7 +212,12 @@ public final class Tensor implements AutoCloseable {
         return toDoubleArray()[0];
     }
 
-    /** A copy with another dtype (FLOAT32 <-> FLOAT64; goes through the host). */
+    /**
+     * A copy with another dtype (FLOAT32 to FLOAT64 or back; goes through the host).
+     *
+     * @param target the dtype of the copy
+     * @return a new tensor with this shape, of dtype {@code target}
+     */
     public Tensor to(DType target) {
         checkOpen();
         if (target == dtype) return copy();
@@ -166,7 +229,12 @@ public final class Tensor implements AutoCloseable {
 
     // ---- views and copies ---------------------------------------------------------------------
 
-    /** A view with the same elements in another shape (same element count). */
+    /**
+     * A view with the same elements in another shape (same element count).
+     *
+     * @param dims the new dimensions; their product is {@link #numel()}
+     * @return a view sharing this tensor's memory
+     */
     public Tensor reshape(int... dims) {
         checkOpen();
         Shape s = Shape.of(dims);
@@ -176,7 +244,13 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(engine, s, dtype, buffer, owner(), offset);
     }
 
-    /** A view of rows [start, end) along the first dimension. */
+    /**
+     * A view of rows [start, end) along the first dimension.
+     *
+     * @param start the first row, included
+     * @param end the last row, excluded
+     * @return a view sharing this tensor's memory, of shape [end - start, ...]
+     */
     public Tensor slice(int start, int end) {
         checkOpen();
         if (shape.rank() == 0) throw new IllegalArgumentException("cannot slice a scalar");
@@ -190,7 +264,11 @@ public final class Tensor implements AutoCloseable {
                 owner(), offset + start * row);
     }
 
-    /** A new tensor with the same contents. */
+    /**
+     * A new tensor with the same contents.
+     *
+     * @return the copy, on this engine
+     */
     public Tensor copy() {
         checkOpen();
         Tensor t = engine.empty(dtype, shape);
@@ -198,7 +276,12 @@ public final class Tensor implements AutoCloseable {
         return t;
     }
 
-    /** this = src (same shape and dtype). */
+    /**
+     * this = src (same shape and dtype).
+     *
+     * @param src the tensor whose values are copied
+     * @return this tensor
+     */
     public Tensor copyFromInPlace(Tensor src) {
         checkSameShape("copy", this, src);
         written();
@@ -206,6 +289,12 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sets every element to one value, in place.
+     *
+     * @param value the value, converted to this dtype
+     * @return this tensor
+     */
     public Tensor fillInPlace(double value) {
         checkOpen();
         written();
@@ -213,6 +302,11 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sets every element to zero, in place.
+     *
+     * @return this tensor
+     */
     public Tensor zeroInPlace() {
         return fillInPlace(0.0);
     }
@@ -256,6 +350,9 @@ public final class Tensor implements AutoCloseable {
     /**
      * Rows of this table (shape [V, D]) picked by {@code indices} (INT32, any shape): the result has
      * shape indices.shape + [D]. An index outside [0, V) is an IndexOutOfBoundsException.
+     *
+     * @param indices the rows to pick, INT32
+     * @return a new tensor of shape indices.shape + [D]
      */
     public Tensor gather(Tensor indices) {
         checkTable(this, "gather");
@@ -267,7 +364,13 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** table[indices[i]] += src[i] in place, with the engine's scatter mode and no padding row. */
+    /**
+     * table[indices[i]] += src[i] in place, with the engine's scatter mode and no padding row.
+     *
+     * @param indices the rows to add into, INT32
+     * @param src the rows to add, of shape indices.shape + [D]
+     * @return this tensor
+     */
     public Tensor scatterAdd(Tensor indices, Tensor src) {
         return scatterAdd(indices, src, -1, engine.scatterMode());
     }
@@ -276,6 +379,12 @@ public final class Tensor implements AutoCloseable {
      * The embedding backward, in place on this table (shape [V, D]): for every i,
      * this[indices[i]] += src[i], where src has shape indices.shape + [D]. Repeated indices
      * accumulate. Rows whose index equals {@code paddingIndex} (or -1 for none) are skipped.
+     *
+     * @param indices the rows to add into, INT32, any shape
+     * @param src the rows to add, of shape indices.shape + [D]
+     * @param paddingIndex the row that receives nothing, or -1 for none
+     * @param mode how repeated rows are accumulated
+     * @return this tensor
      */
     public Tensor scatterAdd(Tensor indices, Tensor src, int paddingIndex, ScatterMode mode) {
         checkTable(this, "scatterAdd");
@@ -319,6 +428,11 @@ public final class Tensor implements AutoCloseable {
      * Checks every value of {@code indices} lies in [0, bound) or equals {@code exempt}, without
      * running any other kernel; throws IndexOutOfBoundsException naming the index, its position
      * and the bound.
+     *
+     * @param indices INT32 indices, any shape
+     * @param bound the exclusive upper bound
+     * @param exempt a value allowed outside the range (an ignore index); an in-range value when
+     *     none is
      */
     public static void checkIndices(Tensor indices, int bound, int exempt) {
         indices.checkOpen();
@@ -347,7 +461,12 @@ public final class Tensor implements AutoCloseable {
 
     // ---- linear algebra ------------------------------------------------------------------------
 
-    /** The matrix product of two rank-2 tensors: [m, k] x [k, n] -> [m, n]. */
+    /**
+     * The matrix product of two rank-2 tensors: [m, k] x [k, n] -> [m, n].
+     *
+     * @param other the right operand [k, n], of this dtype
+     * @return a new tensor [m, n]
+     */
     public Tensor matmul(Tensor other) {
         checkMatrix(this, "matmul");
         checkMatrix(other, "matmul");
@@ -364,6 +483,15 @@ public final class Tensor implements AutoCloseable {
     /**
      * In place: c = alpha * op(a) * op(b) + beta * c, with op the transpose where asked. All rank 2;
      * op(a) is [m, k], op(b) is [k, n], c is [m, n]. c must not share memory with a or b.
+     *
+     * @param transA whether op(a) is a's transpose
+     * @param transB whether op(b) is b's transpose
+     * @param alpha the product's factor
+     * @param a the left operand
+     * @param b the right operand
+     * @param beta c's factor (0: c's previous values, NaN included, are ignored)
+     * @param c the result, overwritten
+     * @return c
      */
     public static Tensor gemm(boolean transA, boolean transB, double alpha, Tensor a, Tensor b, double beta, Tensor c) {
         checkMatrix(a, "gemm");
@@ -387,7 +515,12 @@ public final class Tensor implements AutoCloseable {
 
     // ---- the op table: unary ----------------------------------------------------------------------
 
-    /** op applied to every element (a floating tensor; the result has this shape and dtype). */
+    /**
+     * op applied to every element (a floating tensor; the result has this shape and dtype).
+     *
+     * @param op the table's entry
+     * @return a new tensor
+     */
     public Tensor apply(UnaryOp op) {
         requireFloating(this, op.opName());
         Tensor y = engine.empty(dtype, shape);
@@ -395,49 +528,104 @@ public final class Tensor implements AutoCloseable {
         return y;
     }
 
-    /** this = op(this), in place (a floating tensor). */
+    /**
+     * this = op(this), in place (a floating tensor).
+     *
+     * @param op the table's entry
+     * @return this tensor
+     */
     public Tensor applyInPlace(UnaryOp op) {
         requireFloating(this, op.opName());
         backend().unary(op, buffer, buffer, numel());
         return this;
     }
 
+    /**
+     * e^x elementwise.
+     *
+     * @return a new tensor
+     */
     public Tensor exp() {
         return apply(UnaryOp.EXP);
     }
 
+    /**
+     * The natural logarithm elementwise.
+     *
+     * @return a new tensor
+     */
     public Tensor log() {
         return apply(UnaryOp.LOG);
     }
 
+    /**
+     * 1 / (1 + e^-x) elementwise.
+     *
+     * @return a new tensor
+     */
     public Tensor sigmoid() {
         return apply(UnaryOp.SIGMOID);
     }
 
+    /**
+     * max(x, 0) elementwise.
+     *
+     * @return a new tensor
+     */
     public Tensor relu() {
         return apply(UnaryOp.RELU);
     }
 
+    /**
+     * -x elementwise.
+     *
+     * @return a new tensor
+     */
     public Tensor neg() {
         return apply(UnaryOp.NEG);
     }
 
+    /**
+     * The square root elementwise.
+     *
+     * @return a new tensor
+     */
     public Tensor sqrt() {
         return apply(UnaryOp.SQRT);
     }
 
+    /**
+     * |x| elementwise.
+     *
+     * @return a new tensor
+     */
     public Tensor abs() {
         return apply(UnaryOp.ABS);
     }
 
+    /**
+     * -1, 0 or 1 by the sign of each element (no gradient).
+     *
+     * @return a new tensor
+     */
     public Tensor sign() {
         return apply(UnaryOp.SIGN);
     }
 
+    /**
+     * The hyperbolic tangent elementwise.
+     *
+     * @return a new tensor
+     */
     public Tensor tanh() {
         return apply(UnaryOp.TANH);
     }
 
+    /**
+     * log(1 + e^x) elementwise, without overflow for large x.
+     *
+     * @return a new tensor
+     */
     public Tensor softplus() {
         return apply(UnaryOp.SOFTPLUS);
     }
@@ -447,6 +635,10 @@ public final class Tensor implements AutoCloseable {
     /**
      * op(this, other) elementwise, the two shapes broadcast numpy's way (aligned at the last
      * dimension; a dimension of 1, or a missing one, stretches). Same dtype (floating) and engine.
+     *
+     * @param op the table's entry
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
      */
     public Tensor apply(BinaryOp op, Tensor other) {
         checkPair(op.opName(), this, other);
@@ -456,7 +648,13 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** op(this, scalar) elementwise. */
+    /**
+     * op(this, scalar) elementwise.
+     *
+     * @param op the table's entry
+     * @param scalar the second operand, converted to this dtype
+     * @return a new tensor of this shape
+     */
     public Tensor apply(BinaryOp op, double scalar) {
         requireFloating(this, op.opName());
         Tensor out = engine.empty(dtype, shape);
@@ -464,7 +662,13 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** op(scalar, this) elementwise (for instance 1 - x as {@code x.applyScalarFirst(SUB, 1)}). */
+    /**
+     * op(scalar, this) elementwise (for instance 1 - x as {@code x.applyScalarFirst(SUB, 1)}).
+     *
+     * @param op the table's entry
+     * @param scalar the first operand, converted to this dtype
+     * @return a new tensor of this shape
+     */
     public Tensor applyScalarFirst(BinaryOp op, double scalar) {
         requireFloating(this, op.opName());
         Tensor out = engine.empty(dtype, shape);
@@ -472,7 +676,13 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** this op= other in place; other must broadcast to this tensor's shape. */
+    /**
+     * this op= other in place; other must broadcast to this tensor's shape.
+     *
+     * @param op the table's entry
+     * @param other the second operand
+     * @return this tensor
+     */
     public Tensor applyInPlace(BinaryOp op, Tensor other) {
         checkPair(op.opName(), this, other);
         if (!Strides.broadcastShape(shape, other.shape).equals(shape)) {
@@ -482,101 +692,242 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
+    /**
+     * this + other, with numpy broadcasting.
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor add(Tensor other) {
         return apply(BinaryOp.ADD, other);
     }
 
+    /**
+     * this - other, with numpy broadcasting.
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor sub(Tensor other) {
         return apply(BinaryOp.SUB, other);
     }
 
+    /**
+     * this * other elementwise, with numpy broadcasting.
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor mul(Tensor other) {
         return apply(BinaryOp.MUL, other);
     }
 
+    /**
+     * this / other elementwise, with numpy broadcasting.
+     *
+     * @param other the divisor, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor div(Tensor other) {
         return apply(BinaryOp.DIV, other);
     }
 
+    /**
+     * The larger of the two elementwise (NaN if either is NaN), with numpy broadcasting.
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor maximum(Tensor other) {
         return apply(BinaryOp.MAXIMUM, other);
     }
 
+    /**
+     * The smaller of the two elementwise (NaN if either is NaN), with numpy broadcasting.
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor minimum(Tensor other) {
         return apply(BinaryOp.MINIMUM, other);
     }
 
-    /** 1 where equal, else 0 (in this dtype); likewise ne, lt, le, gt, ge. */
+    /**
+     * 1 where equal, else 0 (in this dtype); likewise ne, lt, le, gt, ge.
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape, in this dtype
+     */
     public Tensor eq(Tensor other) {
         return apply(BinaryOp.EQ, other);
     }
 
+    /**
+     * 1 where not equal, else 0 (in this dtype).
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor ne(Tensor other) {
         return apply(BinaryOp.NE, other);
     }
 
+    /**
+     * 1 where this is less than other, else 0 (in this dtype).
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor lt(Tensor other) {
         return apply(BinaryOp.LT, other);
     }
 
+    /**
+     * 1 where this is less than or equal to other, else 0 (in this dtype).
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor le(Tensor other) {
         return apply(BinaryOp.LE, other);
     }
 
+    /**
+     * 1 where this is greater than other, else 0 (in this dtype).
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor gt(Tensor other) {
         return apply(BinaryOp.GT, other);
     }
 
+    /**
+     * 1 where this is greater than or equal to other, else 0 (in this dtype).
+     *
+     * @param other the second operand, of this dtype
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor ge(Tensor other) {
         return apply(BinaryOp.GE, other);
     }
 
+    /**
+     * this + scalar.
+     *
+     * @param scalar the value added
+     * @return a new tensor
+     */
     public Tensor add(double scalar) {
         return apply(BinaryOp.ADD, scalar);
     }
 
+    /**
+     * this - scalar.
+     *
+     * @param scalar the value subtracted
+     * @return a new tensor
+     */
     public Tensor sub(double scalar) {
         return apply(BinaryOp.SUB, scalar);
     }
 
-    /** scalar - this. */
+    /**
+     * scalar - this.
+     *
+     * @param scalar the value this tensor is subtracted from
+     * @return a new tensor
+     */
     public Tensor rsub(double scalar) {
         return applyScalarFirst(BinaryOp.SUB, scalar);
     }
 
+    /**
+     * this * scalar.
+     *
+     * @param scalar the factor
+     * @return a new tensor
+     */
     public Tensor mul(double scalar) {
         return apply(BinaryOp.MUL, scalar);
     }
 
+    /**
+     * this / scalar.
+     *
+     * @param scalar the divisor
+     * @return a new tensor
+     */
     public Tensor div(double scalar) {
         return apply(BinaryOp.DIV, scalar);
     }
 
+    /**
+     * The larger of each element and the scalar (NaN stays NaN).
+     *
+     * @param scalar the bound below
+     * @return a new tensor
+     */
     public Tensor maximum(double scalar) {
         return apply(BinaryOp.MAXIMUM, scalar);
     }
 
+    /**
+     * The smaller of each element and the scalar (NaN stays NaN).
+     *
+     * @param scalar the bound above
+     * @return a new tensor
+     */
     public Tensor minimum(double scalar) {
         return apply(BinaryOp.MINIMUM, scalar);
     }
 
+    /**
+     * 1 where an element equals the scalar, else 0 (in this dtype).
+     *
+     * @param scalar the value compared with
+     * @return a new tensor
+     */
     public Tensor eq(double scalar) {
         return apply(BinaryOp.EQ, scalar);
     }
 
+    /**
+     * 1 where an element is less than the scalar, else 0 (in this dtype).
+     *
+     * @param scalar the value compared with
+     * @return a new tensor
+     */
     public Tensor lt(double scalar) {
         return apply(BinaryOp.LT, scalar);
     }
 
+    /**
+     * 1 where an element is greater than the scalar, else 0 (in this dtype).
+     *
+     * @param scalar the value compared with
+     * @return a new tensor
+     */
     public Tensor gt(double scalar) {
         return apply(BinaryOp.GT, scalar);
     }
 
+    /**
+     * 1 where an element is greater than or equal to the scalar, else 0 (in this dtype).
+     *
+     * @param scalar the value compared with
+     * @return a new tensor
+     */
     public Tensor ge(double scalar) {
         return apply(BinaryOp.GE, scalar);
     }
 
-    /** alpha * this (the same as {@code mul(alpha)}). */
+    /**
+     * alpha * this (the same as {@code mul(alpha)}).
+     *
+     * @param alpha the factor
+     * @return a new tensor
+     */
     public Tensor scale(double alpha) {
         return mul(alpha);
     }
@@ -585,6 +936,10 @@ public final class Tensor implements AutoCloseable {
      * Where {@code condition} is non-zero, this tensor's element, else {@code other}'s; the three
      * broadcast together. Built from two masked copies (MASK), so an infinite or NaN value on the
      * side not chosen never leaks into the result (as it would through c * a + (1 - c) * b).
+     *
+     * @param condition non-zero where this tensor's element is taken
+     * @param other the elements taken elsewhere
+     * @return a new tensor of the broadcast shape
      */
     public Tensor where(Tensor condition, Tensor other) {
         checkPair("where", this, other);
@@ -596,10 +951,22 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /**
+     * 1 where an element differs from the scalar, else 0 (in this dtype).
+     *
+     * @param scalar the value compared with
+     * @return a new tensor
+     */
     public Tensor ne(double scalar) {
         return apply(BinaryOp.NE, scalar);
     }
 
+    /**
+     * 1 where an element is less than or equal to the scalar, else 0 (in this dtype).
+     *
+     * @param scalar the value compared with
+     * @return a new tensor
+     */
     public Tensor le(double scalar) {
         return apply(BinaryOp.LE, scalar);
     }
@@ -611,6 +978,11 @@ public final class Tensor implements AutoCloseable {
      * op along {@code axis} (negative counts from the end); the axis is removed, or kept with
      * length 1 when {@code keepDim}. ARGMAX and ARGMIN give INT32 positions; MAX, MIN, ARGMAX and
      * ARGMIN refuse an empty axis.
+     *
+     * @param op the table's entry
+     * @param axis the axis reduced
+     * @param keepDim whether the axis stays, with length 1
+     * @return a new tensor
      */
     public Tensor reduce(ReduceOp op, int axis, boolean keepDim) {
         requireFloating(this, op.opName());
@@ -629,43 +1001,101 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The sum along an axis.
+     *
+     * @param axis the axis summed (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return a new tensor
+     */
     public Tensor sum(int axis, boolean keepDim) {
         return reduce(ReduceOp.SUM, axis, keepDim);
     }
 
+    /**
+     * The mean along an axis.
+     *
+     * @param axis the axis averaged (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return a new tensor
+     */
     public Tensor mean(int axis, boolean keepDim) {
         return reduce(ReduceOp.MEAN, axis, keepDim);
     }
 
+    /**
+     * The largest element along an axis (NaN if any is NaN).
+     *
+     * @param axis the axis reduced (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return a new tensor
+     */
     public Tensor max(int axis, boolean keepDim) {
         return reduce(ReduceOp.MAX, axis, keepDim);
     }
 
+    /**
+     * The smallest element along an axis (NaN if any is NaN).
+     *
+     * @param axis the axis reduced (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return a new tensor
+     */
     public Tensor min(int axis, boolean keepDim) {
         return reduce(ReduceOp.MIN, axis, keepDim);
     }
 
+    /**
+     * log(sum(exp(x))) along an axis, computed without overflow.
+     *
+     * @param axis the axis reduced (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return a new tensor
+     */
     public Tensor logsumexp(int axis, boolean keepDim) {
         return reduce(ReduceOp.LOGSUMEXP, axis, keepDim);
     }
 
-    /** Positions (INT32) of the first maximum along the axis. */
+    /**
+     * Positions (INT32) of the first maximum along the axis.
+     *
+     * @param axis the axis searched (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return a new INT32 tensor
+     */
     public Tensor argmax(int axis, boolean keepDim) {
         return reduce(ReduceOp.ARGMAX, axis, keepDim);
     }
 
+    /**
+     * Positions (INT32) of the first minimum along the axis.
+     *
+     * @param axis the axis searched (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return a new INT32 tensor
+     */
     public Tensor argmin(int axis, boolean keepDim) {
         return reduce(ReduceOp.ARGMIN, axis, keepDim);
     }
 
-    /** exp(x - logsumexp(x)) along the axis. */
+    /**
+     * exp(x - logsumexp(x)) along the axis.
+     *
+     * @param axis the axis normalised (negative counts from the end)
+     * @return a new tensor of this shape
+     */
     public Tensor softmax(int axis) {
         try (Tensor logp = logSoftmax(axis)) {
             return logp.exp();
         }
     }
 
-    /** x - logsumexp(x) along the axis (no overflow for large logits). */
+    /**
+     * x - logsumexp(x) along the axis (no overflow for large logits).
+     *
+     * @param axis the axis normalised (negative counts from the end)
+     * @return a new tensor of this shape
+     */
     public Tensor logSoftmax(int axis) {
         try (Tensor lse = logsumexp(axis, true)) {
             return sub(lse);
@@ -676,6 +1106,9 @@ public final class Tensor implements AutoCloseable {
      * The sum of this tensor down to {@code target}, a shape it broadcasts from (the gradient of a
      * broadcast): dimensions this tensor has in front are summed away, and those of size 1 in the
      * target summed with the dimension kept. A copy when the shapes are equal.
+     *
+     * @param target a shape this tensor's shape broadcasts from
+     * @return a new tensor of shape {@code target}
      */
     public Tensor sumTo(Shape target) {
         checkOpen();
@@ -727,7 +1160,13 @@ public final class Tensor implements AutoCloseable {
 
     // ---- shape ops ---------------------------------------------------------------------------------------
 
-    /** This tensor with its dimensions reordered: result dimension i is this tensor's {@code order[i]}. */
+    /**
+     * This tensor with its dimensions reordered (a copy): result dimension i is this tensor's
+     * {@code order[i]}.
+     *
+     * @param order a permutation of the axes
+     * @return a new tensor
+     */
     public Tensor permute(int... order) {
         checkOpen();
         if (order.length != rank()) {
@@ -749,7 +1188,13 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** This tensor with two axes swapped (a copy). */
+    /**
+     * This tensor with two axes swapped (a copy).
+     *
+     * @param axis0 one axis (negative counts from the end)
+     * @param axis1 the other axis
+     * @return a new tensor
+     */
     public Tensor transpose(int axis0, int axis1) {
         int[] order = new int[rank()];
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -759,7 +1204,14 @@ public final class Tensor implements AutoCloseable {
         return permute(order);
     }
 
-    /** Elements [start, start + length) along {@code axis} (a copy unless the axis is the first). */
+    /**
+     * Elements [start, start + length) along {@code axis} (a copy unless the axis is the first).
+     *
+     * @param axis the axis cut (negative counts from the end)
+     * @param start the first element kept
+     * @param length how many are kept
+     * @return a view for the first axis, otherwise a new tensor
+     */
     public Tensor narrow(int axis, int start, int length) {
         checkOpen();
         int a = axis(axis);
@@ -780,7 +1232,13 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** Consecutive pieces along {@code axis} of the given sizes (which must add up to its length). */
+    /**
+     * Consecutive pieces along {@code axis} of the given sizes (which must add up to its length).
+     *
+     * @param axis the axis cut (negative counts from the end)
+     * @param sizes the pieces' lengths
+     * @return the pieces, in order
+     */
     public List<Tensor> split(int axis, int... sizes) {
         int a = axis(axis);
         long total = 0;
@@ -801,7 +1259,13 @@ public final class Tensor implements AutoCloseable {
         return parts;
     }
 
-    /** The tensors joined along an existing axis; all other dimensions must agree. */
+    /**
+     * The tensors joined along an existing axis; all other dimensions must agree.
+     *
+     * @param axis the axis joined along (negative counts from the end)
+     * @param parts the tensors, at least one, of one dtype
+     * @return a new tensor
+     */
     public static Tensor concat(int axis, Tensor... parts) {
         if (parts.length == 0) throw new IllegalArgumentException("concat of no tensors");
         Tensor first = parts[0];
@@ -836,7 +1300,13 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** The tensors (all of one shape) stacked along a new axis. */
+    /**
+     * The tensors (all of one shape) stacked along a new axis.
+     *
+     * @param axis the position of the new axis
+     * @param parts the tensors, at least one
+     * @return a new tensor with one more dimension
+     */
     public static Tensor stack(int axis, Tensor... parts) {
         if (parts.length == 0) throw new IllegalArgumentException("stack of no tensors");
         int a = axis < 0 ? axis + parts[0].rank() + 1 : axis;
@@ -853,7 +1323,12 @@ public final class Tensor implements AutoCloseable {
         return concat(a, lifted);
     }
 
-    /** A view with a new dimension of length 1 at {@code axis}. */
+    /**
+     * A view with a new dimension of length 1 at {@code axis}.
+     *
+     * @param axis where the new dimension goes (negative counts from the end)
+     * @return a view
+     */
     public Tensor unsqueeze(int axis) {
         int a = axis < 0 ? axis + rank() + 1 : axis;
         if (a < 0 || a > rank()) throw new IllegalArgumentException("axis " + axis + " out of range for unsqueezing " + shape);
@@ -863,14 +1338,25 @@ public final class Tensor implements AutoCloseable {
         return reshape(out);
     }
 
-    /** A view without dimension {@code axis}, which must have length 1. */
+    /**
+     * A view without dimension {@code axis}, which must have length 1.
+     *
+     * @param axis the dimension removed (negative counts from the end)
+     * @return a view
+     */
     public Tensor squeeze(int axis) {
         int a = axis(axis);
         if (shape.dim(a) != 1) throw new IllegalArgumentException("squeeze axis " + axis + " of " + shape + ": not 1");
         return reshape(reducedShape(a, false).dims());
     }
 
-    /** This tensor repeated along stretched dimensions to {@code target} (numpy broadcasting; a copy). */
+    /**
+     * This tensor repeated along stretched dimensions to {@code target} (numpy broadcasting; a
+     * copy).
+     *
+     * @param target a shape this tensor's shape broadcasts to
+     * @return a new tensor
+     */
     public Tensor broadcastTo(Shape target) {
         checkOpen();
         if (!Strides.broadcastShape(shape, target).equals(target)) {
@@ -881,13 +1367,25 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
+    /**
+     * This tensor repeated along stretched dimensions to the given dimensions (numpy broadcasting;
+     * a copy).
+     *
+     * @param dims the target's dimensions
+     * @return a new tensor
+     */
     public Tensor broadcastTo(int... dims) {
         return broadcastTo(Shape.of(dims));
     }
 
     // ---- activations --------------------------------------------------------------------------
 
-    /** With this being tanh's output y: returns dy * (1 - y^2). */
+    /**
+     * With this being tanh's output y: returns dy * (1 - y^2).
+     *
+     * @param dy the gradient reaching tanh's output
+     * @return a new tensor, the gradient of tanh's input
+     */
     public Tensor tanhBackward(Tensor dy) {
         requireFloating(this, "tanhBackward");
         checkSameShape("tanhBackward", this, dy);
@@ -901,6 +1399,11 @@ public final class Tensor implements AutoCloseable {
      * {@code accumulate}, with y tanh's saved output. All three of one shape and dtype; {@code dy}
      * may be this tensor itself (a gradient turned into the pre-activation gradient in place),
      * otherwise none of them may overlap.
+     *
+     * @param y tanh's output
+     * @param dy the gradient reaching y
+     * @param accumulate whether to add into this tensor rather than overwrite it
+     * @return this tensor
      */
     public Tensor tanhBackwardInPlace(Tensor y, Tensor dy, boolean accumulate) {
         requireFloating(this, "tanhBackwardInPlace");
@@ -916,6 +1419,11 @@ public final class Tensor implements AutoCloseable {
      * One LSTM timestep's pointwise part (PyTorch's gate order i, f, g, o): {@code gates} [B, 4H]
      * holds the summed projections and biases and is overwritten with the gate activations; writes
      * c = f cPrev + i g and h = o tanh(c), [B, H]. See {@link Backend#lstmCellForward}.
+     *
+     * @param gates [B, 4H]: the pre-activations in, the gate activations out
+     * @param cPrev the previous cell state [B, H]
+     * @param c the new cell state [B, H], written
+     * @param h the new hidden state [B, H], written
      */
     public static void lstmCellForward(Tensor gates, Tensor cPrev, Tensor c, Tensor h) {
         int hidden = checkCell("lstmCellForward", 4, gates, cPrev, c, h);
@@ -927,6 +1435,13 @@ public final class Tensor implements AutoCloseable {
      * The backward of {@link #lstmCellForward} at one timestep: writes the pre-activation gradients
      * into dGates [B, 4H] (which may be gates itself) and turns dc, the gradient reaching c, into
      * the gradient of cPrev. See {@link Backend#lstmCellBackward}.
+     *
+     * @param gates the forward's gate activations [B, 4H]
+     * @param cPrev the previous cell state [B, H]
+     * @param c the forward's new cell state [B, H]
+     * @param dh the gradient reaching h [B, H]
+     * @param dc the gradient reaching c [B, H]; becomes cPrev's
+     * @param dGates the pre-activation gradients [B, 4H], written
      */
     public static void lstmCellBackward(Tensor gates, Tensor cPrev, Tensor c, Tensor dh, Tensor dc, Tensor dGates) {
         int hidden = checkCell("lstmCellBackward", 4, gates, cPrev, c, dh, dc);
@@ -943,6 +1458,11 @@ public final class Tensor implements AutoCloseable {
      * One GRU timestep's pointwise part (PyTorch's gate order r, z, n): {@code gi} [B, 3H] holds
      * x W_ih^T + b_ih and is overwritten with r, z, n; {@code gh} [B, 3H] holds hPrev W_hh^T + b_hh;
      * writes h [B, H]. See {@link Backend#gruCellForward}.
+     *
+     * @param gi the input projection [B, 3H], overwritten with r, z, n
+     * @param gh the hidden projection [B, 3H]
+     * @param hPrev the previous hidden state [B, H]
+     * @param h the new hidden state [B, H], written
      */
     public static void gruCellForward(Tensor gi, Tensor gh, Tensor hPrev, Tensor h) {
         int hidden = checkCell("gruCellForward", 3, gi, hPrev, h);
@@ -954,6 +1474,14 @@ public final class Tensor implements AutoCloseable {
     /**
      * The backward of {@link #gruCellForward}: writes dGi and dGh [B, 3H] (dGi may be gates
      * itself) and adds dh z into dhPrev [B, H]. See {@link Backend#gruCellBackward}.
+     *
+     * @param gates the forward's r, z, n [B, 3H]
+     * @param gh the forward's hidden projection [B, 3H]
+     * @param hPrev the previous hidden state [B, H]
+     * @param dh the gradient reaching h [B, H]
+     * @param dGi the input projection's gradient [B, 3H], written
+     * @param dGh the hidden projection's gradient [B, 3H], written
+     * @param dhPrev the previous hidden state's gradient [B, H], added into
      */
     public static void gruCellBackward(Tensor gates, Tensor gh, Tensor hPrev, Tensor dh, Tensor dGi, Tensor dGh,
                                        Tensor dhPrev) {
@@ -1005,7 +1533,12 @@ public final class Tensor implements AutoCloseable {
 
     // ---- loss -----------------------------------------------------------------------------------
 
-    /** The loss (a FLOAT scalar tensor) and the gradient of that loss with respect to the logits. */
+    /**
+     * The loss (a FLOAT scalar tensor) and the gradient of that loss with respect to the logits.
+     *
+     * @param loss the loss, a scalar tensor of the logits' dtype
+     * @param dLogits the loss's gradient with respect to the logits, of their shape
+     */
     public record LossAndGradient(Tensor loss, Tensor dLogits) implements AutoCloseable {
         @Override
         public void close() {
@@ -1018,6 +1551,10 @@ public final class Tensor implements AutoCloseable {
      * Fused softmax cross-entropy: this is [N, C] logits, targets INT32 of shape [N] with values in
      * [0, C) or equal to {@code ignoreIndex}. The loss is the mean of logsumexp(x_r) - x_r[t_r] over
      * the rows not ignored (NaN when all are ignored); dLogits is its gradient.
+     *
+     * @param targets the classes, INT32 [N]
+     * @param ignoreIndex the target value whose rows count for nothing
+     * @return the loss and its gradient; close both
      */
     public LossAndGradient softmaxCrossEntropy(Tensor targets, int ignoreIndex) {
         checkMatrix(this, "softmaxCrossEntropy");
@@ -1039,7 +1576,13 @@ public final class Tensor implements AutoCloseable {
 
     // ---- bias and in-place arithmetic -----------------------------------------------------------
 
-    /** this [.., C] + bias [C], broadcast over the rows (the same as {@code add(bias)} for such shapes). */
+    /**
+     * this [.., C] + bias [C], broadcast over the rows (the same as {@code add(bias)} for such
+     * shapes).
+     *
+     * @param bias [C]
+     * @return a new tensor of this shape
+     */
     public Tensor addRowVector(Tensor bias) {
         requireFloating(this, "addRowVector");
         bias.checkOpen();
@@ -1050,7 +1593,11 @@ public final class Tensor implements AutoCloseable {
         return add(bias);
     }
 
-    /** The sum over all rows: this [.., C] -> [C] (the bias gradient). */
+    /**
+     * The sum over all rows: this [.., C] -> [C] (the bias gradient).
+     *
+     * @return a new tensor [C]
+     */
     public Tensor sumRows() {
         requireFloating(this, "sumRows");
         if (rank() < 1) throw new IllegalArgumentException("sumRows needs rank >= 1, got shape " + shape);
@@ -1059,19 +1606,35 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** this += other in place; other must broadcast to this shape. */
+    /**
+     * this += other in place; other must broadcast to this shape.
+     *
+     * @param other the addend
+     * @return this tensor
+     */
     public Tensor addInPlace(Tensor other) {
         return applyInPlace(BinaryOp.ADD, other);
     }
 
-    /** this *= alpha in place. */
+    /**
+     * this *= alpha in place.
+     *
+     * @param alpha the factor
+     * @return this tensor
+     */
     public Tensor scaleInPlace(double alpha) {
         requireFloating(this, "scaleInPlace");
         backend().binaryScalar(BinaryOp.MUL, buffer, alpha, false, buffer, numel());
         return this;
     }
 
-    /** this += alpha * x (axpy), in place. */
+    /**
+     * this += alpha * x (axpy), in place.
+     *
+     * @param alpha x's factor
+     * @param x a tensor of this shape and dtype
+     * @return this tensor
+     */
     public Tensor addScaledInPlace(double alpha, Tensor x) {
         checkSameShape("addScaledInPlace", this, x);
         requireFloating(this, "addScaledInPlace");
@@ -1081,7 +1644,11 @@ public final class Tensor implements AutoCloseable {
 
     // ---- reductions ------------------------------------------------------------------------------
 
-    /** The sum of all elements, as a scalar tensor on this device. */
+    /**
+     * The sum of all elements, as a scalar tensor on this device.
+     *
+     * @return a new scalar tensor
+     */
     public Tensor sum() {
         requireFloating(this, "sum");
         Tensor out = engine.empty(dtype, Shape.scalar());
@@ -1089,7 +1656,11 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** The mean of all elements (NaN for none), as a scalar tensor on this device. */
+    /**
+     * The mean of all elements (NaN for none), as a scalar tensor on this device.
+     *
+     * @return a new scalar tensor
+     */
     public Tensor mean() {
         requireFloating(this, "mean");
         Tensor out = engine.empty(dtype, Shape.scalar());
@@ -1097,7 +1668,11 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** The sum of squares of all elements, as a scalar tensor on this device. */
+    /**
+     * The sum of squares of all elements, as a scalar tensor on this device.
+     *
+     * @return a new scalar tensor
+     */
     public Tensor squaredNorm() {
         requireFloating(this, "squaredNorm");
         Tensor out = engine.empty(dtype, Shape.scalar());
@@ -1107,7 +1682,16 @@ public final class Tensor implements AutoCloseable {
 
     // ---- optimizer updates, in place on this parameter --------------------------------------------
 
-    /** SGD step on this parameter; velocity may be null (no momentum). See Backend#sgdUpdate. */
+    /**
+     * SGD step on this parameter; velocity may be null (no momentum). See Backend#sgdUpdate.
+     *
+     * @param grad the gradient, of this shape
+     * @param velocity the momentum buffer, of this shape, or null
+     * @param lr the learning rate
+     * @param momentum the momentum factor (0 for none)
+     * @param weightDecay the L2 penalty's factor (0 for none)
+     * @return this tensor
+     */
     public Tensor sgdUpdateInPlace(Tensor grad, Tensor velocity, double lr, double momentum, double weightDecay) {
         checkSameShape("sgdUpdate", this, grad);
         requireFloating(this, "sgdUpdate");
@@ -1116,7 +1700,20 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
-    /** Adam step on this parameter with moments m and v; step counts from 1. See Backend#adamUpdate. */
+    /**
+     * Adam step on this parameter with moments m and v; step counts from 1. See Backend#adamUpdate.
+     *
+     * @param grad the gradient, of this shape
+     * @param m the first moment, of this shape, updated
+     * @param v the second moment, of this shape, updated
+     * @param lr the learning rate
+     * @param beta1 the first moment's decay
+     * @param beta2 the second moment's decay
+     * @param eps added to the second moment's root
+     * @param weightDecay the L2 penalty's factor (0 for none)
+     * @param step the step number, from 1 (bias correction)
+     * @return this tensor
+     */
     public Tensor adamUpdateInPlace(Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
                                     double eps, double weightDecay, int step) {
         checkSameShape("adamUpdate", this, grad);
@@ -1137,6 +1734,11 @@ public final class Tensor implements AutoCloseable {
      * {@link #scatterAdd}); lookups of {@code skipIndex} (a padding row; -1 for none) contribute
      * nothing. The result has one slot per lookup, the unused ones padding, so its size is known
      * without waiting for the device. An index outside [0, numRows) is an IndexOutOfBoundsException.
+     *
+     * @param indices the lookups, INT32
+     * @param numRows the table's row count
+     * @param skipIndex the padding row, or -1 for none
+     * @return the row-sparse gradient; close it
      */
     public SparseRows coalesceRows(Tensor indices, int numRows, int skipIndex) {
         requireFloating(this, "coalesceRows");
@@ -1178,7 +1780,12 @@ public final class Tensor implements AutoCloseable {
         return new SparseRows(rows, values, nnz, Shape.of(numRows, d));
     }
 
-    /** this += grad (a dense [V, D] table plus a row-sparse gradient of that shape), in place. */
+    /**
+     * this += grad (a dense [V, D] table plus a row-sparse gradient of that shape), in place.
+     *
+     * @param grad a row-sparse gradient of this shape
+     * @return this tensor
+     */
     public Tensor addSparseInPlace(SparseRows grad) {
         checkSparseUpdate("addSparseInPlace", grad);
         written();
@@ -1187,7 +1794,15 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
-    /** SGD step on the rows of this [V, D] parameter that {@code grad} touches. See Backend#sparseSgdUpdate. */
+    /**
+     * SGD step on the rows of this [V, D] parameter that {@code grad} touches. See
+     * Backend#sparseSgdUpdate.
+     *
+     * @param grad a row-sparse gradient of this shape
+     * @param lr the learning rate
+     * @param weightDecay the L2 penalty's factor, applied to the touched rows only (0 for none)
+     * @return this tensor
+     */
     public Tensor sparseSgdUpdateInPlace(SparseRows grad, double lr, double weightDecay) {
         checkSparseUpdate("sparseSgdUpdate", grad);
         written();
@@ -1199,6 +1814,16 @@ public final class Tensor implements AutoCloseable {
     /**
      * Lazy Adam step on the rows of this [V, D] parameter that {@code grad} touches, with moments m
      * and v (this shape); step counts from 1. See Backend#sparseAdamUpdate.
+     *
+     * @param grad a row-sparse gradient of this shape
+     * @param m the first moment, updated on the touched rows
+     * @param v the second moment, updated on the touched rows
+     * @param lr the learning rate
+     * @param beta1 the first moment's decay
+     * @param beta2 the second moment's decay
+     * @param eps added to the second moment's root
+     * @param step the step number, from 1 (bias correction)
+     * @return this tensor
      */
     public Tensor sparseAdamUpdateInPlace(SparseRows grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
                                           double eps, int step) {
@@ -1228,6 +1853,8 @@ public final class Tensor implements AutoCloseable {
      * Takes this tensor out of the memory scope that would close it, so that it outlives the scope
      * (state made during a step that belongs to something longer lived, such as a parameter's
      * row-sparse gradient): closing it is then the caller's business. Returns this.
+     *
+     * @return this tensor
      */
     public Tensor unscoped() {
         checkOpen();
@@ -1324,6 +1951,11 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /**
+     * A short description: shape, dtype, device, and whether closed.
+     *
+     * @return the description
+     */
     @Override
     public String toString() {
         return "Tensor" + shape + " " + dtype + " on " + engine.device() + (isClosed() ? " (closed)" : "");

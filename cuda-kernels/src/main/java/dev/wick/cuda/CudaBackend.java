@@ -57,6 +57,10 @@ public final class CudaBackend implements Backend {
     /**
      * Opens device {@code ordinal}. GEMM goes through cuBLAS unless the system property
      * {@code wick.gemm} is {@code ptx} or cuBLAS cannot be loaded; the choice is logged once.
+     *
+     * @param ordinal the CUDA device's index, 0 for the first
+     * @return the backend, owning its own context and stream until {@link #close()}
+     * @throws CudaException when the driver refuses the device or a context on it
      */
     public static CudaBackend open(int ordinal) {
         boolean ptxGemm = "ptx".equalsIgnoreCase(System.getProperty("wick.gemm", "").trim());
@@ -87,7 +91,11 @@ public final class CudaBackend implements Backend {
         return description;
     }
 
-    /** Whether GEMM runs on cuBLAS (false: Wick's PTX kernel). */
+    /**
+     * Which GEMM this backend runs.
+     *
+     * @return true for cuBLAS, false for Wick's own PTX kernel
+     */
     public boolean usesCublas() {
         return blas != null;
     }

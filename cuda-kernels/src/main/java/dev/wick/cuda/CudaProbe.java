@@ -34,11 +34,28 @@ final class CudaProbe {
     }
 
     private static String reason(Throwable t) {
+        String notFound = t instanceof UnsatisfiedLinkError
+                ? nativesNotFound(String.valueOf(t.getMessage()), CudaProbe.class.getModule().isNamed()) : null;
+        if (notFound != null) return notFound;
         if (t instanceof UnsatisfiedLinkError || t instanceof NoClassDefFoundError) {
             return "JCuda's native library could not be loaded (is the NVIDIA driver installed?): " + oneLine(t);
         }
         if (t instanceof CudaException e) return "CUDA driver check failed: " + e.getMessage();
         return "CUDA driver check failed: " + oneLine(t);
+    }
+
+    /**
+     * The reason to give when JCuda found its native library neither on java.library.path nor in
+     * its natives jar, or null when {@code message} says something else. JCuda reads that jar
+     * through its own class: as a named (automatic) module on the module path it looks only inside
+     * jcuda's own jar, so there the fix is the class path for the CUDA side.
+     */
+    static String nativesNotFound(String message, boolean onModulePath) {
+        if (!message.contains("No resource found with name")) return null;
+        return "JCuda's native library was not found: " + (onModulePath
+                ? "on the module path JCuda looks for it only in its own jar; put wick-cuda-kernels and"
+                        + " the JCuda jars (natives included) on the class path"
+                : "is the jcuda-natives jar for this operating system and CPU on the class path?");
     }
 
     /**

@@ -1,12 +1,12 @@
 package dev.wick.cuda;
 
 import dev.wick.core.DType;
+import dev.wick.core.Engine;
 import dev.wick.core.Wick;
 import dev.wick.core.backend.Availability;
 import dev.wick.core.conformance.ConformanceReport;
 import dev.wick.core.conformance.ConformanceSizes;
 import dev.wick.core.conformance.ConformanceSuite;
-import dev.wick.core.cpu.CpuBackend;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -23,6 +23,11 @@ public final class SelfCheck {
     private SelfCheck() {
     }
 
+    /**
+     * Runs the checks and exits with their code (above).
+     *
+     * @param args {@code [--seed N] [--dtype float32|float64|both] [--small]}
+     */
     public static void main(String[] args) {
         System.exit(run(args, System.out));
     }
@@ -54,12 +59,13 @@ public final class SelfCheck {
         out.println("CUDA: " + (a.available() ? "available: " : "NOT available: ") + a.reason());
         if (!a.available()) return 3;
         boolean ok = true;
-        try (CudaBackend cuda = CudaBackend.open(0); CpuBackend cpu = new CpuBackend()) {
+        // The reference through Wick.cpu(): the CPU backend's class is internal to wick-core.
+        try (CudaBackend cuda = CudaBackend.open(0); Engine cpu = Wick.cpu()) {
             out.println("device: " + cuda.description());
             out.println("java:   " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             for (DType dtype : dtypes) {
                 out.println();
-                ConformanceReport report = ConformanceSuite.run(cuda, dtype, cpu, dtype, sizes, seed);
+                ConformanceReport report = ConformanceSuite.run(cuda, dtype, cpu.backend(), dtype, sizes, seed);
                 out.print(report.table());
                 ok &= report.passed();
             }

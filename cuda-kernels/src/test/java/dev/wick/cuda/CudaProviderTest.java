@@ -13,6 +13,7 @@ import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,5 +90,17 @@ class CudaProviderTest {
         assertEquals("UnsatisfiedLinkError: libcublas.so.12 cannot be opened",
                 CudaProbe.oneLine(new UnsatisfiedLinkError(jcudaMessage)));
         assertEquals("IllegalStateException: first line", CudaProbe.oneLine(new IllegalStateException("first line\nsecond")));
+    }
+
+    @Test
+    void nativesMissingFromTheJarSayWhereToPutThem() {
+        String jcudaMessage = "Error while loading native library \"JCudaDriver-12.6.0-linux-x86_64\"\n"
+                + "Stack trace from the attempt to load the library as a resource:\n"
+                + "java.io.IOException: No resource found with name '/lib/libJCudaDriver-12.6.0-linux-x86_64.so'";
+        String modulePath = CudaProbe.nativesNotFound(jcudaMessage, true);
+        assertTrue(modulePath.contains("module path") && modulePath.contains("class path"), modulePath);
+        String classPath = CudaProbe.nativesNotFound(jcudaMessage, false);
+        assertTrue(classPath.contains("jcuda-natives") && !classPath.contains("module path"), classPath);
+        assertNull(CudaProbe.nativesNotFound("libcuda.so.1: cannot open shared object file", true));
     }
 }

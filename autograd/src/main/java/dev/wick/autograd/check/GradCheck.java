@@ -31,7 +31,13 @@ public final class GradCheck {
     private GradCheck() {
     }
 
-    /** Default step 1e-6, absolute tolerance 1e-7, relative tolerance 1e-5. */
+    /**
+     * Default step 1e-6, absolute tolerance 1e-7, relative tolerance 1e-5.
+     *
+     * @param inputs the variables whose gradients are checked (FLOAT64 recommended)
+     * @param loss computes the scalar loss from the inputs' current values
+     * @return the worst errors seen
+     */
     public static Result check(List<Variable> inputs, Supplier<Variable> loss) {
         return check(inputs, loss, 1e-6, 1e-7, 1e-5);
     }
@@ -39,6 +45,13 @@ public final class GradCheck {
     /**
      * Computes both gradients and throws AssertionError naming the input and element where
      * |analytic - numeric| > atol + rtol * max(|analytic|, |numeric|); returns the worst errors seen.
+     *
+     * @param inputs the variables whose gradients are checked (FLOAT64 recommended)
+     * @param loss computes the scalar loss from the inputs' current values
+     * @param step the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the relative tolerance
+     * @return the worst errors seen
      */
     public static Result check(List<Variable> inputs, Supplier<Variable> loss, double step, double atol, double rtol) {
         return check(inputs, loss, step, atol, rtol, Integer.MAX_VALUE, 0);
@@ -49,6 +62,15 @@ public final class GradCheck {
      * of each input, drawn with {@code seed} (all of them where an input has no more): for engines
      * on which every forward pass is slow, such as the emulated GPU. The analytic gradient is still
      * computed whole, in one backward pass.
+     *
+     * @param inputs the variables whose gradients are checked (FLOAT64 recommended)
+     * @param loss computes the scalar loss from the inputs' current values
+     * @param step the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the relative tolerance
+     * @param elementsPerInput the most elements differenced per input, at least 1
+     * @param seed picks those elements
+     * @return the worst errors seen
      */
     public static Result check(List<Variable> inputs, Supplier<Variable> loss, double step, double atol, double rtol,
                                int elementsPerInput, long seed) {

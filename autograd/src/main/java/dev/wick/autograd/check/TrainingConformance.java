@@ -24,6 +24,11 @@ public final class TrainingConformance {
     /** The outcome: per-step losses on both engines, the worst differences, and the verdict. */
     public record Result(double[] referenceLosses, double[] candidateLosses, double maxLossRelError,
                          double maxGradRelError, String worstGradient, boolean passed, long seed) {
+        /**
+         * One line: the step count, the seed, the worst errors, the final losses and the verdict.
+         *
+         * @return the line
+         */
         public String summary() {
             return String.format("training %d steps (seed %d): max loss rel error %.2e, max gradient rel error %.2e"
                             + " (%s), final loss %.5f vs %.5f: %s", referenceLosses.length, seed, maxLossRelError,
@@ -38,6 +43,15 @@ public final class TrainingConformance {
     /**
      * Trains on both engines (FLOAT32) and compares. Losses must agree to {@code lossTolerance}
      * relative, first-step gradients to {@code gradTolerance} relative to each gradient's norm.
+     *
+     * @param reference the engine trusted (the CPU, usually)
+     * @param candidate the engine checked
+     * @param seed the data's and the weights' seed
+     * @param steps how many training steps, at least 1
+     * @param lossTolerance the relative difference allowed between the losses
+     * @param gradTolerance the difference allowed between first-step gradients, relative to
+     *     their norm
+     * @return the comparison
      */
     public static Result compare(Engine reference, Engine candidate, long seed, int steps,
                                  double lossTolerance, double gradTolerance) {

@@ -14,10 +14,26 @@ import java.util.List;
 public final class Adam extends AdamFamily {
     private final double weightDecay;
 
+    /**
+     * Adam with PyTorch's defaults: betas 0.9 and 0.999, eps 1e-8, no weight decay.
+     *
+     * @param params the parameters updated
+     * @param lr the learning rate
+     */
     public Adam(List<Variable> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8, 0.0);
     }
 
+    /**
+     * Adam with every constant given.
+     *
+     * @param params the parameters updated
+     * @param lr the learning rate
+     * @param beta1 the first moment's decay
+     * @param beta2 the second moment's decay
+     * @param eps added to the second moment's root
+     * @param weightDecay the L2 penalty's factor (0 for none)
+     */
     public Adam(List<Variable> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
         super(params, lr, beta1, beta2, eps);
         this.weightDecay = Params.nonNegative("weight decay", weightDecay);

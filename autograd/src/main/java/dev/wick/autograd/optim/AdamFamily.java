@@ -56,25 +56,51 @@ abstract class AdamFamily implements Optimizer {
         this.lr = Params.nonNegative("learning rate", lr);
     }
 
-    /** Updates taken so far (the bias correction depends on it). */
+    /**
+     * Updates taken so far (the bias correction depends on it).
+     *
+     * @return the count
+     */
     public int stepCount() {
         return stepCount;
     }
 
-    /** For resuming from a checkpoint, together with the moments. */
+    /**
+     * For resuming from a checkpoint, together with the moments.
+     *
+     * @param steps the updates already taken, at least 0
+     */
     public void setStepCount(int steps) {
         if (steps < 0) throw new IllegalArgumentException("step count must be >= 0, got " + steps);
         this.stepCount = steps;
     }
 
+    /**
+     * Adam's first moment (the running mean of the gradient) of one parameter, for checkpoints.
+     *
+     * @param paramIndex the parameter's position in the list given to the constructor
+     * @return the moment, owned by this optimizer
+     */
     public Tensor firstMoment(int paramIndex) {
         return m.get(paramIndex);
     }
 
+    /**
+     * Adam's second moment (the running mean of the squared gradient) of one parameter, for
+     * checkpoints.
+     *
+     * @param paramIndex the parameter's position in the list given to the constructor
+     * @return the moment, owned by this optimizer
+     */
     public Tensor secondMoment(int paramIndex) {
         return v.get(paramIndex);
     }
 
+    /**
+     * The parameters this optimizer updates, in the order given.
+     *
+     * @return the list
+     */
     public List<Variable> parameters() {
         return params;
     }

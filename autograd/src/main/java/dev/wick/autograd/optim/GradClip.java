@@ -16,6 +16,11 @@ public final class GradClip {
      * exceeds maxNorm. Returns the norm before clipping. Reads one number per parameter back to the
      * host: the decision is made there. A row-sparse gradient counts and is scaled through its
      * values alone (its padding is zeros), never as a dense V x D table.
+     *
+     * @param params the parameters whose gradients are scaled (those without a gradient are
+     *     skipped)
+     * @param maxNorm the largest global norm left
+     * @return the global norm before clipping
      */
     public static double clipGlobalNorm(List<Variable> params, double maxNorm) {
         if (!(maxNorm > 0)) throw new IllegalArgumentException("max norm must be > 0, got " + maxNorm);

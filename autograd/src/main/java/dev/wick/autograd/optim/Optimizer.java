@@ -8,8 +8,18 @@ public interface Optimizer extends AutoCloseable {
     /** Zeroes every parameter's gradient (call before each backward: gradients accumulate). */
     void zeroGrad();
 
+    /**
+     * The learning rate the next step uses.
+     *
+     * @return the learning rate
+     */
     double learningRate();
 
+    /**
+     * Changes the learning rate from the next step on (annealing, schedules).
+     *
+     * @param lr the new learning rate, at least 0
+     */
     void setLearningRate(double lr);
 
     /** Frees the optimizer's state (momenta); the parameters are the caller's. */

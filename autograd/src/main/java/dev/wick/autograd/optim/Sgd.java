@@ -19,10 +19,24 @@ public final class Sgd implements Optimizer {
     private final double weightDecay;
     private double lr;
 
+    /**
+     * Plain SGD: no momentum, no weight decay.
+     *
+     * @param params the parameters updated
+     * @param lr the learning rate
+     */
     public Sgd(List<Variable> params, double lr) {
         this(params, lr, 0.0, 0.0);
     }
 
+    /**
+     * SGD with momentum and weight decay as given.
+     *
+     * @param params the parameters updated
+     * @param lr the learning rate
+     * @param momentum the momentum factor (0 for none)
+     * @param weightDecay the L2 penalty's factor (0 for none)
+     */
     public Sgd(List<Variable> params, double lr, double momentum, double weightDecay) {
         this.params = Params.trainable(params);
         this.lr = Params.nonNegative("learning rate", lr);
@@ -71,7 +85,12 @@ public final class Sgd implements Optimizer {
         this.lr = Params.nonNegative("learning rate", lr);
     }
 
-    /** The momentum buffer of parameter i (for checkpoints); IllegalStateException without momentum. */
+    /**
+     * The momentum buffer of parameter i (for checkpoints); IllegalStateException without momentum.
+     *
+     * @param i the parameter's position in the list given to the constructor
+     * @return the buffer, owned by this optimizer
+     */
     public Tensor velocity(int i) {
         if (velocity.isEmpty()) throw new IllegalStateException("this SGD has no momentum");
         return velocity.get(i);

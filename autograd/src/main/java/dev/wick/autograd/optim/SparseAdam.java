@@ -20,10 +20,25 @@ import java.util.List;
  */
 public final class SparseAdam extends AdamFamily {
 
+    /**
+     * Lazy Adam with PyTorch's defaults: betas 0.9 and 0.999, eps 1e-8.
+     *
+     * @param params the row-sparse parameters updated
+     * @param lr the learning rate
+     */
     public SparseAdam(List<Variable> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8);
     }
 
+    /**
+     * Lazy Adam with every constant given.
+     *
+     * @param params the row-sparse parameters updated, each of rank 2
+     * @param lr the learning rate
+     * @param beta1 the first moment's decay
+     * @param beta2 the second moment's decay
+     * @param eps added to the second moment's root
+     */
     public SparseAdam(List<Variable> params, double lr, double beta1, double beta2, double eps) {
         super(params, lr, beta1, beta2, eps);
         for (Variable p : this.params) {

@@ -62,7 +62,7 @@ public interface Backend extends AutoCloseable {
 
     // ---- fills, copies, random ------------------------------------------------------------------
 
-    /** dst[i] = src[i] for i < length; same dtype (any dtype, INT32 included). */
+    /** {@code dst[i] = src[i]} for {@code i < length}; same dtype (any dtype, INT32 included). */
     void copy(Buffer src, Buffer dst, int length);
 
     /** dst[i] = value (converted to dst's dtype; any dtype, INT32 included). */
@@ -87,11 +87,11 @@ public interface Backend extends AutoCloseable {
      */
     int firstIndexOutOfRange(Buffer indices, int count, int bound, int exempt);
 
-    /** out[i, :] = table[indices[i], :] for i < count; rows have {@code rowLength} elements. */
+    /** {@code out[i, :] = table[indices[i], :]} for {@code i < count}; rows have {@code rowLength} elements. */
     void gather(Buffer table, Buffer indices, Buffer out, int count, int rowLength);
 
     /**
-     * table[indices[i], :] += src[i, :] for i < count: repeated indices accumulate (the embedding
+     * {@code table[indices[i], :] += src[i, :]} for {@code i < count}: repeated indices accumulate (the embedding
      * backward). Rows whose index equals {@code skipIndex} are skipped (a padding row; pass -1 for
      * none).
      */
@@ -110,7 +110,7 @@ public interface Backend extends AutoCloseable {
 
     // ---- the op families -----------------------------------------------------------------------
 
-    /** y[i] = op(x[i]) for i < length; y may be x (exactly, not a shifted view). */
+    /** {@code y[i] = op(x[i])} for {@code i < length}; y may be x (exactly, not a shifted view). */
     void unary(UnaryOp op, Buffer x, Buffer y, int length);
 
     /**
@@ -121,7 +121,7 @@ public interface Backend extends AutoCloseable {
     void binary(BinaryOp op, Buffer a, Buffer b, Buffer out, Strides layout);
 
     /**
-     * out[i] = op(a[i], scalar), or op(scalar, a[i]) when {@code scalarFirst}, for i < length; the
+     * out[i] = op(a[i], scalar), or op(scalar, a[i]) when {@code scalarFirst}, for {@code i < length}; the
      * scalar is first converted to the buffers' dtype. out may be a.
      */
     void binaryScalar(BinaryOp op, Buffer a, double scalar, boolean scalarFirst, Buffer out, int length);

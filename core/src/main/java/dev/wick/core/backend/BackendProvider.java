@@ -6,12 +6,25 @@ package dev.wick.core.backend;
  * their constructor: {@link #probe()} does that, once, catching every Throwable.
  */
 public interface BackendProvider {
-    /** Short lower-case name: "cuda". */
+    /**
+     * Short lower-case name: "cuda".
+     *
+     * @return the name
+     */
     String name();
 
-    /** Checks driver and devices; never throws. */
+    /**
+     * Checks driver and devices; never throws.
+     *
+     * @return whether the backend can run here, and why
+     */
     Availability probe();
 
-    /** Opens the backend on device {@code index}; throws IllegalStateException naming the cause. */
+    /**
+     * Opens the backend on device {@code index}; throws IllegalStateException naming the cause.
+     *
+     * @param index the device's ordinal
+     * @return the backend, which the caller closes
+     */
     Backend open(int index);
 }

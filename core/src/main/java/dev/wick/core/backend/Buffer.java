@@ -8,11 +8,26 @@ import dev.wick.core.DType;
  * released on its own. Each backend accepts only its own buffers.
  */
 public interface Buffer {
+    /**
+     * The element type the buffer holds.
+     *
+     * @return its dtype
+     */
     DType dtype();
 
-    /** Number of elements (not bytes). */
+    /**
+     * Number of elements (not bytes).
+     *
+     * @return the element count
+     */
     int length();
 
-    /** A view of {@code length} elements starting {@code offset} elements in; shares memory. */
+    /**
+     * A view of {@code length} elements starting {@code offset} elements in; shares memory.
+     *
+     * @param offset the first element, counted from this buffer's start
+     * @param length the view's element count
+     * @return the view
+     */
     Buffer slice(int offset, int length);
 }

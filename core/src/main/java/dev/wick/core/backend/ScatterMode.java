@@ -6,4 +6,9 @@ package dev.wick.core.backend;
  * last bits may differ run to run); DETERMINISTIC sums each row's contributions in index order,
  * so results are bit-identical run to run. On the CPU both are deterministic.
  */
-public enum ScatterMode { ATOMIC, DETERMINISTIC }
+public enum ScatterMode {
+    /** Additions in whatever order the threads arrive: fast; on a GPU the last bits may vary. */
+    ATOMIC,
+    /** Each row's contributions summed in index order: bit-identical run to run. */
+    DETERMINISTIC
+}

@@ -34,6 +34,11 @@ public final class Strides {
     /**
      * The walk over {@code dims} with the two operands' strides, coalesced. Throws
      * IllegalArgumentException if more than {@link #MAX_RANK} dimensions remain.
+     *
+     * @param dims the dimensions walked
+     * @param first the first operand's strides, in elements (0 where it is stretched)
+     * @param second the second operand's strides, in elements
+     * @return the walk
      */
     public static Strides of(int[] dims, int[] first, int[] second) {
         if (dims.length != first.length || dims.length != second.length) {
@@ -62,7 +67,12 @@ public final class Strides {
         return new Strides(Arrays.copyOf(d, rank), Arrays.copyOf(s1, rank), Arrays.copyOf(s2, rank));
     }
 
-    /** The row-major (contiguous) strides of a shape. */
+    /**
+     * The row-major (contiguous) strides of a shape.
+     *
+     * @param dims the dimensions
+     * @return the strides, in elements
+     */
     public static int[] contiguous(int[] dims) {
         int[] s = new int[dims.length];
         int step = 1;
@@ -77,6 +87,10 @@ public final class Strides {
      * The walk for a binary op under numpy broadcasting: shapes are aligned at their last
      * dimension; a dimension of size 1 (or a missing one) stretches. The output shape is
      * {@link #broadcastShape}.
+     *
+     * @param a the first operand's shape
+     * @param b the second operand's shape
+     * @return the walk
      */
     public static Strides broadcast(Shape a, Shape b) {
         Shape out = broadcastShape(a, b);
@@ -84,7 +98,13 @@ public final class Strides {
         return of(dims, stretched(a, dims), stretched(b, dims));
     }
 
-    /** The walk that reads {@code from} broadcast to the shape {@code to} (destination contiguous). */
+    /**
+     * The walk that reads {@code from} broadcast to the shape {@code to} (destination contiguous).
+     *
+     * @param from the source's shape
+     * @param to the destination's shape
+     * @return the walk
+     */
     public static Strides broadcastTo(Shape from, Shape to) {
         int[] dims = to.dims();
         return of(dims, stretched(from, dims), contiguous(dims));
@@ -93,6 +113,10 @@ public final class Strides {
     /**
      * The shape two shapes broadcast to, or IllegalArgumentException naming both when a pair of
      * aligned dimensions differs and neither is 1.
+     *
+     * @param a one shape
+     * @param b the other
+     * @return the broadcast shape
      */
     public static Shape broadcastShape(Shape a, Shape b) {
         int rank = Math.max(a.rank(), b.rank());
@@ -130,45 +154,88 @@ public final class Strides {
         return out;
     }
 
-    /** The dimensions walked, outermost first (none for a single element). */
+    /**
+     * The dimensions walked, outermost first (none for a single element).
+     *
+     * @return a copy of the dimensions
+     */
     public int[] dims() {
         return dims.clone();
     }
 
+    /**
+     * The number of dimensions walked, after coalescing.
+     *
+     * @return the rank
+     */
     public int rank() {
         return dims.length;
     }
 
+    /**
+     * The size of one walked dimension.
+     *
+     * @param i the dimension, outermost first
+     * @return its size
+     */
     public int dim(int i) {
         return dims[i];
     }
 
-    /** The first operand's step along dimension i (a, or the source). */
+    /**
+     * The first operand's step along dimension i (a, or the source).
+     *
+     * @param i the dimension, outermost first
+     * @return the stride, in elements
+     */
     public int first(int i) {
         return first[i];
     }
 
-    /** The second operand's step along dimension i (b, or the destination). */
+    /**
+     * The second operand's step along dimension i (b, or the destination).
+     *
+     * @param i the dimension, outermost first
+     * @return the stride, in elements
+     */
     public int second(int i) {
         return second[i];
     }
 
-    /** The number of elements walked. */
+    /**
+     * The number of elements walked.
+     *
+     * @return the count
+     */
     public int numel() {
         return numel;
     }
 
-    /** Whether both operands are walked contiguously (a plain loop over numel elements). */
+    /**
+     * Whether both operands are walked contiguously (a plain loop over numel elements).
+     *
+     * @return true for a plain loop
+     */
     public boolean isFlat() {
         return dims.length == 0 || (dims.length == 1 && first[0] == 1 && second[0] == 1);
     }
 
-    /** The element offset of the first operand at flat position p of the walk (for reference loops). */
+    /**
+     * The element offset of the first operand at flat position p of the walk (for reference loops).
+     *
+     * @param p the position, in [0, numel)
+     * @return the offset, in elements
+     */
     public long firstOffset(int p) {
         return offset(p, first);
     }
 
-    /** The element offset of the second operand at flat position p of the walk. */
+    /**
+     * The element offset of the second operand at flat position p of the walk.
+     *
+     * @param p the position, in [0, numel)
+     * @return the offset, in elements
+     */
     public long secondOffset(int p) {
         return offset(p, second);
     }

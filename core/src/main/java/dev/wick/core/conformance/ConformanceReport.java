@@ -9,24 +9,53 @@ import java.util.Locale;
 public record ConformanceReport(String candidate, DType candidateType, String reference, DType referenceType,
                                 long seed, List<ConformanceRow> rows) {
 
+    /**
+     * A report; the rows are copied.
+     *
+     * @param candidate the candidate backend's description
+     * @param candidateType the candidate's dtype
+     * @param reference the reference backend's description
+     * @param referenceType the reference's dtype
+     * @param seed the inputs' seed
+     * @param rows one row per check, in the order run
+     */
     public ConformanceReport {
         rows = List.copyOf(rows);
     }
 
-    /** True when no row failed (skipped rows do not fail a run). */
+    /**
+     * True when no row failed (skipped rows do not fail a run).
+     *
+     * @return whether the run passed
+     */
     public boolean passed() {
         return rows.stream().noneMatch(ConformanceRow::failed);
     }
 
+    /**
+     * The rows that failed.
+     *
+     * @return those rows, in order
+     */
     public List<ConformanceRow> failures() {
         return rows.stream().filter(ConformanceRow::failed).toList();
     }
 
+    /**
+     * How many rows have a verdict.
+     *
+     * @param verdict PASS, FAIL or SKIPPED
+     * @return the count
+     */
     public long count(Verdict verdict) {
         return rows.stream().filter(r -> r.verdict() == verdict).count();
     }
 
-    /** The whole report as a fixed-width table, headed by both sides and the seed. */
+    /**
+     * The whole report as a fixed-width table, headed by both sides and the seed.
+     *
+     * @return the table, one line per row
+     */
     public String table() {
         StringBuilder sb = new StringBuilder();
         sb.append("candidate: ").append(candidate).append(" [").append(candidateType).append("]\n");

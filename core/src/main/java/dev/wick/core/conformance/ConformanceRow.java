@@ -15,6 +15,11 @@ public record ConformanceRow(String primitive, double maxAbsError, double maxRel
         note = note == null ? "" : note;
     }
 
+    /**
+     * Whether this check failed.
+     *
+     * @return true for a FAIL verdict
+     */
     public boolean failed() {
         return verdict == Verdict.FAIL;
     }

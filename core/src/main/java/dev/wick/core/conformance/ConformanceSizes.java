@@ -36,12 +36,20 @@ public record ConformanceSizes(int elements, int reduction, int vocabulary, int 
         }
     }
 
-    /** The sizes for real backends: a few seconds on the CPU reference. */
+    /**
+     * The sizes for real backends: a few seconds on the CPU reference.
+     *
+     * @return the sizes
+     */
     public static ConformanceSizes standard() {
         return new ConformanceSizes(100_003, 1_000_003, 1009, 300, 5000, 700, 131, 77, 259, 300, 1031, 5003, 3001, 130);
     }
 
-    /** Small sizes for slow candidates (a kernel emulator), still off every block multiple. */
+    /**
+     * Small sizes for slow candidates (a kernel emulator), still off every block multiple.
+     *
+     * @return the sizes
+     */
     public static ConformanceSizes small() {
         return new ConformanceSizes(1031, 3001, 97, 67, 2500, 90, 70, 67, 37, 9, 133, 1031, 70, 45);
     }

@@ -51,7 +51,15 @@ public final class ConformanceSuite {
         this.excusedSkips = Map.copyOf(excusedSkips);
     }
 
-    /** Candidate against reference, both in {@code dtype}, at the standard sizes. */
+    /**
+     * Candidate against reference, both in {@code dtype}, at the standard sizes.
+     *
+     * @param candidate the backend checked
+     * @param reference the backend trusted (the CPU, usually)
+     * @param dtype FLOAT32 or FLOAT64, for both
+     * @param seed the inputs' seed
+     * @return the report; nothing throws on a wrong result
+     */
     public static ConformanceReport run(Backend candidate, Backend reference, DType dtype, long seed) {
         return run(candidate, dtype, reference, dtype, ConformanceSizes.standard(), seed);
     }
@@ -60,6 +68,14 @@ public final class ConformanceSuite {
      * The general form: the candidate runs in {@code candidateType}, the reference in
      * {@code referenceType} (FLOAT64 makes the reference more exact than a FLOAT32 candidate);
      * tolerances follow the candidate's dtype.
+     *
+     * @param candidate the backend checked
+     * @param candidateType the candidate's dtype
+     * @param reference the backend trusted
+     * @param referenceType the reference's dtype
+     * @param sizes the problem sizes
+     * @param seed the inputs' seed
+     * @return the report
      */
     public static ConformanceReport run(Backend candidate, DType candidateType, Backend reference, DType referenceType,
                                         ConformanceSizes sizes, long seed) {
@@ -69,6 +85,15 @@ public final class ConformanceSuite {
     /**
      * The general form with the checks the candidate may leave unsupported: check name (as in the
      * report) to the reason, printed in the row. Any other unsupported check fails.
+     *
+     * @param candidate the backend checked
+     * @param candidateType the candidate's dtype
+     * @param reference the backend trusted
+     * @param referenceType the reference's dtype
+     * @param sizes the problem sizes
+     * @param seed the inputs' seed
+     * @param excusedSkips check name to the reason it may be unsupported
+     * @return the report
      */
     public static ConformanceReport run(Backend candidate, DType candidateType, Backend reference, DType referenceType,
                                         ConformanceSizes sizes, long seed, Map<String, String> excusedSkips) {
@@ -86,6 +111,9 @@ public final class ConformanceSuite {
     /**
      * The mode for machines without a GPU: the CPU backend in float32 checked against the CPU
      * backend in float64, which catches float32 paths that lose precision (or differ in any way).
+     *
+     * @param seed the inputs' seed
+     * @return the report
      */
     public static ConformanceReport cpuFloat32AgainstFloat64(long seed) {
         try (CpuBackend float32 = new CpuBackend(); CpuBackend float64 = new CpuBackend()) {
@@ -93,7 +121,11 @@ public final class ConformanceSuite {
         }
     }
 
-    /** A seed for a fresh run (print it: it reproduces the run). */
+    /**
+     * A seed for a fresh run (print it: it reproduces the run).
+     *
+     * @return the seed
+     */
     public static long freshSeed() {
         return new SplittableRandom().nextLong();
     }

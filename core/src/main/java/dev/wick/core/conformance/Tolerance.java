@@ -15,21 +15,52 @@ package dev.wick.core.conformance;
  */
 public record Tolerance(Kind kind, double bound) {
 
-    public enum Kind { EXACT, ELEMENTWISE, NORM }
+    /** How the bound is read (see the list above). */
+    public enum Kind {
+        /** No difference allowed. */
+        EXACT,
+        /** Each element's error against its own size or its neighbours'. */
+        ELEMENTWISE,
+        /** Each element's error against the largest reference value. */
+        NORM
+    }
 
+    /**
+     * A tolerance.
+     *
+     * @param kind how {@code bound} is read
+     * @param bound the largest error allowed, at least 0
+     */
     public Tolerance {
         if (kind == null) throw new IllegalArgumentException("tolerance kind must not be null");
         if (!(bound >= 0)) throw new IllegalArgumentException("tolerance bound must be >= 0, got " + bound);
     }
 
+    /**
+     * No difference at all.
+     *
+     * @return the tolerance
+     */
     public static Tolerance exact() {
         return new Tolerance(Kind.EXACT, 0);
     }
 
+    /**
+     * An error bound for each element (see {@link Kind#ELEMENTWISE}).
+     *
+     * @param bound the bound
+     * @return the tolerance
+     */
     public static Tolerance elementwise(double bound) {
         return new Tolerance(Kind.ELEMENTWISE, bound);
     }
 
+    /**
+     * An error bound relative to the output's largest value (see {@link Kind#NORM}).
+     *
+     * @param bound the bound
+     * @return the tolerance
+     */
     public static Tolerance norm(double bound) {
         return new Tolerance(Kind.NORM, bound);
     }
@@ -41,6 +72,13 @@ public record Tolerance(Kind kind, double bound) {
         }
     }
 
+    /**
+     * The errors of a result against the reference, measured as this tolerance's kind reads them.
+     *
+     * @param expected the reference's values
+     * @param actual the candidate's values, as many
+     * @return the largest errors
+     */
     public Errors measure(double[] expected, double[] actual) {
         if (expected.length != actual.length) {
             return new Errors(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
@@ -66,7 +104,12 @@ public record Tolerance(Kind kind, double bound) {
         return new Errors(maxAbs, maxRel);
     }
 
-    /** Whether errors of this size are acceptable. */
+    /**
+     * Whether errors of this size are acceptable.
+     *
+     * @param errors what {@link #measure} found
+     * @return true when within the bound
+     */
     public boolean accepts(Errors errors) {
         return kind == Kind.EXACT ? errors.maxAbs() == 0 && errors.maxRel() == 0 : errors.maxRel() <= bound;
     }

@@ -11,6 +11,7 @@ import dev.wick.core.Tensor;
  * multiply by) and have no gradient.
  */
 public enum BinaryOp {
+    /** a + b. */
     ADD("add", "a + b", (i, a, b, out, g) -> g) {
         @Override
         public double apply(double a, double b) {
@@ -22,6 +23,7 @@ public enum BinaryOp {
             return a + b;
         }
     },
+    /** a - b. */
     SUB("sub", "a - b", (i, a, b, out, g) -> i == 0 ? g : g.neg()) {
         @Override
         public double apply(double a, double b) {
@@ -33,6 +35,7 @@ public enum BinaryOp {
             return a - b;
         }
     },
+    /** a * b. */
     MUL("mul", "a * b", (i, a, b, out, g) -> g.mul(i == 0 ? b : a)) {
         @Override
         public double apply(double a, double b) {
@@ -80,36 +83,42 @@ public enum BinaryOp {
             return b != 0 ? a : 0.0;
         }
     },
+    /** 1 where a == b, else 0. */
     EQ("eq", "(a == b) ? (T)1 : (T)0", null) {
         @Override
         public double apply(double a, double b) {
             return a == b ? 1 : 0;
         }
     },
+    /** 1 where a != b, else 0. */
     NE("ne", "(a != b) ? (T)1 : (T)0", null) {
         @Override
         public double apply(double a, double b) {
             return a != b ? 1 : 0;
         }
     },
+    /** 1 where a is less than b, else 0. */
     LT("lt", "(a < b) ? (T)1 : (T)0", null) {
         @Override
         public double apply(double a, double b) {
             return a < b ? 1 : 0;
         }
     },
+    /** 1 where a is less than or equal to b, else 0. */
     LE("le", "(a <= b) ? (T)1 : (T)0", null) {
         @Override
         public double apply(double a, double b) {
             return a <= b ? 1 : 0;
         }
     },
+    /** 1 where a is greater than b, else 0. */
     GT("gt", "(a > b) ? (T)1 : (T)0", null) {
         @Override
         public double apply(double a, double b) {
             return a > b ? 1 : 0;
         }
     },
+    /** 1 where a is greater than or equal to b, else 0. */
     GE("ge", "(a >= b) ? (T)1 : (T)0", null) {
         @Override
         public double apply(double a, double b) {
@@ -124,6 +133,16 @@ public enum BinaryOp {
      */
     @FunctionalInterface
     public interface Gradient {
+        /**
+         * The gradient with respect to one input.
+         *
+         * @param input 0 for a, 1 for b
+         * @param a the first operand
+         * @param b the second operand
+         * @param out the op's output
+         * @param dOut the gradient reaching the output
+         * @return a new tensor of the output's shape, or null
+         */
         Tensor of(int input, Tensor a, Tensor b, Tensor out, Tensor dOut);
     }
 
@@ -146,26 +165,58 @@ public enum BinaryOp {
         return wins.add(ties.mul(0.5));
     }
 
+    /**
+     * The op's name: in kernel names, error messages and the README.
+     *
+     * @return the name
+     */
     public String opName() {
         return opName;
     }
 
-    /** The CUDA expression of {@code a} and {@code b} (type {@code T}) that computes the op. */
+    /**
+     * The CUDA expression of {@code a} and {@code b} (type {@code T}) that computes the op.
+     *
+     * @return the CUDA C expression
+     */
     public String cuda() {
         return cuda;
     }
 
-    /** The gradient formula, or null for the comparisons. */
+    /**
+     * The gradient formula, or null for the comparisons.
+     *
+     * @return the formula, or null
+     */
     public Gradient gradient() {
         return gradient;
     }
 
+    /**
+     * Whether the op has a gradient.
+     *
+     * @return true when {@link #gradient()} is not null
+     */
     public boolean differentiable() {
         return gradient != null;
     }
 
+    /**
+     * The op in double: the CPU's float64 kernel and the reference of the float32 one.
+     *
+     * @param a the first operand
+     * @param b the second operand
+     * @return the op's value
+     */
     public abstract double apply(double a, double b);
 
+    /**
+     * The op in float: by default the double formula rounded once to float.
+     *
+     * @param a the first operand
+     * @param b the second operand
+     * @return the op's value
+     */
     public float apply(float a, float b) {
         return (float) apply((double) a, (double) b);
     }

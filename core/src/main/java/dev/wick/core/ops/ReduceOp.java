@@ -19,6 +19,7 @@ import dev.wick.core.Tensor;
  * {@code better} is an expression of the candidate {@code x} and the best so far {@code best}.
  */
 public enum ReduceOp {
+    /** The sum. */
     SUM("sum", Kind.ACCUMULATE, false, "acc + x", "acc", (x, y, dy, axis) -> dy.broadcastTo(x.shape())) {
         @Override
         public double step(double acc, double x, double shift) {
@@ -67,6 +68,7 @@ public enum ReduceOp {
             return x > best || (x != x && best == best);
         }
     },
+    /** The smallest element (NaN if any is NaN). */
     MIN("min", Kind.SELECT, false, "x < best || (x != x && best == best)", null, ReduceOp::extremumGradient) {
         @Override
         public boolean better(double x, double best) {
@@ -88,7 +90,13 @@ public enum ReduceOp {
         }
     };
 
-    public enum Kind { ACCUMULATE, SELECT }
+    /** How a reduction walks its axis. */
+    public enum Kind {
+        /** Sums terms into an accumulator that starts at 0, then finishes it (sum, mean, logsumexp). */
+        ACCUMULATE,
+        /** Keeps the element that beats every other (max, min, argmax, argmin). */
+        SELECT
+    }
 
     /**
      * The gradient with respect to the input x, given the result y and dL/dy both with the reduced
@@ -96,6 +104,15 @@ public enum ReduceOp {
      */
     @FunctionalInterface
     public interface Gradient {
+        /**
+         * The gradient with respect to x.
+         *
+         * @param x the op's input
+         * @param yKeepDim the result, the axis kept
+         * @param dyKeepDim the gradient reaching the result, the axis kept
+         * @param axis the axis reduced
+         * @return a new tensor of x's shape
+         */
         Tensor of(Tensor x, Tensor yKeepDim, Tensor dyKeepDim, int axis);
     }
 
@@ -120,53 +137,109 @@ public enum ReduceOp {
         return dy.mul(hits).div(hits.sum(axis, true));
     }
 
+    /**
+     * The op's name: in kernel names, error messages and the README.
+     *
+     * @return the name
+     */
     public String opName() {
         return opName;
     }
 
+    /**
+     * Whether the op accumulates or selects.
+     *
+     * @return its kind
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** An ACCUMULATE op that steps with the axis's maximum at hand ({@code shift}). */
+    /**
+     * An ACCUMULATE op that steps with the axis's maximum at hand ({@code shift}).
+     *
+     * @return true for logsumexp
+     */
     public boolean shifted() {
         return kind == Kind.ACCUMULATE && flag;
     }
 
-    /** A SELECT op whose result is the position (INT32), not the value. */
+    /**
+     * A SELECT op whose result is the position (INT32), not the value.
+     *
+     * @return true for argmax and argmin
+     */
     public boolean indexResult() {
         return kind == Kind.SELECT && flag;
     }
 
-    /** ACCUMULATE: the CUDA expression for the next acc; SELECT: the CUDA "x beats best" test. */
+    /**
+     * ACCUMULATE: the CUDA expression for the next acc; SELECT: the CUDA "x beats best" test.
+     *
+     * @return the CUDA C expression
+     */
     public String cudaStep() {
         return cudaStep;
     }
 
-    /** ACCUMULATE: the CUDA expression of the result; null for SELECT. */
+    /**
+     * ACCUMULATE: the CUDA expression of the result; null for SELECT.
+     *
+     * @return the CUDA C expression, or null
+     */
     public String cudaFinish() {
         return cudaFinish;
     }
 
+    /**
+     * The gradient formula, or null for argmax and argmin.
+     *
+     * @return the formula, or null
+     */
     public Gradient gradient() {
         return gradient;
     }
 
+    /**
+     * Whether the op has a gradient.
+     *
+     * @return true when {@link #gradient()} is not null
+     */
     public boolean differentiable() {
         return gradient != null;
     }
 
-    /** ACCUMULATE: the next accumulator (which starts at 0). */
+    /**
+     * ACCUMULATE: the next accumulator (which starts at 0).
+     *
+     * @param acc the accumulator so far
+     * @param x the next element
+     * @param shift the axis's maximum (for shifted ops)
+     * @return the next accumulator
+     */
     public double step(double acc, double x, double shift) {
         throw new UnsupportedOperationException(opName + " is not an accumulating reduction");
     }
 
-    /** ACCUMULATE: the result from the accumulator. */
+    /**
+     * ACCUMULATE: the result from the accumulator.
+     *
+     * @param acc the accumulator after the axis
+     * @param n the axis's length
+     * @param shift the axis's maximum (for shifted ops)
+     * @return the result
+     */
     public double finish(double acc, int n, double shift) {
         throw new UnsupportedOperationException(opName + " is not an accumulating reduction");
     }
 
-    /** SELECT: whether x beats the best so far. */
+    /**
+     * SELECT: whether x beats the best so far.
+     *
+     * @param x the candidate element
+     * @param best the best element so far
+     * @return true when x replaces best
+     */
     public boolean better(double x, double best) {
         throw new UnsupportedOperationException(opName + " is not a selecting reduction");
     }

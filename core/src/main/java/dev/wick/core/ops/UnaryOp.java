@@ -11,12 +11,14 @@ import dev.wick.core.Tensor;
  * conformance suite, the gradient checks and the README's op list iterate {@link #values()}.
  */
 public enum UnaryOp {
+    /** e^x. */
     EXP("exp", "wick_exp(x)", (x, y, dy) -> dy.mul(y)) {
         @Override
         public double apply(double x) {
             return Math.exp(x);
         }
     },
+    /** The natural logarithm. */
     LOG("log", "wick_log(x)", (x, y, dy) -> dy.div(x)) {
         @Override
         public double apply(double x) {
@@ -44,12 +46,14 @@ public enum UnaryOp {
             return x > 0 || x != x ? x : 0.0;
         }
     },
+    /** -x. */
     NEG("neg", "-x", (x, y, dy) -> dy.neg()) {
         @Override
         public double apply(double x) {
             return -x;
         }
     },
+    /** The square root. */
     SQRT("sqrt", "wick_sqrt(x)", (x, y, dy) -> dy.div(y.mul(2.0))) {
         @Override
         public double apply(double x) {
@@ -101,6 +105,14 @@ public enum UnaryOp {
     /** The gradient of a unary op with respect to its input, given the input, the output and dL/dy. */
     @FunctionalInterface
     public interface Gradient {
+        /**
+         * The gradient with respect to x.
+         *
+         * @param x the op's input
+         * @param y the op's output
+         * @param dy the gradient reaching y
+         * @return a new tensor of x's shape
+         */
         Tensor of(Tensor x, Tensor y, Tensor dy);
     }
 
@@ -114,21 +126,39 @@ public enum UnaryOp {
         this.gradient = gradient;
     }
 
-    /** The op's name: in kernel names ({@code wick_unary_<name>_f32}), error messages and the README. */
+    /**
+     * The op's name: in kernel names ({@code wick_unary_<name>_f32}), error messages and the
+     * README.
+     *
+     * @return the name
+     */
     public String opName() {
         return opName;
     }
 
-    /** The CUDA expression of {@code x} (type {@code T}) that computes the op. */
+    /**
+     * The CUDA expression of {@code x} (type {@code T}) that computes the op.
+     *
+     * @return the CUDA C expression
+     */
     public String cuda() {
         return cuda;
     }
 
-    /** The gradient formula, or null where the op has none (its output is piecewise constant). */
+    /**
+     * The gradient formula, or null where the op has none (its output is piecewise constant).
+     *
+     * @return the formula, or null
+     */
     public Gradient gradient() {
         return gradient;
     }
 
+    /**
+     * Whether the op has a gradient.
+     *
+     * @return true when {@link #gradient()} is not null
+     */
     public boolean differentiable() {
         return gradient != null;
     }
@@ -136,15 +166,27 @@ public enum UnaryOp {
     /**
      * The smallest input the conformance and gradient checks draw (they draw from
      * [domainLow, 4]): above 0 for ops defined or differentiable only there.
+     *
+     * @return the lower end of the inputs drawn
      */
     public double domainLow() {
         return -4;
     }
 
-    /** The op in double: the CPU's float64 kernel and the reference of the float32 one. */
+    /**
+     * The op in double: the CPU's float64 kernel and the reference of the float32 one.
+     *
+     * @param x the input
+     * @return the op's value
+     */
     public abstract double apply(double x);
 
-    /** The op in float: by default the double formula rounded once to float. */
+    /**
+     * The op in float: by default the double formula rounded once to float.
+     *
+     * @param x the input
+     * @return the op's value
+     */
     public float apply(float x) {
         return (float) apply((double) x);
     }

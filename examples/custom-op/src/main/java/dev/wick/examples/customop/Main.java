@@ -24,8 +24,10 @@ public final class Main {
     public static void main(String[] args) {
         long seed = args.length > 0 ? Long.parseLong(args[0]) : new SplittableRandom().nextLong();
         System.out.println("seed " + seed + ", module " + Main.class.getModule());
+        Encapsulation.check();
         SigmoidByHand sigmoid = new SigmoidByHand();
         try (Engine engine = Wick.cpu(2); Scope scope = engine.scope()) {
+            System.out.println("engine: " + engine.description());
             Variable x = Variable.parameter("x", engine.uniform(DType.FLOAT64, seed, -4, 4, 3, 7));
             GradCheck.Result check = GradCheck.check(List.of(x), () -> F.sum(sigmoid.apply(x)));
             System.out.println("GradCheck: " + check);
