@@ -5,6 +5,7 @@ import dev.wick.core.Engine;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Streams;
+import dev.wick.lm.data.TokenIds;
 import dev.wick.lm.data.Vocabulary;
 import dev.wick.lm.train.Evaluation;
 import dev.wick.lm.train.Evaluator;
@@ -53,18 +54,18 @@ public final class EvalCommand implements Callable<Integer> {
         int chunk = seq != null ? seq : checkpoint.document().training().seq();
         CorpusText corpus = Inputs.loadText(text, err);
         Vocabulary vocabulary = ModelLoader.vocabulary(checkpoint);
-        int[] ids;
+        TokenIds ids;
         try {
-            ids = vocabulary.encode(corpus.codePoints(), "--text " + text);
+            ids = vocabulary.encode(corpus, "--text " + text);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        if (ids.length < 2) {
+        if (ids.length() < 2) {
             throw new UsageException("--text " + text + ": at least 2 " + vocabulary.kind().plural() + " are needed, it has "
-                    + ids.length);
+                    + ids.length());
         }
         try (Engine engine = Inputs.openEngine(device); LanguageModel model = ModelLoader.model(engine, checkpoint)) {
-            Streams layout = new Streams(ids, 0, ids.length, Math.min(streams, ids.length / 2));
+            Streams layout = new Streams(ids, 0, ids.length(), Math.min(streams, ids.length() / 2));
             Evaluation e = Evaluator.evaluate(model, layout, chunk, 0);
             spec.commandLine().getOut().println(e.describe(vocabulary.kind()));
         }

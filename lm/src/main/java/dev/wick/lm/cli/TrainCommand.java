@@ -6,6 +6,7 @@ import dev.wick.lm.checkpoint.CheckpointDocument;
 import dev.wick.lm.checkpoint.CheckpointStore;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.TextLoader;
+import dev.wick.lm.data.TokenIds;
 import dev.wick.lm.data.TokenKind;
 import dev.wick.lm.data.Tokenization;
 import dev.wick.lm.data.Vocabulary;
@@ -152,14 +153,14 @@ public final class TrainCommand implements Callable<Integer> {
                         + " characters) is not the one the checkpoint was trained on (" + d.source() + ")");
             }
             Vocabulary saved = ModelLoader.vocabulary(checkpoint);
-            encoded = new Tokenization.EncodedText(saved, saved.encode(corpus.codePoints(), corpus.source()));
+            encoded = new Tokenization.EncodedText(saved, saved.encode(corpus, corpus.source()));
         } else {
-            encoded = config.tokenization().encodeForTraining(corpus.codePoints(),
+            encoded = config.tokenization().encodeForTraining(corpus,
                     tokens -> split(tokens, config, corpus).trainTokens());
         }
         Vocabulary vocabulary = encoded.vocabulary();
-        int[] ids = encoded.ids();
-        DataSplit split = split(ids.length, config, corpus);
+        TokenIds ids = encoded.ids();
+        DataSplit split = split(ids.length(), config, corpus);
         int totalSteps = resolveSteps(checkpoint, split, config);
         CheckpointDocument.Settings settings = new CheckpointDocument.Settings(totalSteps,
                 pick("--eval-every", evalEvery, checkpoint, s -> s.evalEvery()),

@@ -16,6 +16,12 @@ public sealed interface Vocabulary permits CharVocabulary, WordVocabulary {
      */
     int[] encode(int[] text, String what);
 
+    /**
+     * The ids of a whole text, read as it streams from its source and stored as compactly as the
+     * vocabulary's size allows; a text that changes while it is read is an UncheckedIOException.
+     */
+    TokenIds encode(CorpusText text, String what);
+
     /** The text of a sequence of ids, as a person reads it. */
     String decode(int[] ids);
 

@@ -40,7 +40,7 @@ public final class WordVocabulary implements Vocabulary {
     public static WordVocabulary ofTrainingTokens(WordTokenizer.FirstSeen tokens, int trainingTokens, int minCount,
                                                   Integer maxVocab) {
         int[] counts = new int[tokens.distinct().size()];
-        for (int i = 0; i < trainingTokens; i++) counts[tokens.ids()[i]]++;
+        for (int i = 0; i < trainingTokens; i++) counts[tokens.numberAt(i)]++;
         List<Integer> kept = new ArrayList<>();
         for (int n = 0; n < counts.length; n++) {
             if (counts[n] >= minCount && !isSpecial(tokens.distinct().get(n))) kept.add(n);
@@ -103,16 +103,25 @@ public final class WordVocabulary implements Vocabulary {
     /** The ids of a text's tokens; words the vocabulary lacks become {@link #UNK_ID} (never refused). */
     @Override
     public int[] encode(int[] text, String what) {
-        WordTokenizer.IdBuffer out = new WordTokenizer.IdBuffer(text.length / 4);
+        WordTokenizer.IdBuffer out = new WordTokenizer.IdBuffer();
         WordTokenizer.tokenize(text, token -> out.add(idOf(token)));
         return out.toArray();
     }
 
+    @Override
+    public TokenIds encode(CorpusText text, String what) {
+        WordTokenizer.IdBuffer out = new WordTokenizer.IdBuffer();
+        try (CodePointReader r = text.open()) {
+            WordTokenizer.tokenize(r, token -> out.add(idOf(token)));
+        }
+        return out.toTokenIds(size());
+    }
+
     /** The text of the tokens numbered by first sight, as ids of this vocabulary. */
-    public int[] renumber(WordTokenizer.FirstSeen tokens) {
+    public TokenIds renumber(WordTokenizer.FirstSeen tokens) {
         int[] idOfNumber = tokens.distinct().stream().mapToInt(this::idOf).toArray();
-        int[] out = new int[tokens.ids().length];
-        for (int i = 0; i < out.length; i++) out[i] = idOfNumber[tokens.ids()[i]];
+        TokenIds out = TokenIds.allocate(tokens.count(), size());
+        for (int i = 0; i < tokens.count(); i++) out.set(i, idOfNumber[tokens.numberAt(i)]);
         return out;
     }
 
