@@ -58,6 +58,11 @@ public final class Engine implements AutoCloseable {
         return backend.memoryStats();
     }
 
+    /** The most memory this engine's tensors can take in all, in bytes; see {@link Backend#memoryCapacity}. */
+    public long memoryCapacity() {
+        return backend.memoryCapacity();
+    }
+
     // ---- scopes ---------------------------------------------------------------------------------
 
     /** Opens a memory scope on this thread; see {@link Scope}. */

@@ -103,10 +103,12 @@ public final class CharVocabulary implements Vocabulary {
     }
 
     @Override
-    public String decode(int[] ids) {
-        StringBuilder sb = new StringBuilder(ids.length);
-        for (int id : ids) sb.appendCodePoint(codePoints[id]);
-        return sb.toString();
+    public Writer writer(Appendable out) {
+        return id -> {
+            int cp = codePoints[id];
+            Appending.append(out, Character.toString(cp));
+            return cp == '\n';
+        };
     }
 
     /** A newline when the vocabulary has one (a text's natural start), else a space, else its first character. */

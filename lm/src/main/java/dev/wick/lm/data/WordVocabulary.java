@@ -132,17 +132,28 @@ public final class WordVocabulary implements Vocabulary {
      * line and closes the one that is.
      */
     @Override
-    public String decode(int[] ids) {
-        StringBuilder sb = new StringBuilder();
-        String previous = null; // null at the start of a line
-        boolean previousOpens = false;
-        int openStraightQuote = -1; // the quote character open on this line, -1 for none
-        for (int id : ids) {
+    public Writer writer(Appendable out) {
+        return new Prose(out);
+    }
+
+    /** The spacing state of prose being written: what came before on the line. */
+    private final class Prose implements Writer {
+        private final Appendable out;
+        private String previous; // null at the start of a line
+        private boolean previousOpens;
+        private int openStraightQuote = -1; // the quote character open on this line, -1 for none
+
+        Prose(Appendable out) {
+            this.out = out;
+        }
+
+        @Override
+        public boolean write(int id) {
             if (id == EOS_ID) {
-                sb.append('\n');
+                Appending.append(out, "\n");
                 previous = null;
                 openStraightQuote = -1;
-                continue;
+                return true;
             }
             String token = words[id];
             boolean opens, closes;
@@ -156,12 +167,11 @@ public final class WordVocabulary implements Vocabulary {
                 closes = type == Character.END_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION
                         || type == Character.OTHER_PUNCTUATION;
             }
-            if (previous != null && !previousOpens && !closes) sb.append(' ');
-            sb.append(token);
+            Appending.append(out, previous != null && !previousOpens && !closes ? " " + token : token);
             previous = token;
             previousOpens = opens;
+            return false;
         }
-        return sb.toString();
     }
 
     /** The start of a line: what follows is what a text's first line could be. */
