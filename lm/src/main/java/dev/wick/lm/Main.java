@@ -2,6 +2,7 @@ package dev.wick.lm;
 
 import dev.wick.core.Wick;
 import dev.wick.lm.cli.EvalCommand;
+import dev.wick.lm.cli.OutOfMemory;
 import dev.wick.lm.cli.SampleCommand;
 import dev.wick.lm.cli.SelfcheckCommand;
 import dev.wick.lm.cli.TrainCommand;

@@ -57,7 +57,9 @@ public final class EvalCommand implements Callable<Integer> {
         int streams = batch != null ? batch : checkpoint.document().training().batch();
         int chunk = seq != null ? seq : checkpoint.document().training().seq();
         ModelShape shape = checkpoint.document().model().shape();
-        Footprint least = Footprint.evaluation(shape, chunk, streams, 0);
+        Footprint.requireSequence(chunk, streams);
+        // Chunks are as long as --seq at most, shorter where the text is: the model and a one-step chunk for now.
+        Footprint least = Footprint.evaluation(shape, 1, streams, 0);
         List<String> engineLines = new ArrayList<>();
         try (Engine engine = Inputs.openEngine(device, engineLines, Main.wickLog(err))) {
             least.requireFits(engine);

@@ -45,17 +45,17 @@ final class Footprint {
         requireSequence(seq, batch);
         long parameters = parameters(shape);
         // A checkpoint is written from host copies of every tensor, each file encoded whole in one array.
-        long weightsFile = file("the weights file", parameters, "--hidden or --embed");
+        long weightsFile = file("the weights file", parameters, "--hidden, --embed or --layers");
         long moments = adam ? 2 * parameters : 0;
         long stateTensor = elements("the carried state", "--hidden or --batch", shape.layers(), batch, shape.hidden());
-        long stateFile = file("the optimizer's file", moments + 2 * stateTensor, "--hidden or --embed");
+        long stateFile = file("the optimizer's file", moments + 2 * stateTensor, "--hidden, --embed or --layers");
         long activations = activations(shape, seq, batch, true);
         long engine = bytes(add(add(2 * parameters, moments), add(activations, 2 * stateTensor)));
         long checkpoint = add(bytes(parameters + moments + 2 * stateTensor), Math.max(weightsFile, stateFile));
         String breakdown = String.format(Locale.ROOT, "model %s, gradients %s, optimizer %s, one step's activations %s,"
                         + " checkpoint copies %s, text %s", size(bytes(parameters)), size(bytes(parameters)),
                 size(bytes(moments)), size(bytes(activations)), size(checkpoint), size(textBytes));
-        return new Footprint(engine, add(textBytes, checkpoint), breakdown, "--hidden, --embed, --batch or --seq");
+        return new Footprint(engine, add(textBytes, checkpoint), breakdown, "--hidden, --embed, --layers, --batch or --seq");
     }
 
     /** Evaluating {@code shape} over chunks of {@code seq} x {@code streams}, on a text whose ids take {@code textBytes}. */
@@ -70,7 +70,7 @@ final class Footprint {
     }
 
     /** seq + 1 tokens per stream and a chunk's seq x batch ids must be countable in an int. */
-    private static void requireSequence(int seq, int batch) {
+    static void requireSequence(int seq, int batch) {
         if (seq >= CorpusText.MAX_LENGTH) {
             throw new UsageException(String.format(Locale.ROOT, "--seq %d is too large: a chunk reads --seq + 1 tokens"
                     + " per stream, at most %,d", seq, CorpusText.MAX_LENGTH));
@@ -110,12 +110,11 @@ final class Footprint {
      * what training steps on the CPU were measured to hold, rounded down.
      */
     private static long activations(ModelShape shape, int seq, int batch, boolean backward) {
-        String chunk = "--batch or --seq";
         long tokens = (long) seq * batch;
-        long embedded = elements("one chunk's embeddings", chunk + " or --embed", tokens, shape.embed());
-        long gated = elements("one chunk's gates", chunk + " or --hidden", tokens, gates(shape) * (long) shape.hidden());
-        long hidden = elements("one chunk's hidden states", chunk + " or --hidden", tokens, shape.hidden());
-        long logits = elements("one chunk's logits", chunk + " (or the vocabulary)", tokens, shape.vocab());
+        long embedded = elements("one chunk's embeddings", "--batch, --seq or --embed", tokens, shape.embed());
+        long gated = elements("one chunk's gates", "--batch, --seq or --hidden", tokens, gates(shape) * (long) shape.hidden());
+        long hidden = elements("one chunk's hidden states", "--batch, --seq or --hidden", tokens, shape.hidden());
+        long logits = elements("one chunk's logits", "--batch or --seq (or the vocabulary)", tokens, shape.vocab());
         if (!backward) return embedded + gated + hidden + logits;
         long perLayer = switch (shape.cell()) {
             case TANH -> 5 * hidden;
@@ -193,6 +192,7 @@ final class Footprint {
     static String size(long bytes) {
         if (bytes < 1L << 20) return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
         if (bytes < 1L << 30) return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
-        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+        if (bytes < 1L << 40) return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+        return String.format(Locale.ROOT, "%,.0f TiB", bytes / (double) (1L << 40));
     }
 }
