@@ -103,6 +103,11 @@ public final class Engine implements AutoCloseable {
         return backend.memoryStats();
     }
 
+    /** The most memory this engine's tensors can take in all, in bytes; see {@link Backend#memoryCapacity}. */
+    public long memoryCapacity() {
+        return backend.memoryCapacity();
+    }
+
     // ---- scopes ---------------------------------------------------------------------------------
 
     /**

@@ -178,6 +178,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public long memoryCapacity() {
+        return device.totalMemoryBytes();
+    }
+
+    @Override
     public void trimCache() {
         enter();
         allocator.trim();

@@ -1,6 +1,7 @@
 package dev.wick.lm;
 
 import dev.wick.lm.cli.EvalCommand;
+import dev.wick.lm.cli.OutOfMemory;
 import dev.wick.lm.cli.SampleCommand;
 import dev.wick.lm.cli.SelfcheckCommand;
 import dev.wick.lm.cli.TrainCommand;
@@ -16,6 +17,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * The wick-lm program. Exit codes: 0 success, 1 failure while working (training diverged, a disk
@@ -67,16 +69,42 @@ public final class Main implements Callable<Integer> {
                 err.println(who + ": " + oneLine(ex.getMessage()));
                 return EXIT_FAILURE;
             }
+            if (isDeviceOutOfMemory(ex)) {
+                err.println(who + ": out of memory on the device (" + oneLine(ex.getMessage()) + "); "
+                        + OutOfMemory.advice(cmd.getCommandSpec().name(), false));
+                return EXIT_FAILURE;
+            }
             err.println(who + ": internal error: " + ex);
             ex.printStackTrace(err);
             return EXIT_FAILURE;
         });
         try (EngineLog engineLog = EngineLog.to(err)) {
             return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Whatever filled the heap is garbage once the stack has unwound: there is room for one line.
+            CommandLine.ParseResult parsed = cl.getParseResult();
+            String command = parsed != null && parsed.subcommand() != null ? parsed.subcommand().commandSpec().name() : "";
+            err.println("wick-lm" + (command.isEmpty() ? "" : " " + command) + ": out of memory: the Java heap ("
+                    + OutOfMemory.heap() + ") is exhausted; " + OutOfMemory.advice(command, true));
+            return EXIT_FAILURE;
         } finally {
             out.flush();
             err.flush();
         }
+    }
+
+    /** Where Wick's own lines go while a command runs: stderr, marked as Wick's. */
+    public static Consumer<String> wickLog(PrintWriter err) {
+        return line -> {
+            err.println("[wick] " + line);
+            err.flush();
+        };
+    }
+
+    /** A CUDA allocation that failed for want of memory (the CUDA module is only on the run-time class path). */
+    private static boolean isDeviceOutOfMemory(Exception ex) {
+        return ex.getClass().getSimpleName().equals("CudaException") && ex.getMessage() != null
+                && ex.getMessage().contains("CUDA_ERROR_OUT_OF_MEMORY");
     }
 
     private static String oneLine(String message) {

@@ -42,6 +42,14 @@ public interface Backend extends AutoCloseable {
 
     MemoryStats memoryStats();
 
+    /**
+     * The most memory this backend's buffers can take in all, in bytes: a GPU's memory, the Java
+     * heap's limit on the CPU; Long.MAX_VALUE where it is not known. Programs size their work by it.
+     */
+    default long memoryCapacity() {
+        return Long.MAX_VALUE;
+    }
+
     /** Gives cached, unused memory back to the system (or the driver). */
     void trimCache();
 

@@ -121,6 +121,12 @@ public final class CpuBackend implements Backend {
         return allocator.stats();
     }
 
+    /** The buffers are Java arrays: the heap's limit. */
+    @Override
+    public long memoryCapacity() {
+        return Runtime.getRuntime().maxMemory();
+    }
+
     @Override
     public void trimCache() {
         allocator.trim();

@@ -2,10 +2,13 @@ package dev.wick.lm.cli;
 
 import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.core.Engine;
+import dev.wick.lm.Main;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Streams;
+import dev.wick.lm.data.TokenIds;
 import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.model.ModelShape;
 import dev.wick.lm.train.Evaluation;
 import dev.wick.lm.train.Evaluator;
 import picocli.CommandLine.Command;
@@ -15,6 +18,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -51,22 +56,35 @@ public final class EvalCommand implements Callable<Integer> {
         Checkpoint checkpoint = Inputs.loadCheckpoint(checkpointDir, false);
         int streams = batch != null ? batch : checkpoint.document().training().batch();
         int chunk = seq != null ? seq : checkpoint.document().training().seq();
-        CorpusText corpus = Inputs.loadText(text, err);
-        Vocabulary vocabulary = ModelLoader.vocabulary(checkpoint);
-        int[] ids;
-        try {
-            ids = vocabulary.encode(corpus.codePoints(), "--text " + text);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-        if (ids.length < 2) {
-            throw new UsageException("--text " + text + ": at least 2 " + vocabulary.kind().plural() + " are needed, it has "
-                    + ids.length);
-        }
-        try (Engine engine = Inputs.openEngine(device); LanguageModel model = ModelLoader.model(engine, checkpoint)) {
-            Streams layout = new Streams(ids, 0, ids.length, Math.min(streams, ids.length / 2));
-            Evaluation e = Evaluator.evaluate(model, layout, chunk, 0);
-            spec.commandLine().getOut().println(e.describe(vocabulary.kind()));
+        ModelShape shape = checkpoint.document().model().shape();
+        Footprint.requireSequence(chunk, streams);
+        // Chunks are as long as --seq at most, shorter where the text is: the model and a one-step chunk for now.
+        Footprint least = Footprint.evaluation(shape, 1, streams, 0);
+        List<String> engineLines = new ArrayList<>();
+        try (Engine engine = Inputs.openEngine(device, engineLines)) {
+            least.requireFits(engine);
+            CorpusText corpus = Inputs.loadText(text, err);
+            Vocabulary vocabulary = ModelLoader.vocabulary(checkpoint);
+            TokenIds ids;
+            try {
+                ids = Inputs.reading("--text " + text, () -> vocabulary.encode(corpus, "--text " + text));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            if (ids.length() < 2) {
+                throw new UsageException("--text " + text + ": at least 2 " + vocabulary.kind().plural() + " are needed, it has "
+                        + ids.length());
+            }
+            Streams layout = new Streams(ids, 0, ids.length(), Math.min(streams, ids.length() / 2));
+            // A chunk never reaches past the streams: a --seq longer than the text reads it in one chunk.
+            int steps = Math.min(chunk, layout.streamLength() - 1);
+            Footprint.evaluation(shape, steps, layout.count(), (long) ids.length() * TokenIds.bytesPerToken(vocabulary.size()))
+                    .requireFits(engine);
+            try (LanguageModel model = ModelLoader.model(engine, checkpoint)) {
+                engineLines.forEach(Main.wickLog(err));
+                Evaluation e = Evaluator.evaluate(model, layout, chunk, 0);
+                spec.commandLine().getOut().println(e.describe(vocabulary.kind()));
+            }
         }
         return 0;
     }

@@ -7,12 +7,16 @@ import dev.wick.lm.checkpoint.CheckpointException;
 import dev.wick.lm.checkpoint.CheckpointStore;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.TextLoader;
+import dev.wick.lm.report.EngineLog;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
 
 /** The checks every subcommand makes on what it is given, each failure a {@link UsageException}. */
 final class Inputs {
@@ -45,6 +49,15 @@ final class Inputs {
         return text;
     }
 
+    /** Runs {@code work}, which reads the text {@code name} again; a read that fails there is bad input too. */
+    static <T> T reading(String name, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (UncheckedIOException e) {
+            throw new UsageException(name + ": cannot read it: " + e.getCause().getMessage());
+        }
+    }
+
     private static void warn(PrintWriter err, String line) {
         err.println(line);
         err.flush();
@@ -56,6 +69,18 @@ final class Inputs {
             return Wick.open(device);
         } catch (IllegalStateException | IllegalArgumentException e) {
             throw new UsageException("--device " + device + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The engine for --device, opened before the checks that need it (its memory) and before the
+     * text is read, so a device that does not exist is found first; the lines Wick logs while it
+     * opens (which device, which GEMM) are held in {@code held} to be printed once every check has
+     * passed, so a refusal stays one line.
+     */
+    static Engine openEngine(String device, List<String> held) {
+        try (EngineLog.Hold holding = EngineLog.hold(held)) {
+            return openEngine(device);
         }
     }
 

@@ -3,17 +3,20 @@ package dev.wick.lm.cli;
 import dev.wick.core.Engine;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
-import dev.wick.lm.checkpoint.CheckpointStore;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.TextLoader;
+import dev.wick.lm.data.TokenIds;
 import dev.wick.lm.data.TokenKind;
 import dev.wick.lm.data.Tokenization;
 import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.Main;
+import dev.wick.lm.data.WordVocabulary;
 import dev.wick.lm.model.ModelChoice;
 import dev.wick.lm.model.ModelShape;
 import dev.wick.lm.report.TrainingProgress;
 import dev.wick.lm.train.DataSplit;
 import dev.wick.lm.train.OptimizerKind;
+import dev.wick.lm.train.Sampler;
 import dev.wick.lm.train.TrainConfig;
 import dev.wick.lm.train.Trainer;
 import dev.wick.lm.train.TrainingSession;
@@ -23,17 +26,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
- * wick-lm train: everything is checked (options, output folder, checkpoint, text, device) before
- * the output folder is created or touched; then a {@link TrainingSession} runs.
+ * wick-lm train: everything is checked before the output folder is created or touched, the cheap
+ * checks before the text is read (options, the sizes they give, the output folder, the
+ * checkpoint, the device, the memory the run needs), the rest after (the text, the memory with
+ * its vocabulary); then the folder is locked and a {@link TrainingSession} runs.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains a recurrent language model (tanh RNN, LSTM or GRU; layers, dropout, tied weights) over characters or words and writes checkpoints, loss.csv and loss.png into --out.",
@@ -51,6 +56,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "Continue the checkpoint in --out exactly where it stopped (same losses as an uninterrupted run).")
     private boolean resume;
+
+    @Option(names = "--force", description = "Train into an --out that holds an earlier run's files (loss.csv, loss.png, model or state files) but no checkpoint.json to resume; they are replaced.")
+    private boolean force;
 
     @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
             description = "Where to train: auto (CUDA when available), cpu, cuda or cuda:N. Default: ${DEFAULT-VALUE}.")
@@ -141,39 +149,49 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         checkSizes();
-        Checkpoint checkpoint = checkOutputFolder();
+        OutputFolder folder = OutputFolder.check(out, resume, force);
+        Checkpoint checkpoint = resume ? Inputs.loadCheckpoint(out, true) : null;
         TrainConfig config = resolveConfig(checkpoint);
-        CorpusText corpus = Inputs.loadText(resolveTextPath(checkpoint), err);
-        Tokenization.EncodedText encoded;
-        if (checkpoint != null) {
-            CheckpointDocument.Data d = checkpoint.document().data();
-            if (!corpus.sha256().equals(d.sha256())) {
+        Vocabulary saved = checkpoint == null ? null : ModelLoader.vocabulary(checkpoint);
+        // Before the text: the sizes the smallest vocabulary the run can have already gives.
+        Footprint least = footprint(config, saved != null ? saved.size() : smallestVocabulary(config), 0);
+        List<String> engineLines = new ArrayList<>();
+        try (Engine engine = Inputs.openEngine(device, engineLines)) {
+            least.requireFits(engine);
+            Path textPath = resolveTextPath(checkpoint);
+            CorpusText corpus = Inputs.loadText(textPath, err);
+            String textName = textPath == null ? corpus.source() : "--text " + textPath;
+            if (checkpoint != null && !corpus.sha256().equals(checkpoint.document().data().sha256())) {
                 throw new UsageException("--resume: the text (" + corpus.source() + ", " + corpus.length()
-                        + " characters) is not the one the checkpoint was trained on (" + d.source() + ")");
+                        + " characters) is not the one the checkpoint was trained on (" + checkpoint.document().data().source() + ")");
             }
-            Vocabulary saved = ModelLoader.vocabulary(checkpoint);
-            encoded = new Tokenization.EncodedText(saved, saved.encode(corpus.codePoints(), corpus.source()));
-        } else {
-            encoded = config.tokenization().encodeForTraining(corpus.codePoints(),
-                    tokens -> split(tokens, config, corpus).trainTokens());
-        }
-        Vocabulary vocabulary = encoded.vocabulary();
-        int[] ids = encoded.ids();
-        DataSplit split = split(ids.length, config, corpus);
-        int totalSteps = resolveSteps(checkpoint, split, config);
-        CheckpointDocument.Settings settings = new CheckpointDocument.Settings(totalSteps,
-                pick("--eval-every", evalEvery, checkpoint, s -> s.evalEvery()),
-                pick("--val-chunks", valChunks, checkpoint, s -> s.valChunks()),
-                pick("--checkpoint-every", checkpointEvery, checkpoint, s -> s.checkpointEvery()),
-                pick("--sample-length", sampleLength, checkpoint, s -> s.sampleLength()));
+            if (saved == null && config.tokenization().kind() == TokenKind.CHARS) {
+                // Characters: the vocabulary and the ids' size are known before the ids are made.
+                int vocabulary = corpus.distinctCodePoints().length;
+                footprint(config, vocabulary, (long) corpus.length() * TokenIds.bytesPerToken(vocabulary)).requireFits(engine);
+            }
+            Tokenization.EncodedText encoded = Inputs.reading(textName, () -> saved != null
+                    ? new Tokenization.EncodedText(saved, saved.encode(corpus, corpus.source()))
+                    : config.tokenization().encodeForTraining(corpus, tokens -> split(tokens, config, corpus).trainTokens()));
+            Vocabulary vocabulary = encoded.vocabulary();
+            TokenIds ids = encoded.ids();
+            footprint(config, vocabulary.size(), (long) ids.length() * TokenIds.bytesPerToken(vocabulary.size()))
+                    .requireFits(engine);
+            DataSplit split = split(ids.length(), config, corpus);
+            int totalSteps = resolveSteps(checkpoint, split, config);
+            CheckpointDocument.Settings settings = new CheckpointDocument.Settings(totalSteps,
+                    pick("--eval-every", evalEvery, checkpoint, s -> s.evalEvery()),
+                    pick("--val-chunks", valChunks, checkpoint, s -> s.valChunks()),
+                    pick("--checkpoint-every", checkpointEvery, checkpoint, s -> s.checkpointEvery()),
+                    pick("--sample-length", sampleLength, checkpoint, s -> s.sampleLength()));
+            if (settings.sampleLength() > Sampler.MAX_LENGTH) {
+                throw new UsageException(String.format(Locale.ROOT, "--resume: the checkpoint's --sample-length %,d is more than"
+                        + " the %,d allowed now; give a smaller one", settings.sampleLength(), Sampler.MAX_LENGTH));
+            }
 
-        try (Engine engine = Inputs.openEngine(device)) {
-            try {
-                Files.createDirectories(out);
-            } catch (IOException e) {
-                throw new UsageException("--out " + out + ": cannot create the folder: " + e.getMessage());
-            }
-            try (Trainer trainer = new Trainer(engine, config, vocabulary, corpus, ids, split)) {
+            try (OutputFolder.Lock lock = folder.lock();
+                 Trainer trainer = new Trainer(engine, config, vocabulary, corpus, ids, split)) {
+                engineLines.forEach(Main.wickLog(err));
                 if (checkpoint != null) trainer.restore(checkpoint);
                 describeRun(err, trainer, corpus, totalSteps, engine.description());
                 // The bar shows the short device name ("cpu", "cuda:0"); the line above has the full description.
@@ -183,6 +201,16 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The vocabulary a new run has at least: one character, or the two word-level specials and a word. */
+    private static int smallestVocabulary(TrainConfig config) {
+        return config.tokenization().kind() == TokenKind.CHARS ? 1 : WordVocabulary.MIN_SIZE;
+    }
+
+    private static Footprint footprint(TrainConfig config, int vocabulary, long textBytes) {
+        return Footprint.training(config.shape(vocabulary), config.seq(), config.batch(),
+                config.optimizer() == OptimizerKind.ADAM, textBytes);
     }
 
     private DataSplit split(int tokens, TrainConfig config, CorpusText corpus) {
@@ -213,6 +241,10 @@ public final class TrainCommand implements Callable<Integer> {
         Inputs.requirePositive("--checkpoint-every", checkpointEvery);
         if (valChunks < 0) throw new UsageException("--val-chunks must be >= 0 (0: the whole split), got " + valChunks);
         if (sampleLength < 0) throw new UsageException("--sample-length must be >= 0, got " + sampleLength);
+        if (sampleLength > Sampler.MAX_LENGTH) {
+            throw new UsageException(String.format(Locale.ROOT, "--sample-length must be at most %,d, got %,d",
+                    Sampler.MAX_LENGTH, sampleLength));
+        }
         optionsConfig();
     }
 
@@ -228,18 +260,6 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-    }
-
-    /** Refuses to train over a checkpoint without --resume; with --resume, loads (and checks) the checkpoint. */
-    private Checkpoint checkOutputFolder() {
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new UsageException("--out " + out + " exists and is not a folder");
-        boolean has = CheckpointStore.exists(out);
-        if (has && !resume) {
-            throw new UsageException("--out " + out + " already holds a checkpoint; pass --resume to continue it, or choose another --out");
-        }
-        if (!resume) return null;
-        if (!has) throw new UsageException("--resume: " + out + " holds no checkpoint (" + CheckpointStore.INDEX + ")");
-        return Inputs.loadCheckpoint(out, true);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.wick.lm.data;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
@@ -17,6 +19,11 @@ public final class CharVocabulary implements Vocabulary {
     /** The vocabulary of a text given as code points. */
     public static CharVocabulary of(int[] text) {
         return new CharVocabulary(Arrays.stream(text).distinct().sorted().toArray());
+    }
+
+    /** The vocabulary of a text: every character it holds. */
+    public static CharVocabulary of(CorpusText text) {
+        return new CharVocabulary(text.distinctCodePoints());
     }
 
     /** A vocabulary read back from a checkpoint: must be strictly increasing valid code points. */
@@ -61,22 +68,47 @@ public final class CharVocabulary implements Vocabulary {
     @Override
     public int[] encode(int[] text, String what) {
         int[] ids = new int[text.length];
-        for (int i = 0; i < text.length; i++) {
-            int id = idOf(text[i]);
-            if (id < 0) {
-                throw new IllegalArgumentException(what + " has the character " + describe(text[i]) + " at position " + i
-                        + ", which is not in the model's vocabulary of " + size() + " characters");
-            }
-            ids[i] = id;
+        try (CodePointReader r = CodePointReader.of(text)) {
+            encode(r, TokenIds.wrap(ids), what);
         }
         return ids;
     }
 
+    /** As {@link #encode(int[], String)}, streaming the text into ids of one or two bytes where the vocabulary allows. */
     @Override
-    public String decode(int[] ids) {
-        StringBuilder sb = new StringBuilder(ids.length);
-        for (int id : ids) sb.appendCodePoint(codePoints[id]);
-        return sb.toString();
+    public TokenIds encode(CorpusText text, String what) {
+        TokenIds ids = TokenIds.allocate(text.length(), size());
+        try (CodePointReader r = text.open()) {
+            encode(r, ids, what);
+            if (r.next() >= 0) throw new UncheckedIOException(new IOException(what + " changed while it was being read"));
+        }
+        return ids;
+    }
+
+    private void encode(CodePointReader text, TokenIds ids, String what) {
+        // A table from code point to id (-1: none) up to the largest code point known: one array index per character.
+        int[] idOf = new int[codePoints[codePoints.length - 1] + 1];
+        Arrays.fill(idOf, -1);
+        for (int id = 0; id < codePoints.length; id++) idOf[codePoints[id]] = id;
+        for (int i = 0; i < ids.length(); i++) {
+            int cp = text.next();
+            if (cp < 0) throw new UncheckedIOException(new IOException(what + " changed while it was being read"));
+            int id = cp < idOf.length ? idOf[cp] : -1;
+            if (id < 0) {
+                throw new IllegalArgumentException(what + " has the character " + describe(cp) + " at position " + i
+                        + ", which is not in the model's vocabulary of " + size() + " characters");
+            }
+            ids.set(i, id);
+        }
+    }
+
+    @Override
+    public Writer writer(Appendable out) {
+        return id -> {
+            int cp = codePoints[id];
+            Appending.append(out, Character.toString(cp));
+            return cp == '\n';
+        };
     }
 
     /** A newline when the vocabulary has one (a text's natural start), else a space, else its first character. */

@@ -9,16 +9,21 @@ package dev.wick.lm.data;
  * chunk to the next sees a continuous text.
  */
 public final class Streams {
-    private final int[] tokens;
+    private final TokenIds tokens;
     private final int from;
     private final int count;
     private final int streamLength;
 
     /** The streams over tokens[from, to). */
     public Streams(int[] tokens, int from, int to, int count) {
+        this(TokenIds.wrap(tokens), from, to, count);
+    }
+
+    /** The streams over tokens[from, to). */
+    public Streams(TokenIds tokens, int from, int to, int count) {
         if (count < 1) throw new IllegalArgumentException("stream count must be >= 1, got " + count);
-        if (from < 0 || to > tokens.length || from > to) {
-            throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") out of bounds for " + tokens.length + " tokens");
+        if (from < 0 || to > tokens.length() || from > to) {
+            throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") out of bounds for " + tokens.length() + " tokens");
         }
         if ((to - from) / count < 2) {
             throw new IllegalArgumentException((to - from) + " tokens are too few for " + count
@@ -47,7 +52,8 @@ public final class Streams {
 
     /** Chunks that cover every target once, the last possibly shorter (as evaluation takes them). */
     public int allChunks(int seq) {
-        return (streamLength - 1 + seq - 1) / seq;
+        if (seq < 1) throw new IllegalArgumentException("seq must be >= 1, got " + seq);
+        return (int) ((streamLength - 1L + seq - 1) / seq);
     }
 
     /** The steps a chunk at {@code position} has when at most {@code seq} are wanted. */
@@ -59,16 +65,19 @@ public final class Streams {
 
     /** Inputs and targets, each [T, B] time-major, of the chunk at {@code position} with T steps. */
     public Chunk chunk(int position, int steps) {
-        if (position < 0 || steps < 1 || position + steps + 1 > streamLength) {
+        if (position < 0 || steps < 1 || (long) position + steps + 1 > streamLength) {
             throw new IllegalArgumentException("chunk of " + steps + " steps at position " + position
                     + " does not fit streams of " + streamLength + " tokens");
+        }
+        if ((long) steps * count > CorpusText.MAX_LENGTH) {
+            throw new IllegalArgumentException("a chunk of " + steps + " steps of " + count + " streams is too large");
         }
         int[] in = new int[steps * count], out = new int[steps * count];
         for (int t = 0; t < steps; t++) {
             for (int b = 0; b < count; b++) {
                 int i = from + b * streamLength + position + t;
-                in[t * count + b] = tokens[i];
-                out[t * count + b] = tokens[i + 1];
+                in[t * count + b] = tokens.get(i);
+                out[t * count + b] = tokens.get(i + 1);
             }
         }
         return new Chunk(in, out, steps, count);

@@ -1,13 +1,9 @@
 package dev.wick.lm.data;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
@@ -25,7 +21,9 @@ import java.util.stream.Stream;
  * Reads the text a model trains on or is evaluated on: one file, or every regular text file under a
  * directory (sorted by relative path, hidden entries and binary files skipped, concatenated), or
  * the corpus bundled in the program (the project's own sources and docs). Text is decoded as UTF-8;
- * undecodable bytes become U+FFFD with one warning for the whole load.
+ * undecodable bytes become U+FFFD with one warning for the whole load. Files are streamed, never
+ * held in memory whole: loading counts and fingerprints the text, and its code points are read
+ * again from the files when they are turned into token ids.
  */
 public final class TextLoader {
     /** How the bundled corpus is named in messages and checkpoints. */
@@ -38,22 +36,19 @@ public final class TextLoader {
 
     /**
      * Loads {@code path} (a file or a directory). IOException for a missing or unreadable path;
-     * IllegalArgumentException for a directory without text files. Never returns an empty text
-     * silently: callers decide what length they need.
+     * IllegalArgumentException for a directory without text files or a text too large. Never
+     * refuses an empty text: callers decide what length they need.
      */
     public static CorpusText load(Path path, Consumer<String> warn) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "no such file or directory");
         // The absolute path is what a checkpoint records, so --resume finds the text from any working directory.
         String source = path.toAbsolutePath().normalize().toString();
-        if (Files.isDirectory(path)) return loadTree(path, source, warn);
+        if (Files.isDirectory(path)) return scan(source, listTree(path, source), true, warn);
         if (!Files.isRegularFile(path)) throw new IOException(path + " is not a regular file or a directory");
         if (!Files.isReadable(path)) throw new AccessDeniedException(path.toString(), null, "permission denied");
-        Decoded d = decode(Files.readAllBytes(path));
-        if (d.firstBadByte >= 0) {
-            warn.accept("warning: " + path + " is not valid UTF-8 (first bad byte at offset " + d.firstBadByte
-                    + "); undecodable bytes were replaced by U+FFFD");
-        }
-        return new CorpusText(source, d.codePoints);
+        TextFiles files = new TextFiles();
+        files.add(path);
+        return scan(source, files, false, warn);
     }
 
     /** The corpus bundled in this program: its own Java sources and Markdown docs, copied in at build time. */
@@ -64,15 +59,51 @@ public final class TextLoader {
         } catch (URISyntaxException | SecurityException | NullPointerException e) {
             throw new IOException("cannot locate the bundled corpus: " + e.getMessage(), e);
         }
-        if (Files.isDirectory(location)) {
-            return loadTree(location.resolve(BUNDLED_FOLDER), BUNDLED, warn);
-        }
+        if (Files.isDirectory(location)) return inMemory(location.resolve(BUNDLED_FOLDER), warn);
+        // The jar's file system closes after loading, so the (small) corpus is kept in memory.
         try (FileSystem jar = FileSystems.newFileSystem(location, Map.of())) {
-            return loadTree(jar.getPath("/" + BUNDLED_FOLDER), BUNDLED, warn);
+            return inMemory(jar.getPath("/" + BUNDLED_FOLDER), warn);
         }
     }
 
-    private static CorpusText loadTree(Path root, String source, Consumer<String> warn) throws IOException {
+    private static CorpusText inMemory(Path root, Consumer<String> warn) throws IOException {
+        CorpusText streamed = scan(BUNDLED, listTree(root, BUNDLED), true, warn);
+        return new CorpusText(BUNDLED, streamed.codePoints());
+    }
+
+    /** The first pass: counts and fingerprints the text, with one warning for all its undecodable bytes. */
+    private static CorpusText scan(String source, TextFiles files, boolean tree, Consumer<String> warn) throws IOException {
+        BadUtf8 bad = new BadUtf8();
+        CorpusText text;
+        try {
+            text = new CorpusText(source, () -> files.open(bad::add));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (bad.files == 0) return text;
+        String replaced = "; undecodable bytes were replaced by U+FFFD";
+        String where = "(first bad byte at offset " + bad.firstOffset + ")";
+        warn.accept(tree
+                ? "warning: " + bad.files + " file(s) under " + source + " are not valid UTF-8, first " + bad.first + " " + where + replaced
+                : "warning: " + bad.first + " is not valid UTF-8 " + where + replaced);
+        return text;
+    }
+
+    /** The files with undecodable bytes, and the first of them. */
+    private static final class BadUtf8 {
+        int files;
+        Path first;
+        long firstOffset;
+
+        void add(Path file, long offset) {
+            if (files++ == 0) {
+                first = file;
+                firstOffset = offset;
+            }
+        }
+    }
+
+    private static TextFiles listTree(Path root, String source) throws IOException {
         if (!Files.isDirectory(root)) throw new NoSuchFileException(source, null, "the corpus folder is missing");
         List<Path> files = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
@@ -80,28 +111,13 @@ public final class TextLoader {
                     .forEach(files::add);
         }
         files.sort(Comparator.comparing(p -> relativeName(root, p)));
-        StringBuilder text = new StringBuilder();
-        String firstBad = null;
-        int badFiles = 0, textFiles = 0;
+        TextFiles text = new TextFiles();
         for (Path f : files) {
             if (!Files.isReadable(f)) throw new AccessDeniedException(f.toString(), null, "permission denied");
-            byte[] bytes = Files.readAllBytes(f);
-            if (looksBinary(bytes)) continue;
-            textFiles++;
-            Decoded d = decode(bytes);
-            if (d.firstBadByte >= 0) {
-                badFiles++;
-                if (firstBad == null) firstBad = f + " (first bad byte at offset " + d.firstBadByte + ")";
-            }
-            for (int cp : d.codePoints) text.appendCodePoint(cp);
-            if ((long) text.length() > Integer.MAX_VALUE / 2) throw new IOException(source + " is too large (over 1 G characters)");
+            if (!looksBinary(f)) text.add(f);
         }
-        if (textFiles == 0) throw new IllegalArgumentException(source + " holds no text files");
-        if (firstBad != null) {
-            warn.accept("warning: " + badFiles + " file(s) under " + source + " are not valid UTF-8, first " + firstBad
-                    + "; undecodable bytes were replaced by U+FFFD");
-        }
-        return new CorpusText(source, text.codePoints().toArray());
+        if (text.isEmpty()) throw new IllegalArgumentException(source + " holds no text files");
+        return text;
     }
 
     private static boolean isHidden(Path relative) {
@@ -121,47 +137,14 @@ public final class TextLoader {
     }
 
     /** A NUL byte in the first few KB marks a binary file (UTF-8 text never needs one). */
-    private static boolean looksBinary(byte[] bytes) {
-        int n = Math.min(bytes.length, SNIFF_BYTES);
-        for (int i = 0; i < n; i++) {
-            if (bytes[i] == 0) return true;
+    private static boolean looksBinary(Path file) throws IOException {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(SNIFF_BYTES);
+        }
+        for (byte b : head) {
+            if (b == 0) return true;
         }
         return false;
-    }
-
-    private record Decoded(int[] codePoints, long firstBadByte) {
-    }
-
-    private static Decoded decode(byte[] bytes) {
-        CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        try {
-            return new Decoded(strict.decode(ByteBuffer.wrap(bytes)).codePoints().toArray(), -1);
-        } catch (CharacterCodingException e) {
-            return new Decoded(decodeReplacing(bytes).codePoints().toArray(), firstBadByte(bytes));
-        }
-    }
-
-    private static CharBuffer decodeReplacing(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                    .decode(ByteBuffer.wrap(bytes));
-        } catch (CharacterCodingException e) {
-            throw new IllegalStateException("a replacing decoder cannot fail", e);
-        }
-    }
-
-    /** The offset where strict decoding stops: decoding stops at the first malformed sequence. */
-    private static long firstBadByte(byte[] bytes) {
-        CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length + 1);
-        strict.decode(in, out, true);
-        return in.position();
     }
 }

@@ -29,18 +29,23 @@ public record Tokenization(TokenKind kind, int minCount, Integer maxVocab) {
      * IllegalArgumentException. Characters are taken from the whole text, as they always were: a
      * character only the validation split holds would otherwise have no id.
      */
-    public EncodedText encodeForTraining(int[] text, IntUnaryOperator trainingTokens) {
+    public EncodedText encodeForTraining(CorpusText text, IntUnaryOperator trainingTokens) {
         if (kind == TokenKind.CHARS) {
             CharVocabulary v = CharVocabulary.of(text);
             return new EncodedText(v, v.encode(text, "the text"));
         }
         WordTokenizer.FirstSeen tokens = WordTokenizer.numberByFirstSight(text);
-        WordVocabulary v = WordVocabulary.ofTrainingTokens(tokens, trainingTokens.applyAsInt(tokens.ids().length),
+        WordVocabulary v = WordVocabulary.ofTrainingTokens(tokens, trainingTokens.applyAsInt(tokens.count()),
                 minCount, maxVocab);
         return new EncodedText(v, v.renumber(tokens));
     }
 
+    /** As {@link #encodeForTraining(CorpusText, IntUnaryOperator)}, for a text in memory. */
+    public EncodedText encodeForTraining(int[] text, IntUnaryOperator trainingTokens) {
+        return encodeForTraining(new CorpusText("the text", text), trainingTokens);
+    }
+
     /** A text as the ids of a vocabulary's tokens. */
-    public record EncodedText(Vocabulary vocabulary, int[] ids) {
+    public record EncodedText(Vocabulary vocabulary, TokenIds ids) {
     }
 }

@@ -33,26 +33,30 @@ public final class WordTokenizer {
 
     /** Hands every token of {@code text} (code points) to {@code sink}, in order. */
     public static void tokenize(int[] text, Consumer<String> sink) {
+        try (CodePointReader r = CodePointReader.of(text)) {
+            tokenize(r, sink);
+        }
+    }
+
+    /** Hands every token of the text {@code text} reads to {@code sink}, in order. */
+    public static void tokenize(CodePointReader text, Consumer<String> sink) {
         StringBuilder word = new StringBuilder();
-        int i = 0;
-        while (i < text.length) {
-            int c = text[i];
-            if (isWordCharacter(c) || (isJoiner(c) && word.length() > 0 && i + 1 < text.length
-                    && isWordCharacter(text[i + 1]))) {
+        for (int c = text.peek(0); c >= 0; c = text.peek(0)) {
+            if (isWordCharacter(c) || (isJoiner(c) && word.length() > 0 && isWordCharacter(text.peek(1)))) {
                 word.appendCodePoint(c);
-                i++;
+                text.skip(1);
                 continue;
             }
             endWord(word, sink);
             if (c == '\n' || c == '\r') {
                 sink.accept(WordVocabulary.EOS);
-                i += c == '\r' && i + 1 < text.length && text[i + 1] == '\n' ? 2 : 1;
-            } else if (startsWith(text, i, UNK_MARKUP)) {
+                text.skip(c == '\r' && text.peek(1) == '\n' ? 2 : 1);
+            } else if (startsWith(text, UNK_MARKUP)) {
                 sink.accept(WordVocabulary.UNK);
-                i += UNK_MARKUP.length;
+                text.skip(UNK_MARKUP.length);
             } else {
                 if (!Character.isWhitespace(c) && !Character.isSpaceChar(c)) sink.accept(Character.toString(c));
-                i++;
+                text.skip(1);
             }
         }
         endWord(word, sink);
@@ -70,36 +74,101 @@ public final class WordTokenizer {
      * ...), before any vocabulary exists: one pass, holding the ids and each distinct token once.
      */
     public static FirstSeen numberByFirstSight(int[] text) {
+        try (CodePointReader r = CodePointReader.of(text)) {
+            return numberByFirstSight(r);
+        }
+    }
+
+    /** As {@link #numberByFirstSight(int[])}, streaming the text. */
+    public static FirstSeen numberByFirstSight(CorpusText text) {
+        try (CodePointReader r = text.open()) {
+            return numberByFirstSight(r);
+        }
+    }
+
+    private static FirstSeen numberByFirstSight(CodePointReader text) {
         Map<String, Integer> numbers = new HashMap<>();
         List<String> distinct = new ArrayList<>();
-        IdBuffer ids = new IdBuffer(text.length / 4 + 16);
+        IdBuffer ids = new IdBuffer();
         tokenize(text, token -> ids.add(numbers.computeIfAbsent(token, t -> {
             distinct.add(t);
             return distinct.size() - 1;
         })));
-        return new FirstSeen(ids.toArray(), List.copyOf(distinct));
+        return new FirstSeen(ids, List.copyOf(distinct));
     }
 
     /** Tokens as numbers in order of first sight, and the distinct tokens those numbers stand for. */
-    public record FirstSeen(int[] ids, List<String> distinct) {
-    }
+    public static final class FirstSeen {
+        private final IdBuffer numbers;
+        private final List<String> distinct;
 
-    /** A growing int[]: token ids without boxing them. */
-    static final class IdBuffer {
-        private int[] ids;
-        private int size;
-
-        IdBuffer(int capacity) {
-            ids = new int[Math.max(capacity, 16)];
+        private FirstSeen(IdBuffer numbers, List<String> distinct) {
+            this.numbers = numbers;
+            this.distinct = distinct;
         }
 
+        /** Tokens in the text. */
+        public int count() {
+            return numbers.size();
+        }
+
+        /** The number of the text's token {@code i}. */
+        public int numberAt(int i) {
+            return numbers.get(i);
+        }
+
+        /** The numbers of every token, as an array (a copy: for short texts). */
+        public int[] ids() {
+            return numbers.toArray();
+        }
+
+        /** The distinct tokens, token number n at index n. */
+        public List<String> distinct() {
+            return distinct;
+        }
+    }
+
+    /**
+     * A growing list of token ids without boxing them, in blocks, so that it never holds more than
+     * one block beyond its ids and never copies them to grow.
+     */
+    static final class IdBuffer {
+        private static final int BLOCK_BITS = 16;
+        private static final int BLOCK = 1 << BLOCK_BITS;
+        private int[][] blocks = new int[16][];
+        private int size;
+
         void add(int id) {
-            if (size == ids.length) ids = Arrays.copyOf(ids, (int) Math.min(Integer.MAX_VALUE - 8, ids.length * 2L));
-            ids[size++] = id;
+            if (size == CorpusText.MAX_LENGTH) {
+                throw new IllegalArgumentException(String.format("the text has more than %,d tokens", CorpusText.MAX_LENGTH));
+            }
+            int block = size >>> BLOCK_BITS;
+            if (block == blocks.length) blocks = Arrays.copyOf(blocks, blocks.length * 2);
+            if (blocks[block] == null) blocks[block] = new int[BLOCK];
+            blocks[block][size & (BLOCK - 1)] = id;
+            size++;
+        }
+
+        int size() {
+            return size;
+        }
+
+        int get(int i) {
+            if (i < 0 || i >= size) throw new IndexOutOfBoundsException("id " + i + " of " + size);
+            return blocks[i >>> BLOCK_BITS][i & (BLOCK - 1)];
         }
 
         int[] toArray() {
-            return Arrays.copyOf(ids, size);
+            int[] out = new int[size];
+            for (int i = 0; i < size; i++) out[i] = get(i);
+            return out;
+        }
+
+        /** The ids as stored compactly for a vocabulary of {@code vocabularySize}. */
+        TokenIds toTokenIds(int vocabularySize) {
+            TokenIds out = TokenIds.allocate(size, vocabularySize);
+            for (int i = 0; i < size; i++) out.set(i, get(i));
+            return out;
         }
     }
 
@@ -116,10 +185,9 @@ public final class WordTokenizer {
         return c == '\'' || c == '\u2019' || c == '-' || c == '\u2010' || c == '\u2011';
     }
 
-    private static boolean startsWith(int[] text, int at, int[] prefix) {
-        if (at + prefix.length > text.length) return false;
+    private static boolean startsWith(CodePointReader text, int[] prefix) {
         for (int k = 0; k < prefix.length; k++) {
-            if (text[at + k] != prefix[k]) return false;
+            if (text.peek(k) != prefix[k]) return false;
         }
         return true;
     }

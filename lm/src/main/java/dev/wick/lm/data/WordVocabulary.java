@@ -40,7 +40,7 @@ public final class WordVocabulary implements Vocabulary {
     public static WordVocabulary ofTrainingTokens(WordTokenizer.FirstSeen tokens, int trainingTokens, int minCount,
                                                   Integer maxVocab) {
         int[] counts = new int[tokens.distinct().size()];
-        for (int i = 0; i < trainingTokens; i++) counts[tokens.ids()[i]]++;
+        for (int i = 0; i < trainingTokens; i++) counts[tokens.numberAt(i)]++;
         List<Integer> kept = new ArrayList<>();
         for (int n = 0; n < counts.length; n++) {
             if (counts[n] >= minCount && !isSpecial(tokens.distinct().get(n))) kept.add(n);
@@ -103,16 +103,25 @@ public final class WordVocabulary implements Vocabulary {
     /** The ids of a text's tokens; words the vocabulary lacks become {@link #UNK_ID} (never refused). */
     @Override
     public int[] encode(int[] text, String what) {
-        WordTokenizer.IdBuffer out = new WordTokenizer.IdBuffer(text.length / 4);
+        WordTokenizer.IdBuffer out = new WordTokenizer.IdBuffer();
         WordTokenizer.tokenize(text, token -> out.add(idOf(token)));
         return out.toArray();
     }
 
+    @Override
+    public TokenIds encode(CorpusText text, String what) {
+        WordTokenizer.IdBuffer out = new WordTokenizer.IdBuffer();
+        try (CodePointReader r = text.open()) {
+            WordTokenizer.tokenize(r, token -> out.add(idOf(token)));
+        }
+        return out.toTokenIds(size());
+    }
+
     /** The text of the tokens numbered by first sight, as ids of this vocabulary. */
-    public int[] renumber(WordTokenizer.FirstSeen tokens) {
+    public TokenIds renumber(WordTokenizer.FirstSeen tokens) {
         int[] idOfNumber = tokens.distinct().stream().mapToInt(this::idOf).toArray();
-        int[] out = new int[tokens.ids().length];
-        for (int i = 0; i < out.length; i++) out[i] = idOfNumber[tokens.ids()[i]];
+        TokenIds out = TokenIds.allocate(tokens.count(), size());
+        for (int i = 0; i < tokens.count(); i++) out.set(i, idOfNumber[tokens.numberAt(i)]);
         return out;
     }
 
@@ -123,17 +132,28 @@ public final class WordVocabulary implements Vocabulary {
      * line and closes the one that is.
      */
     @Override
-    public String decode(int[] ids) {
-        StringBuilder sb = new StringBuilder();
-        String previous = null; // null at the start of a line
-        boolean previousOpens = false;
-        int openStraightQuote = -1; // the quote character open on this line, -1 for none
-        for (int id : ids) {
+    public Writer writer(Appendable out) {
+        return new Prose(out);
+    }
+
+    /** The spacing state of prose being written: what came before on the line. */
+    private final class Prose implements Writer {
+        private final Appendable out;
+        private String previous; // null at the start of a line
+        private boolean previousOpens;
+        private int openStraightQuote = -1; // the quote character open on this line, -1 for none
+
+        Prose(Appendable out) {
+            this.out = out;
+        }
+
+        @Override
+        public boolean write(int id) {
             if (id == EOS_ID) {
-                sb.append('\n');
+                Appending.append(out, "\n");
                 previous = null;
                 openStraightQuote = -1;
-                continue;
+                return true;
             }
             String token = words[id];
             boolean opens, closes;
@@ -147,12 +167,11 @@ public final class WordVocabulary implements Vocabulary {
                 closes = type == Character.END_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION
                         || type == Character.OTHER_PUNCTUATION;
             }
-            if (previous != null && !previousOpens && !closes) sb.append(' ');
-            sb.append(token);
+            Appending.append(out, previous != null && !previousOpens && !closes ? " " + token : token);
             previous = token;
             previousOpens = opens;
+            return false;
         }
-        return sb.toString();
     }
 
     /** The start of a line: what follows is what a text's first line could be. */

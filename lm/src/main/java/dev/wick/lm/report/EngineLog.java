@@ -3,6 +3,7 @@ package dev.wick.lm.report;
 import dev.wick.core.Wick;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -16,6 +17,8 @@ import java.util.logging.Logger;
 public final class EngineLog implements AutoCloseable {
     /** Held strongly: java.util.logging keeps only weak references to its loggers. */
     private final Logger logger = Logger.getLogger(Wick.LOGGER_NAME);
+    /** Where lines go instead of the stream while a {@link #hold} is open (null: to the stream). */
+    private static final ThreadLocal<List<String>> HELD = new ThreadLocal<>();
     private final Handler handler;
     private final boolean usedParentHandlers;
 
@@ -24,9 +27,14 @@ public final class EngineLog implements AutoCloseable {
             @Override
             public void publish(LogRecord r) {
                 if (r.getLevel().intValue() < Level.INFO.intValue()) return;
-                String prefix = r.getLevel().intValue() >= Level.WARNING.intValue() ? "[wick] warning: " : "[wick] ";
-                err.println(prefix + r.getMessage());
-                err.flush();
+                String line = (r.getLevel().intValue() >= Level.WARNING.intValue() ? "warning: " : "") + r.getMessage();
+                List<String> held = HELD.get();
+                if (held != null) {
+                    held.add(line);
+                } else {
+                    err.println("[wick] " + line);
+                    err.flush();
+                }
             }
 
             @Override
@@ -46,6 +54,23 @@ public final class EngineLog implements AutoCloseable {
     /** Prints the engine's records on {@code err} until closed. */
     public static EngineLog to(PrintWriter err) {
         return new EngineLog(err);
+    }
+
+    /**
+     * Until the returned handle is closed, the engine's lines logged on this thread go into
+     * {@code held} rather than to the stream: a command opens its engine before its checks and
+     * prints these lines only once every check has passed, so that a refusal stays one line.
+     */
+    public static Hold hold(List<String> held) {
+        List<String> previous = HELD.get();
+        HELD.set(held);
+        return () -> HELD.set(previous);
+    }
+
+    /** The handle of {@link #hold}: closing it sends lines to the stream again. */
+    public interface Hold extends AutoCloseable {
+        @Override
+        void close();
     }
 
     @Override

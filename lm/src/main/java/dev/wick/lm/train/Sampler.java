@@ -6,7 +6,9 @@ import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.lm.data.Vocabulary;
 
+import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 
 /**
  * Generates text one token at a time: the prime is read in one pass, then each next token is
@@ -15,31 +17,54 @@ import java.util.Arrays;
 public final class Sampler {
     /** Sampling from the model's own distribution; lower is more conservative, higher more varied. */
     public static final double DEFAULT_TEMPERATURE = 1.0;
+    /**
+     * The most tokens one sample may have. Each token is one pass through the model, so a million
+     * is minutes to hours of generating; a longer text is better had from several runs with --seed.
+     */
+    public static final int MAX_LENGTH = 1_000_000;
 
     private Sampler() {
     }
 
     /** {@code length} new token ids following {@code prime} (ids, at least one). */
     public static int[] generate(LanguageModel model, int[] prime, int length, double temperature, SamplingRng rng) {
+        int[] out = new int[checkedLength(length)];
+        int[] next = {0};
+        generate(model, prime, length, temperature, rng, id -> out[next[0]++] = id);
+        return out;
+    }
+
+    /**
+     * As {@link #generate(LanguageModel, int[], int, double, SamplingRng)}, handing each new id
+     * to {@code sink} as soon as it is drawn, so nothing of the sample is kept here.
+     */
+    public static void generate(LanguageModel model, int[] prime, int length, double temperature, SamplingRng rng,
+                                IntConsumer sink) {
         if (prime.length == 0) throw new IllegalArgumentException("the prime must hold at least one token");
-        if (length < 0) throw new IllegalArgumentException("length must be >= 0, got " + length);
+        checkedLength(length);
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         }
         Engine engine = model.parameters().get(0).engine();
-        int[] out = new int[length];
         boolean training = model.isTraining();
         model.setTraining(false); // no dropout while generating
         try (Tape.NoGrad noGrad = Tape.noGrad(); CarriedState state = new CarriedState(engine, model, 1)) {
             float[] logits = step(model, engine, prime, state);
             for (int i = 0; i < length; i++) {
-                out[i] = draw(logits, temperature, rng.nextUniform());
-                if (i + 1 < length) logits = step(model, engine, new int[]{out[i]}, state);
+                int id = draw(logits, temperature, rng.nextUniform());
+                sink.accept(id);
+                if (i + 1 < length) logits = step(model, engine, new int[]{id}, state);
             }
         } finally {
             model.setTraining(training);
         }
-        return out;
+    }
+
+    private static int checkedLength(int length) {
+        if (length < 0 || length > MAX_LENGTH) {
+            throw new IllegalArgumentException("length must lie in [0, " + MAX_LENGTH + "], got " + length);
+        }
+        return length;
     }
 
     /** Reads {@code ids} from {@code state} (updated in place); returns the logits after the last one. */
@@ -57,6 +82,26 @@ public final class Sampler {
         System.arraycopy(generated, 0, all, prime.length, generated.length);
         return vocabulary.decode(all);
     }
+
+    /**
+     * Writes a sample to {@code out} as it is generated: the prime, then each new token as it is
+     * drawn, flushed at every line break and every {@value #FLUSH_EVERY} tokens, so a long
+     * sample shows as it grows; a line break at the end. The text equals {@link #text}'s.
+     */
+    public static void stream(LanguageModel model, Vocabulary vocabulary, int[] prime, int length, double temperature,
+                              SamplingRng rng, PrintWriter out) {
+        Vocabulary.Writer writer = vocabulary.writer(out);
+        for (int id : prime) writer.write(id);
+        int[] written = {0};
+        generate(model, prime, length, temperature, rng, id -> {
+            boolean lineEnded = writer.write(id);
+            if (lineEnded || ++written[0] % FLUSH_EVERY == 0) out.flush();
+        });
+        out.println();
+        out.flush();
+    }
+
+    private static final int FLUSH_EVERY = 64;
 
     /** The index where the cumulative softmax(logits / temperature) first exceeds u in [0, 1). */
     static int draw(float[] logits, double temperature, double u) {

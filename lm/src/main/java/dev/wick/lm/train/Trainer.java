@@ -14,6 +14,7 @@ import dev.wick.lm.checkpoint.CheckpointDocument;
 import dev.wick.lm.checkpoint.HostTensor;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Streams;
+import dev.wick.lm.data.TokenIds;
 import dev.wick.lm.data.Vocabulary;
 import dev.wick.lm.model.ModelShape;
 import dev.wick.lm.model.Weights;
@@ -59,8 +60,13 @@ public final class Trainer implements AutoCloseable {
      * {@code vocabulary}, split as {@link DataSplit#of} decided for this config.
      */
     public Trainer(Engine engine, TrainConfig config, Vocabulary vocabulary, CorpusText text, int[] ids, DataSplit split) {
-        if (split.tokens() != ids.length) {
-            throw new IllegalArgumentException("the split is for " + split.tokens() + " tokens, the text has " + ids.length);
+        this(engine, config, vocabulary, text, TokenIds.wrap(ids), split);
+    }
+
+    /** As above, with the ids stored compactly. */
+    public Trainer(Engine engine, TrainConfig config, Vocabulary vocabulary, CorpusText text, TokenIds ids, DataSplit split) {
+        if (split.tokens() != ids.length()) {
+            throw new IllegalArgumentException("the split is for " + split.tokens() + " tokens, the text has " + ids.length());
         }
         this.engine = engine;
         this.config = config;
@@ -69,7 +75,7 @@ public final class Trainer implements AutoCloseable {
         this.split = split;
         this.training = new Streams(ids, 0, split.trainTokens(), config.batch());
         this.validation = split.hasValidation()
-                ? new Streams(ids, split.trainTokens(), ids.length, split.validationStreams(config.batch()))
+                ? new Streams(ids, split.trainTokens(), ids.length(), split.validationStreams(config.batch()))
                 : null;
         this.shape = config.shape(vocabulary.size());
         this.model = shape.create(engine, config.seed());

@@ -103,7 +103,7 @@ class CheckpointStoreTest {
         Tokenization.EncodedText encoded = config.tokenization().encodeForTraining(text.codePoints(),
                 n -> DataSplit.of(n, config).trainTokens());
         try (Trainer t = new Trainer(engine, config, encoded.vocabulary(), text, encoded.ids(),
-                DataSplit.of(encoded.ids().length, config))) {
+                DataSplit.of(encoded.ids().length(), config))) {
             for (int i = 0; i < 3; i++) t.step();
             t.recordValidation(t.validate(2));
             t.step();

@@ -3,10 +3,10 @@ package dev.wick.lm.cli;
 import dev.wick.core.Wick;
 import dev.wick.lm.Cli;
 import dev.wick.lm.Folders;
+import dev.wick.lm.Refusals;
 import dev.wick.lm.TestTexts;
 import dev.wick.lm.checkpoint.CheckpointStore;
 import dev.wick.lm.checkpoint.Reseal;
-import dev.wick.lm.data.Sha256;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,8 +22,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,18 +78,6 @@ class BadInputTest {
         return Cli.run(all.toArray(String[]::new));
     }
 
-    /** Every file under a folder with its digest and modification time; null when the folder does not exist. */
-    private static Map<String, String> snapshot(Path folder) throws IOException {
-        if (!Files.exists(folder)) return null;
-        Map<String, String> m = new TreeMap<>();
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                m.put(folder.relativize(f).toString(), Sha256.of(Files.readAllBytes(f)) + "@" + Files.getLastModifiedTime(f));
-            }
-        }
-        return m;
-    }
-
     /** Runs the command against both output folders (a new one and one with a file in it) and checks the refusal. */
     private void assertTrainRefused(String expected, String... args) throws IOException {
         for (Path folder : List.of(out, existing)) {
@@ -103,13 +89,7 @@ class BadInputTest {
 
     private static void assertRefused(String expected, Path folder, java.util.function.Supplier<Cli.Result> command)
             throws IOException {
-        Map<String, String> before = snapshot(folder);
-        Cli.Result r = command.get();
-        assertEquals(2, r.code(), r.describe());
-        assertEquals(1, r.errLines().size(), "exactly one line on stderr:\n" + r.describe());
-        assertTrue(r.err().contains(expected), "stderr should say '" + expected + "':\n" + r.describe());
-        assertEquals("", r.out(), r.describe());
-        assertEquals(before, snapshot(folder), "the output folder must be untouched:\n" + r.describe());
+        Refusals.assertRefused(expected, folder, command);
     }
 
     @Test

@@ -3,12 +3,14 @@ package dev.wick.lm.data;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,6 +68,20 @@ class TextLoaderTest {
         assertTrue(m.contains("no text files"), m);
         Files.write(dir.resolve("empty.txt"), new byte[0]);
         assertEquals(0, TextLoader.load(dir.resolve("empty.txt"), w -> { }).length());
+    }
+
+    @Test
+    void theTextIsReadAgainFromItsFilesAndAChangeSinceIsRefused() throws Exception {
+        Path f = dir.resolve("t.txt");
+        Files.writeString(f, "abcab");
+        CorpusText t = TextLoader.load(f, w -> { });
+        assertEquals(5, t.length());
+        assertArrayEquals(new int[]{'a', 'b', 'c'}, t.distinctCodePoints());
+        CharVocabulary v = CharVocabulary.of(t);
+        assertArrayEquals(new int[]{0, 1, 2, 0, 1}, v.encode(t, "t").toIntArray());
+        Files.writeString(f, "abcabc");
+        String m = assertThrows(UncheckedIOException.class, () -> v.encode(t, "t")).getCause().getMessage();
+        assertTrue(m.contains("changed while it was being read"), m);
     }
 
     @Test
