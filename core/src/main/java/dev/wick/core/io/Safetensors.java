@@ -249,9 +249,12 @@ public final class Safetensors {
                 || !(offsets.get(0) instanceof Long begin) || !(offsets.get(1) instanceof Long end)) {
             throw new SafetensorsException(where + ": data_offsets is not a pair of whole numbers");
         }
-        if (begin > end || end > dataLength) {
+        if (begin > end) {
+            throw new SafetensorsException(where + ": data_offsets [" + begin + ", " + end + ") run backwards");
+        }
+        if (end > dataLength) {
             throw new SafetensorsException(where + ": data_offsets [" + begin + ", " + end + ") lie outside the "
-                    + dataLength + "-byte data section");
+                    + dataLength + "-byte data section: the file is truncated or damaged");
         }
         if (end - begin != numel * dtype.byteSize()) {
             throw new SafetensorsException(where + ": " + (end - begin) + " bytes do not hold " + dtype + " " + dims);

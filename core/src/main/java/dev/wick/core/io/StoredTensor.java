@@ -111,17 +111,33 @@ public final class StoredTensor {
             in.asDoubleBuffer().get(v);
             return engine.fromDoubles(target, v, dims);
         }
-        float[] v = new float[n];
-        switch (dtype) {
-            case F32 -> in.asFloatBuffer().get(v);
-            case BF16 -> { for (int i = 0; i < n; i++) v[i] = HalfFloats.bf16ToFloat(in.getShort()); }
-            case F16 -> { for (int i = 0; i < n; i++) v[i] = HalfFloats.f16ToFloat(in.getShort()); }
-            default -> throw new AssertionError(dtype);
-        }
+        float[] v = toFloatArray();
         if (target == DType.FLOAT32) return engine.fromFloats(v, dims);
         double[] wide = new double[n];
         for (int i = 0; i < n; i++) wide[i] = v[i];
         return engine.fromDoubles(wide, dims);
+    }
+
+    /**
+     * The values as float32 on the host, without an engine (to inspect or check a file's tensors
+     * before they go anywhere): F32 bit for bit, F16 and BF16 widened exactly, F64 rounded to
+     * nearest. An integer type is an IllegalArgumentException.
+     *
+     * @return a new array of {@link #numel()} values in row-major order
+     */
+    public float[] toFloatArray() {
+        if (!dtype.isFloating()) throw new IllegalArgumentException("a tensor stored as " + dtype + " holds no floats");
+        ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        int n = numel();
+        float[] v = new float[n];
+        switch (dtype) {
+            case F32 -> in.asFloatBuffer().get(v);
+            case F64 -> { for (int i = 0; i < n; i++) v[i] = (float) in.getDouble(); }
+            case BF16 -> { for (int i = 0; i < n; i++) v[i] = HalfFloats.bf16ToFloat(in.getShort()); }
+            case F16 -> { for (int i = 0; i < n; i++) v[i] = HalfFloats.f16ToFloat(in.getShort()); }
+            default -> throw new AssertionError(dtype);
+        }
+        return v;
     }
 
     /** As {@link #toTensor(Engine, DType, String)} with the type {@link StoredDType#wickType()}. */

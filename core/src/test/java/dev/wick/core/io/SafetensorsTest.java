@@ -237,10 +237,48 @@ class SafetensorsTest {
         byte[] badUtf8 = fileOf("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", data);
         badUtf8[10] = (byte) 0xff;
         cases.put("bad utf-8", badUtf8);
+        cases.put("backwards", fileOf("{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}}", data));
         cases.forEach((what, bytes) -> {
             SafetensorsException ex = assertThrows(SafetensorsException.class, () -> Safetensors.decode(bytes, "m.safetensors"), what);
             assertTrue(ex.getMessage().startsWith("m.safetensors"), what + ": " + ex.getMessage());
             assertTrue(!ex.getMessage().contains("\n"), what + ": one line");
         });
+        for (int cut = 1; cut <= data.length; cut++) {
+            byte[] whole = fileOf(ok, data);
+            byte[] shorter = java.util.Arrays.copyOf(whole, whole.length - cut);
+            String m = assertThrows(SafetensorsException.class, () -> Safetensors.decode(shorter, "m.safetensors")).getMessage();
+            assertTrue(m.contains("truncated"), "cut " + cut + ": " + m);
+        }
+    }
+
+    /**
+     * A file's values on the host without an engine: F32 bit for bit (NaN payloads, -0, infinities,
+     * subnormals), the narrow types widened exactly, F64 rounded; integers are no floats.
+     */
+    @Test
+    void storedValuesReadOnTheHostAreTheFilesValues() throws Exception {
+        SplittableRandom r = new SplittableRandom(SEED);
+        int[] special = {0x7fc12345, 0xffa00001, 0x7f800000, 0xff800000, 0x80000000, 0x00000001, 0xff7fffff};
+        long[] f32 = new long[special.length + 9];
+        for (int i = 0; i < f32.length; i++) {
+            f32[i] = i < special.length ? special[i] : Float.floatToRawIntBits((float) (r.nextGaussian() * Math.exp(r.nextDouble(-20, 20))));
+        }
+        double[] f64 = {Math.PI, -1e300, Double.MIN_VALUE, r.nextDouble()};
+        long[] f64Bits = new long[f64.length];
+        for (int i = 0; i < f64.length; i++) f64Bits[i] = Double.doubleToRawLongBits(f64[i]);
+        String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[4,4],\"data_offsets\":[0,64]},"
+                + "\"d\":{\"dtype\":\"F64\",\"shape\":[4],\"data_offsets\":[64,96]},"
+                + "\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[96,100]},"
+                + "\"i\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[100,104]}}";
+        Safetensors.Contents c = Safetensors.decode(fileOf(header, le(4, f32), le(8, f64Bits), le(2, 0x3C00, 0x0001),
+                le(4, 7)), "host.safetensors");
+        float[] a = c.tensors().get("a").toFloatArray();
+        for (int i = 0; i < f32.length; i++) {
+            assertEquals((int) f32[i], Float.floatToRawIntBits(a[i]), "element " + i + ", seed " + SEED);
+        }
+        float[] d = c.tensors().get("d").toFloatArray();
+        for (int i = 0; i < f64.length; i++) assertEquals((float) f64[i], d[i], "F64 element " + i);
+        assertArrayEquals(new float[]{1, 0x1p-24f}, c.tensors().get("h").toFloatArray());
+        assertThrows(IllegalArgumentException.class, () -> c.tensors().get("i").toFloatArray());
     }
 }

@@ -1,13 +1,17 @@
 package dev.wick.lm.checkpoint;
 
+import dev.wick.core.io.StoredTensor;
+
 import java.util.List;
 import java.util.Map;
 
 /**
- * A checkpoint in memory: the document and the tensors of its two files. {@code state} is null
- * when it was loaded for inference only (eval, sample), which needs no optimizer state.
+ * A checkpoint in memory: the document and the tensors of its two files, on the host as the files
+ * hold them (float32). {@code weights} is the model's state dict ({@code Module.stateDict()}
+ * names); {@code state} is null when it was loaded for inference only (eval, sample), which needs
+ * no optimizer state.
  */
-public record Checkpoint(CheckpointDocument document, Map<String, HostTensor> weights, Map<String, HostTensor> state) {
+public record Checkpoint(CheckpointDocument document, Map<String, StoredTensor> weights, Map<String, StoredTensor> state) {
     /**
      * Name of the state tensor holding the carried hidden state: [layers, batch, hidden], or
      * [batch, hidden] for the CharRnn of checkpoints from before the cells.

@@ -1,5 +1,9 @@
 package dev.wick.lm.checkpoint;
 
+import dev.wick.core.io.Safetensors;
+import dev.wick.core.io.SafetensorsException;
+import dev.wick.core.io.StoredDType;
+import dev.wick.core.io.StoredTensor;
 import dev.wick.lm.data.Sha256;
 import dev.wick.lm.model.ModelShape;
 
@@ -8,14 +12,19 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * Saves and loads checkpoints in a folder: checkpoint.json plus model-STEP.safetensors (the
- * weights) and state-STEP.safetensors (the optimizer's tensors and the carried hidden state).
+ * weights, the model's state dict by its {@code Module.stateDict()} names) and state-STEP.safetensors
+ * (the optimizer's tensors and the carried hidden state), both float32, written and read by
+ * {@link Safetensors}.
  *
  * <p>Saving is crash-safe: the two tensor files are written under new, step-numbered names
  * (each atomically), then checkpoint.json is replaced atomically, and only then are the files of
@@ -23,9 +32,9 @@ import java.util.regex.Pattern;
  * files whose digests it holds. Loading refuses anything that does not check out: a file missing,
  * shorter or longer than written, a digest mismatch (checkpoint.json holds the tensor files'
  * digests and its own, so a change to any byte of the checkpoint is refused), a malformed header,
- * metadata of another checkpoint, a tensor missing, of the wrong shape or holding a NaN or an
- * infinity, a document with a field missing, extra or of the wrong type, or with values that are
- * impossible or contradict each other (see {@link DocumentCodec}).
+ * metadata of another checkpoint, a tensor missing, extra, not float32, of the wrong shape or
+ * holding a NaN or an infinity, a document with a field missing, extra or of the wrong type, or
+ * with values that are impossible or contradict each other (see {@link DocumentCodec}).
  */
 public final class CheckpointStore {
     public static final String INDEX = "checkpoint.json";
@@ -43,8 +52,8 @@ public final class CheckpointStore {
      * Writes a checkpoint into {@code dir} (which must exist). The document's weights and state
      * references and its digest are filled in here; those given are ignored.
      */
-    public static void save(Path dir, CheckpointDocument doc, Map<String, HostTensor> weights,
-                            Map<String, HostTensor> state) throws IOException {
+    public static void save(Path dir, CheckpointDocument doc, Map<String, StoredTensor> weights,
+                            Map<String, StoredTensor> state) throws IOException {
         if (doc.version() != CheckpointDocument.VERSION) {
             throw new IllegalArgumentException("only version " + CheckpointDocument.VERSION + " is written, not " + doc.version());
         }
@@ -55,9 +64,10 @@ public final class CheckpointStore {
         removeStaleFiles(dir, w.file(), s.file());
     }
 
-    private static CheckpointDocument.FileRef writeTensors(Path dir, String name, Map<String, HostTensor> tensors,
+    private static CheckpointDocument.FileRef writeTensors(Path dir, String name, Map<String, StoredTensor> tensors,
                                                            CheckpointDocument doc) throws IOException {
-        byte[] bytes = SafeTensors.encode(tensors, metadata(doc.version(), doc.step()));
+        // Encoded here rather than by Safetensors.write: the digest needs the bytes, and AtomicFiles syncs them.
+        byte[] bytes = Safetensors.encode(tensors, metadata(doc.version(), doc.step()));
         AtomicFiles.write(dir.resolve(name), bytes);
         return new CheckpointDocument.FileRef(name, Sha256.of(bytes));
     }
@@ -94,32 +104,51 @@ public final class CheckpointStore {
     public static Checkpoint load(Path dir, boolean withState) throws CheckpointException {
         Path index = dir.resolve(INDEX);
         CheckpointDocument doc = readDocument(index);
-        CheckpointDocument.Model m = doc.model();
-        ModelShape shape = m.shape();
-        Map<String, HostTensor> weights = new LinkedHashMap<>();
-        SafeTensors.Contents wc = readTensors(dir, doc, doc.weights(), "weights");
-        String weightsFile = doc.weights().file();
-        for (Map.Entry<String, int[]> p : shape.parameterShapes().entrySet()) {
-            weights.put(p.getKey(), finite(weightsFile, p.getKey(), wc.require(weightsFile, p.getKey(), p.getValue())));
-        }
+        ModelShape shape = doc.model().shape();
+        Map<String, StoredTensor> weights = require(doc.weights().file(), readTensors(dir, doc, doc.weights(), "weights"),
+                shape.parameterShapes());
         if (!withState) return new Checkpoint(doc, weights, null);
 
-        Map<String, HostTensor> state = new LinkedHashMap<>();
-        SafeTensors.Contents sc = readTensors(dir, doc, doc.state(), "state");
-        String file = doc.state().file();
-        for (Map.Entry<String, int[]> p : shape.parameterShapes().entrySet()) {
-            for (String name : Checkpoint.optimizerStateNames(doc.optimizer().type(), p.getKey())) {
-                state.put(name, finite(file, name, sc.require(file, name, p.getValue())));
-            }
-        }
-        String hidden = doc.data().hiddenTensor();
+        // The hidden state's name is Checkpoint.HIDDEN_TENSOR in every version (DocumentCheck holds it to that).
+        Map<String, int[]> expected = new LinkedHashMap<>();
+        shape.parameterShapes().forEach((parameter, dims) -> {
+            for (String name : Checkpoint.optimizerStateNames(doc.optimizer().type(), parameter)) expected.put(name, dims);
+        });
         int[] stateShape = shape.stateShape(doc.training().batch());
-        state.put(Checkpoint.HIDDEN_TENSOR, finite(file, hidden, sc.require(file, hidden, stateShape)));
-        if (shape.hasCellState()) {
-            state.put(Checkpoint.CELL_TENSOR, finite(file, Checkpoint.CELL_TENSOR,
-                    sc.require(file, Checkpoint.CELL_TENSOR, stateShape)));
+        expected.put(Checkpoint.HIDDEN_TENSOR, stateShape);
+        if (shape.hasCellState()) expected.put(Checkpoint.CELL_TENSOR, stateShape);
+        return new Checkpoint(doc, weights, require(doc.state().file(), readTensors(dir, doc, doc.state(), "state"), expected));
+    }
+
+    /**
+     * The tensors {@code expected} names, in its order, each float32 of the expected shape and
+     * finite; the file may hold no others (the state dict's strict rule).
+     */
+    private static Map<String, StoredTensor> require(String file, Safetensors.Contents contents, Map<String, int[]> expected)
+            throws CheckpointException {
+        Map<String, StoredTensor> found = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : expected.entrySet()) {
+            String name = e.getKey();
+            StoredTensor t = contents.tensors().get(name);
+            if (t == null) {
+                throw new CheckpointException(file + " lacks tensor '" + name + "' (it holds " + contents.tensors().keySet() + ")");
+            }
+            if (t.dtype() != StoredDType.F32) {
+                throw new CheckpointException(file + ": tensor '" + name + "' is stored as " + t.dtype()
+                        + "; a checkpoint holds F32 only");
+            }
+            if (!Arrays.equals(t.shape(), e.getValue())) {
+                throw new CheckpointException(file + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+                        + " but " + Arrays.toString(e.getValue()) + " is expected");
+            }
+            found.put(name, finite(file, name, t));
         }
-        return new Checkpoint(doc, weights, state);
+        Set<String> unexpected = new LinkedHashSet<>(contents.tensors().keySet());
+        unexpected.removeAll(expected.keySet());
+        if (!unexpected.isEmpty()) {
+            throw new CheckpointException(file + " holds tensors this checkpoint has no use for: " + unexpected);
+        }
+        return found;
     }
 
     private static CheckpointDocument readDocument(Path index) throws CheckpointException {
@@ -139,7 +168,7 @@ public final class CheckpointStore {
         }
     }
 
-    private static SafeTensors.Contents readTensors(Path dir, CheckpointDocument doc, CheckpointDocument.FileRef ref,
+    private static Safetensors.Contents readTensors(Path dir, CheckpointDocument doc, CheckpointDocument.FileRef ref,
                                                     String what) throws CheckpointException {
         Path file = dir.resolve(ref.file());
         byte[] bytes;
@@ -151,7 +180,12 @@ public final class CheckpointStore {
             throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
         }
         // The structure is checked first: it says more precisely what is wrong than a digest can.
-        SafeTensors.Contents contents = SafeTensors.decode(file.toString(), bytes);
+        Safetensors.Contents contents;
+        try {
+            contents = Safetensors.decode(bytes, file.toString());
+        } catch (SafetensorsException e) {
+            throw new CheckpointException(e.getMessage(), e);
+        }
         if (!Sha256.of(bytes).equals(ref.sha256())) {
             throw new CheckpointException(file + " does not match the SHA-256 recorded in " + INDEX
                     + " (the file is corrupted or belongs to another checkpoint)");
@@ -164,7 +198,7 @@ public final class CheckpointStore {
     }
 
     /** The tensor, refused when a value is NaN or infinite: a run that diverged, which no save writes now. */
-    private static HostTensor finite(String file, String name, HostTensor t) throws CheckpointException {
+    private static StoredTensor finite(String file, String name, StoredTensor t) throws CheckpointException {
         String found = NonFinite.describe(name, t);
         if (found != null) throw new CheckpointException(file + ": " + found + " (the run that wrote it diverged)");
         return t;

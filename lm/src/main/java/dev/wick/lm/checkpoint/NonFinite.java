@@ -1,5 +1,7 @@
 package dev.wick.lm.checkpoint;
 
+import dev.wick.core.io.StoredTensor;
+
 import java.util.Map;
 
 /** Finds NaN and infinite values in tensors on the host, as a checkpoint is written or read. */
@@ -22,14 +24,15 @@ public final class NonFinite {
     }
 
     /** "tensor 'NAME' holds NaN at index I" when {@code t} holds a NaN or an infinity, else null. */
-    public static String describe(String name, HostTensor t) {
-        int at = firstIndex(t.data());
-        return at < 0 ? null : "tensor '" + name + "' holds " + t.data()[at] + " at index " + at;
+    public static String describe(String name, StoredTensor t) {
+        float[] values = t.toFloatArray();
+        int at = firstIndex(values);
+        return at < 0 ? null : "tensor '" + name + "' holds " + values[at] + " at index " + at;
     }
 
     /** {@link #describe} for the first tensor of {@code tensors} that holds a NaN or an infinity, or null. */
-    public static String describeFirst(Map<String, HostTensor> tensors) {
-        for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
+    public static String describeFirst(Map<String, StoredTensor> tensors) {
+        for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
             String found = describe(e.getKey(), e.getValue());
             if (found != null) return found;
         }

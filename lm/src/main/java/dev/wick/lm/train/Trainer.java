@@ -9,9 +9,9 @@ import dev.wick.core.CounterRng;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
+import dev.wick.core.io.StoredTensor;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
-import dev.wick.lm.checkpoint.HostTensor;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Streams;
 import dev.wick.lm.data.TokenIds;
@@ -209,18 +209,18 @@ public final class Trainer implements AutoCloseable {
 
     /** Everything that decides the rest of the run, copied to the host; file references are left to the store. */
     public Checkpoint snapshot(CheckpointDocument.Settings settings) {
-        Map<String, HostTensor> weights = Weights.download(model);
-        Map<String, HostTensor> state = new LinkedHashMap<>();
+        Map<String, StoredTensor> weights = Weights.download(model);
+        Map<String, StoredTensor> state = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
         if (optimizer.isAdam()) {
             for (String name : names) {
-                state.put(Checkpoint.firstMomentName(name), HostTensor.of(optimizer.moments(name)[0]));
-                state.put(Checkpoint.secondMomentName(name), HostTensor.of(optimizer.moments(name)[1]));
+                state.put(Checkpoint.firstMomentName(name), StoredTensor.of(optimizer.moments(name)[0]));
+                state.put(Checkpoint.secondMomentName(name), StoredTensor.of(optimizer.moments(name)[1]));
             }
         }
         int[] stateShape = shape.stateShape(config.batch());
-        state.put(Checkpoint.HIDDEN_TENSOR, HostTensor.of(carried.hidden().reshape(stateShape)));
-        if (carried.cell() != null) state.put(Checkpoint.CELL_TENSOR, HostTensor.of(carried.cell()));
+        state.put(Checkpoint.HIDDEN_TENSOR, StoredTensor.of(carried.hidden().reshape(stateShape)));
+        if (carried.cell() != null) state.put(Checkpoint.CELL_TENSOR, StoredTensor.of(carried.cell()));
         CheckpointDocument doc = new CheckpointDocument(CheckpointDocument.FORMAT, CheckpointDocument.VERSION, step,
                 CheckpointDocument.Model.of(shape, vocabulary, config.tokenization()),
                 new CheckpointDocument.Training(config.seq(), config.batch(), config.lr(), config.clip(), config.seed(),
@@ -264,8 +264,8 @@ public final class Trainer implements AutoCloseable {
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
         if (optimizer.isAdam()) {
             for (String name : names) {
-                checkpoint.state().get(Checkpoint.firstMomentName(name)).copyInto(optimizer.moments(name)[0], name);
-                checkpoint.state().get(Checkpoint.secondMomentName(name)).copyInto(optimizer.moments(name)[1], name);
+                Weights.copyInto(checkpoint.state().get(Checkpoint.firstMomentName(name)), optimizer.moments(name)[0], name);
+                Weights.copyInto(checkpoint.state().get(Checkpoint.secondMomentName(name)), optimizer.moments(name)[1], name);
             }
             optimizer.setAdamSteps(d.optimizer().step());
         }
@@ -273,8 +273,11 @@ public final class Trainer implements AutoCloseable {
         optimizer.setLearningRate(d.optimizer().lr() != null ? d.optimizer().lr() : d.training().lr());
         bestValidation = d.optimizer().bestValidation() != null ? d.optimizer().bestValidation() : Double.NaN;
         int[] stateShape = shape.stateShape(config.batch());
-        checkpoint.state().get(Checkpoint.HIDDEN_TENSOR).copyInto(carried.hidden().reshape(stateShape), Checkpoint.HIDDEN_TENSOR);
-        if (carried.cell() != null) checkpoint.state().get(Checkpoint.CELL_TENSOR).copyInto(carried.cell(), Checkpoint.CELL_TENSOR);
+        Weights.copyInto(checkpoint.state().get(Checkpoint.HIDDEN_TENSOR), carried.hidden().reshape(stateShape),
+                Checkpoint.HIDDEN_TENSOR);
+        if (carried.cell() != null) {
+            Weights.copyInto(checkpoint.state().get(Checkpoint.CELL_TENSOR), carried.cell(), Checkpoint.CELL_TENSOR);
+        }
         step = d.step();
         position = d.data().position();
         epoch = d.data().epoch();

@@ -1,7 +1,14 @@
 package dev.wick.lm.checkpoint;
 
+import dev.wick.autograd.nn.LanguageModel;
+import dev.wick.autograd.nn.RnnLanguageModel.Cell;
 import dev.wick.core.Engine;
+import dev.wick.core.Scope;
+import dev.wick.core.Tensor;
 import dev.wick.core.Wick;
+import dev.wick.core.io.Safetensors;
+import dev.wick.core.io.StoredDType;
+import dev.wick.core.io.StoredTensor;
 import dev.wick.lm.TestTexts;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Sha256;
@@ -9,6 +16,7 @@ import dev.wick.lm.data.CharVocabulary;
 import dev.wick.lm.data.TokenKind;
 import dev.wick.lm.data.Tokenization;
 import dev.wick.lm.data.WordVocabulary;
+import dev.wick.lm.model.ModelChoice;
 import dev.wick.lm.train.DataSplit;
 import dev.wick.lm.train.Evaluation;
 import dev.wick.lm.train.OptimizerKind;
@@ -24,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -125,9 +134,38 @@ class CheckpointStoreTest {
         }
     }
 
-    private static void assertBitEqual(Map<String, HostTensor> a, Map<String, HostTensor> b, long seed) {
+    /**
+     * The weights file is the model's state dict: the library's own loader reads it into a freshly
+     * initialised model of the same shape, and the values come back bit for bit.
+     */
+    @Test
+    void theWeightsFileLoadsAsTheModelsStateDict() throws Exception {
+        long seed = TestTexts.freshSeed("theWeightsFileLoadsAsTheModelsStateDict");
+        String s = TestTexts.sentences(1500, seed);
+        CorpusText text = new CorpusText("test", s.codePoints().toArray());
+        CharVocabulary v = CharVocabulary.of(text.codePoints());
+        for (ModelChoice choice : List.of(ModelChoice.CHAR_RNN, ModelChoice.of(Cell.GRU, 2, 0.0, true, false),
+                ModelChoice.of(Cell.LSTM, 1, 0.0, false, false))) {
+            TrainConfig config = new TrainConfig(8, 8, 7, 3, 1e-2, 1.0, seed, 0.1, OptimizerKind.ADAM, 1,
+                    Tokenization.CHARACTERS, choice);
+            try (Trainer t = new Trainer(engine, config, v, text, v.encode(text.codePoints(), "test"),
+                    DataSplit.of(text.length(), config))) {
+                t.step();
+                save(t);
+                try (LanguageModel fresh = t.shape().create(engine, seed + 1)) {
+                    fresh.loadStateDict(weightsFile());
+                    Map<String, Tensor> want = t.model().stateDict(), got = fresh.stateDict();
+                    assertEquals(List.copyOf(want.keySet()), List.copyOf(got.keySet()), choice.toString());
+                    want.forEach((name, w) -> assertTrue(StoredF32.bitEqual(StoredTensor.of(w), StoredTensor.of(got.get(name))),
+                            name + " of " + choice + ", seed " + seed));
+                }
+            }
+        }
+    }
+
+    private static void assertBitEqual(Map<String, StoredTensor> a, Map<String, StoredTensor> b, long seed) {
         assertEquals(List.copyOf(a.keySet()), List.copyOf(b.keySet()));
-        for (String name : a.keySet()) assertTrue(a.get(name).bitEquals(b.get(name)), name + " differs, seed " + seed);
+        for (String name : a.keySet()) assertTrue(StoredF32.bitEqual(a.get(name), b.get(name)), name + " differs, seed " + seed);
     }
 
     @Test
@@ -213,18 +251,30 @@ class CheckpointStoreTest {
         String json = Files.readString(index);
         byte[] good = Files.readAllBytes(weights);
         String goodDigest = Sha256.of(good);
-        SafeTensors.Contents c = SafeTensors.decode("w", good);
+        Safetensors.Contents c = Safetensors.decode(good, "w");
 
-        Map<String, HostTensor> missing = new java.util.LinkedHashMap<>(c.tensors());
+        Map<String, StoredTensor> missing = new LinkedHashMap<>(c.tensors());
         missing.remove("rnn.weight_hh");
-        rewrite(weights, index, json, goodDigest, SafeTensors.encode(missing, c.metadata()));
+        rewrite(weights, index, json, goodDigest, Safetensors.encode(missing, c.metadata()));
         assertTrue(refused(false).contains("lacks tensor 'rnn.weight_hh'"), refused(false));
 
-        Map<String, HostTensor> reshaped = new java.util.LinkedHashMap<>(c.tensors());
-        HostTensor bias = reshaped.get("rnn.bias");
-        reshaped.put("rnn.bias", new HostTensor(new int[]{2, bias.data().length / 2}, bias.data()));
-        rewrite(weights, index, json, goodDigest, SafeTensors.encode(reshaped, c.metadata()));
+        Map<String, StoredTensor> reshaped = new LinkedHashMap<>(c.tensors());
+        float[] bias = reshaped.get("rnn.bias").toFloatArray();
+        reshaped.put("rnn.bias", StoredF32.of(new int[]{2, bias.length / 2}, bias));
+        rewrite(weights, index, json, goodDigest, Safetensors.encode(reshaped, c.metadata()));
         assertTrue(refused(false).contains("'rnn.bias' has shape [2, 5]"), refused(false));
+
+        Map<String, StoredTensor> extra = new LinkedHashMap<>(c.tensors());
+        extra.put("rnn.weight_hh_l0", c.tensors().get("rnn.weight_hh"));
+        rewrite(weights, index, json, goodDigest, Safetensors.encode(extra, c.metadata()));
+        assertTrue(refused(false).contains("has no use for: [rnn.weight_hh_l0]"), refused(false));
+
+        Map<String, StoredTensor> halves = new LinkedHashMap<>();
+        try (Scope s = engine.scope()) {
+            c.tensors().forEach((name, t) -> halves.put(name, StoredTensor.of(t.toTensor(engine, name), StoredDType.BF16)));
+        }
+        rewrite(weights, index, json, goodDigest, Safetensors.encode(halves, c.metadata()));
+        assertTrue(refused(false).contains("'embedding.weight' is stored as BF16"), refused(false));
     }
 
     private static void rewrite(Path weights, Path index, String json, String oldDigest, byte[] bytes) throws IOException {

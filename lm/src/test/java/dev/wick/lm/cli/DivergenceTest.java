@@ -1,12 +1,13 @@
 package dev.wick.lm.cli;
 
+import dev.wick.core.io.StoredTensor;
 import dev.wick.lm.Cli;
 import dev.wick.lm.Folders;
 import dev.wick.lm.TestTexts;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointStore;
-import dev.wick.lm.checkpoint.HostTensor;
 import dev.wick.lm.checkpoint.NonFinite;
+import dev.wick.lm.checkpoint.StoredF32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,11 +116,8 @@ class DivergenceTest {
         Cli.Result r = train(out, "--steps", "4", "--eval-every", "2");
         assertEquals(0, r.code(), r.describe());
         Checkpoint good = CheckpointStore.load(out, true);
-        Map<String, HostTensor> weights = new LinkedHashMap<>(good.weights());
-        HostTensor bias = weights.get("rnn.bias_hh_l0");
-        float[] values = bias.data().clone();
-        values[3] = Float.NaN;
-        weights.put("rnn.bias_hh_l0", new HostTensor(bias.shape(), values));
+        Map<String, StoredTensor> weights = new LinkedHashMap<>(good.weights());
+        weights.put("rnn.bias_hh_l0", StoredF32.withValue(weights.get("rnn.bias_hh_l0"), 3, Float.NaN));
         // Written as the program before this check did: a checkpoint of a run that diverged.
         CheckpointStore.save(out, good.document(), weights, good.state());
         Path copy = Folders.copyFiles(out, dir.resolve("copy"));
