@@ -7,7 +7,6 @@ import dev.wick.core.Wick;
 import dev.wick.core.backend.Availability;
 import dev.wick.core.conformance.ConformanceReport;
 import dev.wick.core.conformance.ConformanceSuite;
-import dev.wick.core.cpu.CpuBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,10 +49,10 @@ public final class SelfcheckCommand implements Callable<Integer> {
         if (cuda.available()) {
             out.println("CUDA is available (" + cuda.reason() + "): checking CUDA against the CPU, seed " + s);
             passed = true;
-            try (Engine gpu = Wick.cuda(); Engine cpu = Wick.cpu(); CpuBackend reference = new CpuBackend()) {
+            try (Engine gpu = Wick.cuda(); Engine cpu = Wick.cpu()) {
                 out.println("device: " + gpu.description());
                 for (DType dtype : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
-                    ConformanceReport primitives = ConformanceSuite.run(gpu.backend(), reference, dtype, s);
+                    ConformanceReport primitives = ConformanceSuite.run(gpu.backend(), cpu.backend(), dtype, s);
                     out.print(primitives.table());
                     passed &= primitives.passed();
                 }
