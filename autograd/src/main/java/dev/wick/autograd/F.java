@@ -1361,6 +1361,10 @@ public final class F {
     /**
      * What {@link #lstm} returns: every hidden state [T, B, H] and the last hidden and cell states
      * [B, H], all three differentiable (a loss may use any of them).
+     *
+     * @param output the hidden states, [T, B, H]
+     * @param lastHidden the last hidden state, [B, H]
+     * @param lastCell the last cell state, [B, H]
      */
     public record LstmOutput(Variable output, Variable lastHidden, Variable lastCell) {
     }

@@ -9,6 +9,8 @@ import java.util.List;
  * Modules held in a list and registered by position (PyTorch's nn.ModuleList): a list of three
  * Linear layers has parameters 0.weight, 0.bias, 1.weight, ... It has no forward of its own; the
  * module that holds it decides how its members are used.
+ *
+ * @param <M> the members' type
  */
 public final class ModuleList<M extends Module> extends AbstractModule implements Iterable<M> {
     private final List<M> members = new ArrayList<>();
