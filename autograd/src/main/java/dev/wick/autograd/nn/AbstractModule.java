@@ -29,6 +29,10 @@ public abstract class AbstractModule implements Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
+    /** A module with no parameters or children yet, in training mode. */
+    public AbstractModule() {
+    }
+
     /**
      * Registers a parameter of this module under {@code name}; null registers nothing (an absent bias). Returns it.
      *
