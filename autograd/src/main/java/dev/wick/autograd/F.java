@@ -28,6 +28,12 @@ import java.util.List;
  * constants: their result takes no gradient and passes none back, so a loss that depends on the
  * inputs only through them is refused by {@link Tape#backward} ("takes no gradient").
  *
+ * <p>Every result is a new {@link Variable} on its inputs' engine. Its value is a new tensor, or
+ * a view of the input's memory where a method says so, and like any tensor the engine makes it
+ * belongs to the engine's innermost {@link dev.wick.core.Scope} open on this thread, if any.
+ * Shapes are written [N, C]; T, B, E and H stand for timesteps, batch, input features and hidden
+ * units.
+ *
  * <p>Your own differentiable operations: {@link Function}.
  */
 public final class F {
@@ -45,14 +51,26 @@ public final class F {
     }
 
     /** How {@link #embeddingBag} combines the rows of a bag (PyTorch's {@code mode}). */
-    public enum BagMode { SUM, MEAN }
+    public enum BagMode {
+        /** The rows of a bag added. */
+        SUM,
+        /** The rows of a bag added and divided by their count (zeros for an empty bag). */
+        MEAN
+    }
 
     private F() {
     }
 
     // ---- the op table: elementwise -------------------------------------------------------------
 
-    /** {@code op} applied to every element of x, with the table's gradient (none for sign). */
+    /**
+     * {@code op} applied to every element of x, with the table's gradient (none for sign).
+     *
+     * @param op the table's entry; not null
+     * @param x a floating input, any shape
+     * @return op(x), of x's shape and dtype
+     * @throws IllegalArgumentException if op is null
+     */
     public static Variable apply(UnaryOp op, Variable x) {
         requireOp(op);
         Tensor y = x.value().apply(op);
@@ -69,6 +87,13 @@ public final class F {
     /**
      * {@code op(a, b)} elementwise, the shapes broadcast numpy's way; each input's gradient is
      * summed back to its own shape. The comparisons give 1 or 0 (a constant).
+     *
+     * @param op the table's entry; not null
+     * @param a the first operand, floating
+     * @param b the second operand, of a's dtype and engine
+     * @return op(a, b) in the broadcast shape
+     * @throws IllegalArgumentException if op is null, or the shapes do not broadcast, or the dtypes or
+     *     engines differ
      */
     public static Variable apply(BinaryOp op, Variable a, Variable b) {
         requireOp(op);
@@ -81,12 +106,28 @@ public final class F {
         }, a, b);
     }
 
-    /** {@code op(a, scalar)} elementwise (the scalar is first converted to a's dtype). */
+    /**
+     * {@code op(a, scalar)} elementwise (the scalar is first converted to a's dtype).
+     *
+     * @param op the table's entry; not null
+     * @param a the tensor operand, floating
+     * @param scalar the second operand
+     * @return op(a, scalar), of a's shape
+     * @throws IllegalArgumentException if op is null
+     */
     public static Variable apply(BinaryOp op, Variable a, double scalar) {
         return applyScalar(op, a, scalar, false);
     }
 
-    /** {@code op(scalar, b)} elementwise: for instance {@code apply(BinaryOp.DIV, 1.0, x)} is 1 / x. */
+    /**
+     * {@code op(scalar, b)} elementwise: for instance {@code apply(BinaryOp.DIV, 1.0, x)} is 1 / x.
+     *
+     * @param op the table's entry; not null
+     * @param scalar the first operand, converted to b's dtype
+     * @param b the tensor operand, floating
+     * @return op(scalar, b), of b's shape
+     * @throws IllegalArgumentException if op is null
+     */
     public static Variable apply(BinaryOp op, double scalar, Variable b) {
         return applyScalar(op, b, scalar, true);
     }
@@ -103,52 +144,102 @@ public final class F {
         }, x);
     }
 
-    /** e^x elementwise. */
+    /**
+     * e^x elementwise.
+     *
+     * @param x a floating input
+     * @return e^x, of x's shape
+     */
     public static Variable exp(Variable x) {
         return apply(UnaryOp.EXP, x);
     }
 
-    /** The natural logarithm. */
+    /**
+     * The natural logarithm.
+     *
+     * @param x a floating input (NaN below 0, -infinity at 0)
+     * @return ln x, of x's shape
+     */
     public static Variable log(Variable x) {
         return apply(UnaryOp.LOG, x);
     }
 
-    /** 1 / (1 + e^-x) elementwise. */
+    /**
+     * 1 / (1 + e^-x) elementwise.
+     *
+     * @param x a floating input
+     * @return values in (0, 1), of x's shape
+     */
     public static Variable sigmoid(Variable x) {
         return apply(UnaryOp.SIGMOID, x);
     }
 
-    /** max(x, 0); the gradient at 0 is 0. */
+    /**
+     * max(x, 0); the gradient at 0 is 0.
+     *
+     * @param x a floating input
+     * @return max(x, 0), of x's shape
+     */
     public static Variable relu(Variable x) {
         return apply(UnaryOp.RELU, x);
     }
 
-    /** -x elementwise. */
+    /**
+     * -x elementwise.
+     *
+     * @param x a floating input
+     * @return -x, of x's shape
+     */
     public static Variable neg(Variable x) {
         return apply(UnaryOp.NEG, x);
     }
 
-    /** The square root elementwise. */
+    /**
+     * The square root elementwise.
+     *
+     * @param x a floating input (NaN below 0)
+     * @return the square roots, of x's shape
+     */
     public static Variable sqrt(Variable x) {
         return apply(UnaryOp.SQRT, x);
     }
 
-    /** |x|; the gradient at 0 is 0. */
+    /**
+     * |x|; the gradient at 0 is 0.
+     *
+     * @param x a floating input
+     * @return |x|, of x's shape
+     */
     public static Variable abs(Variable x) {
         return apply(UnaryOp.ABS, x);
     }
 
-    /** The hyperbolic tangent elementwise. */
+    /**
+     * The hyperbolic tangent elementwise.
+     *
+     * @param x a floating input
+     * @return values in [-1, 1], of x's shape
+     */
     public static Variable tanh(Variable x) {
         return apply(UnaryOp.TANH, x);
     }
 
-    /** log(1 + e^x), linear above 20 (PyTorch's softplus with beta 1, threshold 20). */
+    /**
+     * log(1 + e^x), linear above 20 (PyTorch's softplus with beta 1, threshold 20).
+     *
+     * @param x a floating input
+     * @return values above 0, of x's shape
+     */
     public static Variable softplus(Variable x) {
         return apply(UnaryOp.SOFTPLUS, x);
     }
 
-    /** -1, 0 or 1: a constant (no gradient). */
+    /**
+     * -1, 0 or 1: a constant (no gradient).
+     *
+     * @param x a floating input
+     * @return -1, 0 or 1 per element (0 at 0 and NaN at NaN), of x's shape
+     */
     public static Variable sign(Variable x) {
         return apply(UnaryOp.SIGN, x);
     }
@@ -158,6 +249,11 @@ public final class F {
      * three broadcast together. The gradient flows into a where it was chosen and into b elsewhere,
      * none into the condition; an infinity or NaN on the side not chosen never reaches the result
      * or the gradient (two masked copies are added, never multiplied by 0).
+     *
+     * @param condition the choice, non-zero for a, of a's dtype; it takes no gradient
+     * @param a the values where the condition holds
+     * @param b the values elsewhere, of a's dtype
+     * @return the chosen values, in the shape the three broadcast to
      */
     public static Variable where(Tensor condition, Variable a, Variable b) {
         Variable chosen = apply(BinaryOp.MASK, a, Variable.constant(condition));
@@ -165,132 +261,288 @@ public final class F {
         return add(chosen, otherwise);
     }
 
-    /** a + b, broadcasting (a bias [C] added to every row of [N, C], for instance). */
+    /**
+     * a + b, broadcasting (a bias [C] added to every row of [N, C], for instance).
+     *
+     * @param a the first summand
+     * @param b the second summand, of a's dtype
+     * @return a + b in the broadcast shape
+     */
     public static Variable add(Variable a, Variable b) {
         return apply(BinaryOp.ADD, a, b);
     }
 
-    /** a + b for a scalar b. */
+    /**
+     * a + b for a scalar b.
+     *
+     * @param a the tensor summand
+     * @param b the scalar added to every element
+     * @return a + b, of a's shape
+     */
     public static Variable add(Variable a, double b) {
         return apply(BinaryOp.ADD, a, b);
     }
 
-    /** a - b, broadcasting. */
+    /**
+     * a - b, broadcasting.
+     *
+     * @param a the minuend
+     * @param b the subtrahend, of a's dtype
+     * @return a - b in the broadcast shape
+     */
     public static Variable sub(Variable a, Variable b) {
         return apply(BinaryOp.SUB, a, b);
     }
 
-    /** a - b for a scalar b. */
+    /**
+     * a - b for a scalar b.
+     *
+     * @param a the minuend
+     * @param b the scalar subtracted from every element
+     * @return a - b, of a's shape
+     */
     public static Variable sub(Variable a, double b) {
         return apply(BinaryOp.SUB, a, b);
     }
 
-    /** scalar - x (PyTorch's rsub). */
+    /**
+     * scalar - x (PyTorch's rsub).
+     *
+     * @param x the subtrahend
+     * @param scalar the minuend
+     * @return scalar - x, of x's shape
+     */
     public static Variable rsub(Variable x, double scalar) {
         return apply(BinaryOp.SUB, scalar, x);
     }
 
-    /** a * b elementwise, broadcasting. */
+    /**
+     * a * b elementwise, broadcasting.
+     *
+     * @param a the first factor
+     * @param b the second factor, of a's dtype
+     * @return a * b in the broadcast shape
+     */
     public static Variable mul(Variable a, Variable b) {
         return apply(BinaryOp.MUL, a, b);
     }
 
-    /** a * b for a scalar b. */
+    /**
+     * a * b for a scalar b.
+     *
+     * @param a the tensor factor
+     * @param b the scalar every element is multiplied by
+     * @return a * b, of a's shape
+     */
     public static Variable mul(Variable a, double b) {
         return apply(BinaryOp.MUL, a, b);
     }
 
-    /** alpha * a (the same as {@code mul(a, alpha)}). */
+    /**
+     * alpha * a (the same as {@code mul(a, alpha)}).
+     *
+     * @param a the tensor scaled
+     * @param alpha the factor
+     * @return alpha * a, of a's shape
+     */
     public static Variable scale(Variable a, double alpha) {
         return mul(a, alpha);
     }
 
-    /** a / b elementwise, broadcasting. */
+    /**
+     * a / b elementwise, broadcasting.
+     *
+     * @param a the dividend
+     * @param b the divisor, of a's dtype (division by 0 gives infinities or NaN, as in IEEE 754)
+     * @return a / b in the broadcast shape
+     */
     public static Variable div(Variable a, Variable b) {
         return apply(BinaryOp.DIV, a, b);
     }
 
-    /** a / b for a scalar b. */
+    /**
+     * a / b for a scalar b.
+     *
+     * @param a the dividend
+     * @param b the scalar every element is divided by
+     * @return a / b, of a's shape
+     */
     public static Variable div(Variable a, double b) {
         return apply(BinaryOp.DIV, a, b);
     }
 
-    /** The larger of a and b elementwise, broadcasting; at a tie each receives half the gradient. */
+    /**
+     * The larger of a and b elementwise, broadcasting; at a tie each receives half the gradient.
+     *
+     * @param a the first operand (a NaN in either operand wins)
+     * @param b the second operand, of a's dtype
+     * @return the elementwise maximum in the broadcast shape
+     */
     public static Variable maximum(Variable a, Variable b) {
         return apply(BinaryOp.MAXIMUM, a, b);
     }
 
-    /** max(a, b) elementwise for a scalar b. */
+    /**
+     * max(a, b) elementwise for a scalar b.
+     *
+     * @param a the tensor operand
+     * @param b the scalar floor
+     * @return the elementwise maximum, of a's shape
+     */
     public static Variable maximum(Variable a, double b) {
         return apply(BinaryOp.MAXIMUM, a, b);
     }
 
-    /** The smaller of a and b elementwise, broadcasting; at a tie each receives half the gradient. */
+    /**
+     * The smaller of a and b elementwise, broadcasting; at a tie each receives half the gradient.
+     *
+     * @param a the first operand (a NaN in either operand wins)
+     * @param b the second operand, of a's dtype
+     * @return the elementwise minimum in the broadcast shape
+     */
     public static Variable minimum(Variable a, Variable b) {
         return apply(BinaryOp.MINIMUM, a, b);
     }
 
-    /** min(a, b) elementwise for a scalar b. */
+    /**
+     * min(a, b) elementwise for a scalar b.
+     *
+     * @param a the tensor operand
+     * @param b the scalar ceiling
+     * @return the elementwise minimum, of a's shape
+     */
     public static Variable minimum(Variable a, double b) {
         return apply(BinaryOp.MINIMUM, a, b);
     }
 
-    /** 1 where a == b, else 0, in a's dtype: a constant mask (no gradient). */
+    /**
+     * 1 where a == b, else 0, in a's dtype: a constant mask (no gradient).
+     *
+     * @param a the first operand
+     * @param b the second operand, of a's dtype
+     * @return the mask, in the broadcast shape
+     */
     public static Variable eq(Variable a, Variable b) {
         return apply(BinaryOp.EQ, a, b);
     }
 
-    /** 1 where a != b, else 0: a constant mask. */
+    /**
+     * 1 where a != b, else 0: a constant mask.
+     *
+     * @param a the first operand
+     * @param b the second operand, of a's dtype
+     * @return the mask, in the broadcast shape
+     */
     public static Variable ne(Variable a, Variable b) {
         return apply(BinaryOp.NE, a, b);
     }
 
-    /** 1 where a &lt; b, else 0: a constant mask. */
+    /**
+     * 1 where a &lt; b, else 0: a constant mask.
+     *
+     * @param a the first operand
+     * @param b the second operand, of a's dtype
+     * @return the mask, in the broadcast shape
+     */
     public static Variable lt(Variable a, Variable b) {
         return apply(BinaryOp.LT, a, b);
     }
 
-    /** 1 where a &lt;= b, else 0: a constant mask. */
+    /**
+     * 1 where a &lt;= b, else 0: a constant mask.
+     *
+     * @param a the first operand
+     * @param b the second operand, of a's dtype
+     * @return the mask, in the broadcast shape
+     */
     public static Variable le(Variable a, Variable b) {
         return apply(BinaryOp.LE, a, b);
     }
 
-    /** 1 where a &gt; b, else 0: a constant mask. */
+    /**
+     * 1 where a &gt; b, else 0: a constant mask.
+     *
+     * @param a the first operand
+     * @param b the second operand, of a's dtype
+     * @return the mask, in the broadcast shape
+     */
     public static Variable gt(Variable a, Variable b) {
         return apply(BinaryOp.GT, a, b);
     }
 
-    /** 1 where a &gt;= b, else 0: a constant mask. */
+    /**
+     * 1 where a &gt;= b, else 0: a constant mask.
+     *
+     * @param a the first operand
+     * @param b the second operand, of a's dtype
+     * @return the mask, in the broadcast shape
+     */
     public static Variable ge(Variable a, Variable b) {
         return apply(BinaryOp.GE, a, b);
     }
 
-    /** 1 where a == b for a scalar b, else 0: a constant mask. */
+    /**
+     * 1 where a == b for a scalar b, else 0: a constant mask.
+     *
+     * @param a the tensor compared
+     * @param b the scalar compared with every element
+     * @return the mask, of a's shape and dtype
+     */
     public static Variable eq(Variable a, double b) {
         return apply(BinaryOp.EQ, a, b);
     }
 
-    /** 1 where a != b for a scalar b, else 0: a constant mask. */
+    /**
+     * 1 where a != b for a scalar b, else 0: a constant mask.
+     *
+     * @param a the tensor compared
+     * @param b the scalar compared with every element
+     * @return the mask, of a's shape and dtype
+     */
     public static Variable ne(Variable a, double b) {
         return apply(BinaryOp.NE, a, b);
     }
 
-    /** 1 where a &lt; b for a scalar b, else 0: a constant mask. */
+    /**
+     * 1 where a &lt; b for a scalar b, else 0: a constant mask.
+     *
+     * @param a the tensor compared
+     * @param b the scalar compared with every element
+     * @return the mask, of a's shape and dtype
+     */
     public static Variable lt(Variable a, double b) {
         return apply(BinaryOp.LT, a, b);
     }
 
-    /** 1 where a &lt;= b for a scalar b, else 0: a constant mask. */
+    /**
+     * 1 where a &lt;= b for a scalar b, else 0: a constant mask.
+     *
+     * @param a the tensor compared
+     * @param b the scalar compared with every element
+     * @return the mask, of a's shape and dtype
+     */
     public static Variable le(Variable a, double b) {
         return apply(BinaryOp.LE, a, b);
     }
 
-    /** 1 where a &gt; b for a scalar b, else 0: a constant mask. */
+    /**
+     * 1 where a &gt; b for a scalar b, else 0: a constant mask.
+     *
+     * @param a the tensor compared
+     * @param b the scalar compared with every element
+     * @return the mask, of a's shape and dtype
+     */
     public static Variable gt(Variable a, double b) {
         return apply(BinaryOp.GT, a, b);
     }
 
-    /** 1 where a &gt;= b for a scalar b, else 0: a constant mask. */
+    /**
+     * 1 where a &gt;= b for a scalar b, else 0: a constant mask.
+     *
+     * @param a the tensor compared
+     * @param b the scalar compared with every element
+     * @return the mask, of a's shape and dtype
+     */
     public static Variable ge(Variable a, double b) {
         return apply(BinaryOp.GE, a, b);
     }
@@ -300,6 +552,13 @@ public final class F {
     /**
      * {@code op} along {@code axis} (negative counts from the end), the axis removed or, when
      * {@code keepDim}, kept with length 1. ARGMAX and ARGMIN give INT32 positions, a constant.
+     *
+     * @param op the table's entry; not null
+     * @param x a floating input
+     * @param axis the axis reduced (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return the reduction, of x's dtype (INT32 for ARGMAX and ARGMIN)
+     * @throws IllegalArgumentException if op is null or the axis is out of range
      */
     public static Variable reduce(ReduceOp op, Variable x, int axis, boolean keepDim) {
         requireOp(op);
@@ -315,24 +574,48 @@ public final class F {
         }, x);
     }
 
-    /** The sum of all elements: a scalar. */
+    /**
+     * The sum of all elements: a scalar.
+     *
+     * @param x the input, any shape
+     * @return a rank-0 variable of x's dtype
+     */
     public static Variable sum(Variable x) {
         Tensor out = x.value().sum();
         return record(out, g -> x.accumulate(g.broadcastTo(x.shape())), x);
     }
 
-    /** The sum along an axis (PyTorch's {@code sum(input, dim, keepdim)}). */
+    /**
+     * The sum along an axis (PyTorch's {@code sum(input, dim, keepdim)}).
+     *
+     * @param x the input
+     * @param axis the axis summed (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return the sums, of x's dtype
+     */
     public static Variable sum(Variable x, int axis, boolean keepDim) {
         return reduce(ReduceOp.SUM, x, axis, keepDim);
     }
 
-    /** The mean of all elements: a scalar. */
+    /**
+     * The mean of all elements: a scalar.
+     *
+     * @param x the input, floating, any shape
+     * @return a rank-0 variable of x's dtype
+     */
     public static Variable mean(Variable x) {
         Tensor out = x.value().mean();
         return record(out, g -> x.accumulate(g.broadcastTo(x.shape()).mul(1.0 / x.shape().numel())), x);
     }
 
-    /** The mean along an axis (PyTorch's {@code mean(input, dim, keepdim)}). */
+    /**
+     * The mean along an axis (PyTorch's {@code mean(input, dim, keepdim)}).
+     *
+     * @param x the input
+     * @param axis the axis averaged (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return the means, of x's dtype
+     */
     public static Variable mean(Variable x, int axis, boolean keepDim) {
         return reduce(ReduceOp.MEAN, x, axis, keepDim);
     }
@@ -340,32 +623,71 @@ public final class F {
     /**
      * The largest values along an axis (PyTorch's {@code amax}: values only); the gradient goes to
      * the maximal elements, split evenly between ties.
+     *
+     * @param x the input; the axis must not be empty
+     * @param axis the axis searched (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return the maxima, of x's dtype
      */
     public static Variable max(Variable x, int axis, boolean keepDim) {
         return reduce(ReduceOp.MAX, x, axis, keepDim);
     }
 
-    /** The smallest values along an axis; the gradient is split evenly between ties. */
+    /**
+     * The smallest values along an axis; the gradient is split evenly between ties.
+     *
+     * @param x the input; the axis must not be empty
+     * @param axis the axis searched (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return the minima, of x's dtype
+     */
     public static Variable min(Variable x, int axis, boolean keepDim) {
         return reduce(ReduceOp.MIN, x, axis, keepDim);
     }
 
-    /** log(sum(exp(x))) along an axis, without overflow. */
+    /**
+     * log(sum(exp(x))) along an axis, without overflow.
+     *
+     * @param x the input
+     * @param axis the axis reduced (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return the log-sum-exps, of x's dtype
+     */
     public static Variable logsumexp(Variable x, int axis, boolean keepDim) {
         return reduce(ReduceOp.LOGSUMEXP, x, axis, keepDim);
     }
 
-    /** Positions (INT32) of the first maximum along an axis: a constant. */
+    /**
+     * Positions (INT32) of the first maximum along an axis: a constant.
+     *
+     * @param x the input; the axis must not be empty
+     * @param axis the axis searched (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return the positions, INT32, taking no gradient
+     */
     public static Variable argmax(Variable x, int axis, boolean keepDim) {
         return reduce(ReduceOp.ARGMAX, x, axis, keepDim);
     }
 
-    /** Positions (INT32) of the first minimum along an axis: a constant. */
+    /**
+     * Positions (INT32) of the first minimum along an axis: a constant.
+     *
+     * @param x the input; the axis must not be empty
+     * @param axis the axis searched (negative counts from the end)
+     * @param keepDim whether the axis stays, with length 1
+     * @return the positions, INT32, taking no gradient
+     */
     public static Variable argmin(Variable x, int axis, boolean keepDim) {
         return reduce(ReduceOp.ARGMIN, x, axis, keepDim);
     }
 
-    /** exp(x) / sum(exp(x)) along {@code axis}. */
+    /**
+     * exp(x) / sum(exp(x)) along {@code axis}.
+     *
+     * @param x the scores, floating
+     * @param axis the axis normalised (negative counts from the end)
+     * @return probabilities summing to 1 along the axis, of x's shape
+     */
     public static Variable softmax(Variable x, int axis) {
         Tensor y = x.value().softmax(axis);
         return record(y, g -> {
@@ -375,7 +697,13 @@ public final class F {
         }, x);
     }
 
-    /** x - logsumexp(x) along {@code axis}: log-probabilities, without overflow. */
+    /**
+     * x - logsumexp(x) along {@code axis}: log-probabilities, without overflow.
+     *
+     * @param x the scores, floating
+     * @param axis the axis normalised (negative counts from the end)
+     * @return log-probabilities, of x's shape
+     */
     public static Variable logSoftmax(Variable x, int axis) {
         Tensor y = x.value().logSoftmax(axis);
         return record(y, g -> {
@@ -387,20 +715,39 @@ public final class F {
 
     // ---- shapes ----------------------------------------------------------------------------------
 
-    /** The same elements in another shape (a view). */
+    /**
+     * The same elements in another shape (a view).
+     *
+     * @param x the input
+     * @param dims the new shape; its element count must equal x's
+     * @return a view of x's memory in the new shape
+     */
     public static Variable reshape(Variable x, int... dims) {
         Tensor out = x.value().reshape(dims);
         int[] original = x.shape().dims();
         return record(out, g -> x.accumulate(g.reshape(original)), x);
     }
 
-    /** Rows [start, end) along the first dimension (a view): selects timesteps of a [T, B, H] tensor. */
+    /**
+     * Rows [start, end) along the first dimension (a view): selects timesteps of a [T, B, H] tensor.
+     *
+     * @param x the input, rank 1 or more
+     * @param start the first row, included
+     * @param end the last row, excluded
+     * @return a view of x's memory, of shape [end - start, ...]
+     */
     public static Variable slice(Variable x, int start, int end) {
         Tensor out = x.value().slice(start, end);
         return record(out, g -> x.accumulate(intoRows(g, start)), x);
     }
 
-    /** The dimensions reordered: result dimension i is x's dimension {@code order[i]}. */
+    /**
+     * The dimensions reordered: result dimension i is x's dimension {@code order[i]}.
+     *
+     * @param x the input
+     * @param order a permutation of x's axes (negative counts from the end)
+     * @return a new tensor in the permuted shape
+     */
     public static Variable permute(Variable x, int... order) {
         Tensor out = x.value().permute(order); // checks the order
         int rank = order.length;
@@ -409,13 +756,28 @@ public final class F {
         return record(out, g -> x.accumulate(g.permute(inverse)), x);
     }
 
-    /** Two dimensions swapped. */
+    /**
+     * Two dimensions swapped.
+     *
+     * @param x the input
+     * @param axis0 one axis (negative counts from the end)
+     * @param axis1 the other axis
+     * @return a new tensor with the two dimensions swapped
+     */
     public static Variable transpose(Variable x, int axis0, int axis1) {
         Tensor out = x.value().transpose(axis0, axis1); // checks the axes
         return record(out, g -> x.accumulate(g.transpose(axis0, axis1)), x);
     }
 
-    /** Elements [start, start + length) along {@code axis}. */
+    /**
+     * Elements [start, start + length) along {@code axis}.
+     *
+     * @param x the input
+     * @param axis the axis cut (negative counts from the end)
+     * @param start the first element kept
+     * @param length how many are kept
+     * @return a view of x's memory for the first axis, otherwise a copy
+     */
     public static Variable narrow(Variable x, int axis, int start, int length) {
         Tensor out = x.value().narrow(axis, start, length); // checks the range
         int a = axis < 0 ? axis + x.shape().rank() : axis;
@@ -430,7 +792,15 @@ public final class F {
         }, x);
     }
 
-    /** Consecutive pieces along {@code axis} of the given sizes, which must add up to its length. */
+    /**
+     * Consecutive pieces along {@code axis} of the given sizes, which must add up to its length.
+     *
+     * @param x the input
+     * @param axis the axis split (negative counts from the end)
+     * @param sizes the pieces' lengths along the axis, in order
+     * @return one variable per size, each as {@link #narrow} gives it
+     * @throws IllegalArgumentException if a size is negative or the sizes do not add up to the axis's length
+     */
     public static List<Variable> split(Variable x, int axis, int... sizes) {
         int length = x.shape().dim(axis); // checks the axis
         long total = 0;
@@ -451,12 +821,25 @@ public final class F {
         return parts;
     }
 
-    /** The parts joined along an existing axis (PyTorch's {@code cat}); the other dimensions must agree. */
+    /**
+     * The parts joined along an existing axis (PyTorch's {@code cat}); the other dimensions must agree.
+     *
+     * @param parts the pieces, in order, of one dtype and engine
+     * @param axis the axis joined along (negative counts from the end)
+     * @return a new tensor whose axis is the sum of the parts' lengths
+     */
     public static Variable concat(List<Variable> parts, int axis) {
         return concat(axis, parts.toArray(new Variable[0]));
     }
 
-    /** The parts joined along an existing axis; the other dimensions must agree. */
+    /**
+     * The parts joined along an existing axis; the other dimensions must agree.
+     *
+     * @param axis the axis joined along (negative counts from the end)
+     * @param parts the pieces, in order, of one dtype and engine
+     * @return a new tensor whose axis is the sum of the parts' lengths
+     * @throws IllegalArgumentException if a part is null or the shapes do not agree off the axis
+     */
     public static Variable concat(int axis, Variable... parts) {
         Tensor out = Tensor.concat(axis, values(parts)); // checks the shapes
         int a = axis < 0 ? axis + out.rank() : axis;
@@ -470,12 +853,25 @@ public final class F {
         }, parts);
     }
 
-    /** The parts, all of one shape, stacked along a new axis. */
+    /**
+     * The parts, all of one shape, stacked along a new axis.
+     *
+     * @param parts the pieces, in order, of one shape, dtype and engine
+     * @param axis where the new axis goes, in the result's rank (negative counts from the end)
+     * @return a new tensor with a new axis of length parts.size()
+     */
     public static Variable stack(List<Variable> parts, int axis) {
         return stack(axis, parts.toArray(new Variable[0]));
     }
 
-    /** The parts, all of one shape, stacked along a new axis. */
+    /**
+     * The parts, all of one shape, stacked along a new axis.
+     *
+     * @param axis where the new axis goes, in the result's rank (negative counts from the end)
+     * @param parts the pieces, in order, of one shape, dtype and engine
+     * @return a new tensor with a new axis of length parts.length
+     * @throws IllegalArgumentException if a part is null or the shapes differ
+     */
     public static Variable stack(int axis, Variable... parts) {
         Tensor out = Tensor.stack(axis, values(parts)); // checks the shapes and the axis
         int a = axis < 0 ? axis + out.rank() : axis;
@@ -487,34 +883,64 @@ public final class F {
         }, parts);
     }
 
-    /** A new dimension of length 1 at {@code axis} (a view). */
+    /**
+     * A new dimension of length 1 at {@code axis} (a view).
+     *
+     * @param x the input
+     * @param axis the new dimension's place in the result (negative counts from the end)
+     * @return a view of x's memory with one more dimension
+     */
     public static Variable unsqueeze(Variable x, int axis) {
         Tensor out = x.value().unsqueeze(axis);
         int[] original = x.shape().dims();
         return record(out, g -> x.accumulate(g.reshape(original)), x);
     }
 
-    /** Dimension {@code axis}, which must have length 1, removed (a view). */
+    /**
+     * Dimension {@code axis}, which must have length 1, removed (a view).
+     *
+     * @param x the input
+     * @param axis the dimension removed (negative counts from the end)
+     * @return a view of x's memory with one dimension less
+     */
     public static Variable squeeze(Variable x, int axis) {
         Tensor out = x.value().squeeze(axis);
         int[] original = x.shape().dims();
         return record(out, g -> x.accumulate(g.reshape(original)), x);
     }
 
-    /** x repeated along stretched dimensions to {@code target} (numpy broadcasting); the gradient is summed back. */
+    /**
+     * x repeated along stretched dimensions to {@code target} (numpy broadcasting); the gradient is summed back.
+     *
+     * @param x the input
+     * @param target a shape x broadcasts to
+     * @return a new tensor of the target shape
+     */
     public static Variable broadcastTo(Variable x, Shape target) {
         Tensor out = x.value().broadcastTo(target);
         return record(out, g -> x.accumulate(g.sumTo(x.shape())), x);
     }
 
-    /** x broadcast to the shape {@code dims}; see {@link #broadcastTo(Variable, Shape)}. */
+    /**
+     * x broadcast to the shape {@code dims}; see {@link #broadcastTo(Variable, Shape)}.
+     *
+     * @param x the input
+     * @param dims the dimensions of a shape x broadcasts to
+     * @return a new tensor of that shape
+     */
     public static Variable broadcastTo(Variable x, int... dims) {
         return broadcastTo(x, Shape.of(dims));
     }
 
     // ---- embedding -----------------------------------------------------------------------------
 
-    /** Rows of {@code weight} [V, D] picked by {@code indices} (INT32, any shape): indices.shape + [D]. */
+    /**
+     * Rows of {@code weight} [V, D] picked by {@code indices} (INT32, any shape): indices.shape + [D].
+     *
+     * @param weight the table, [V, D]
+     * @param indices the rows to look up, INT32 in [0, V), any shape
+     * @return the rows, new, of shape indices.shape + [D]
+     */
     public static Variable embedding(Variable weight, Tensor indices) {
         return embedding(weight, indices, -1);
     }
@@ -522,6 +948,12 @@ public final class F {
     /**
      * Embedding lookup whose backward is a scatter-add: a row looked up k times receives the sum of
      * the k gradients. The row {@code paddingIndex} receives no gradient (-1 for none).
+     *
+     * @param weight the table, [V, D]
+     * @param indices the rows to look up, INT32 in [0, V), any shape
+     * @param paddingIndex the row that receives no gradient, in [0, V), or -1 for none
+     * @return the rows, new, of shape indices.shape + [D]
+     * @throws IllegalArgumentException if the padding index is outside [-1, V)
      */
     public static Variable embedding(Variable weight, Tensor indices, int paddingIndex) {
         return embedding(weight, indices, paddingIndex, false);
@@ -533,6 +965,14 @@ public final class F {
      * looked up, ascending, each with the sum of its gradients added in lookup order (the bits the
      * dense scatter-add gives), the padding row left out. Train it with Sgd (no momentum) or
      * SparseAdam; its size is the number of lookups, never V x D.
+     *
+     * @param weight the table, [V, D]
+     * @param indices the rows to look up, INT32 in [0, V), any shape
+     * @param paddingIndex the row that receives no gradient, in [0, V), or -1 for none
+     * @param sparse whether the weight's gradient is row-sparse instead of dense [V, D]
+     * @return the rows, new, of shape indices.shape + [D]
+     * @throws IllegalArgumentException if the padding index is outside [-1, V)
+     * @throws IndexOutOfBoundsException if an index lies outside [0, V)
      */
     public static Variable embedding(Variable weight, Tensor indices, int paddingIndex, boolean sparse) {
         int rows = weight.shape().rank() == 2 ? weight.shape().dim(0) : -1;
@@ -558,6 +998,15 @@ public final class F {
      * its indices and scatter-adds them into the weight's gradient, so an index repeated within or
      * across bags receives every contribution. The offsets are read to the host once, to label each
      * index with its bag.
+     *
+     * @param weight the table, [V, D]
+     * @param indices INT32 in [0, V): [N] with offsets, or [B, L] without
+     * @param offsets INT32 [B], where each bag starts in indices; null for 2-D indices
+     * @param mode SUM or MEAN; not null
+     * @return the bags, [B, D] of the weight's dtype
+     * @throws IllegalArgumentException if the mode is null, the weight is not 2-D, or the indices and offsets
+     *     do not fit together as described
+     * @throws IndexOutOfBoundsException if an index lies outside [0, V)
      */
     public static Variable embeddingBag(Variable weight, Tensor indices, Tensor offsets, BagMode mode) {
         if (mode == null) throw new IllegalArgumentException("embeddingBag: mode must not be null");
@@ -643,7 +1092,13 @@ public final class F {
 
     // ---- linear algebra ------------------------------------------------------------------------
 
-    /** [m, k] x [k, n] -> [m, n]. */
+    /**
+     * [m, k] x [k, n] -> [m, n].
+     *
+     * @param a the left factor, [m, k]
+     * @param b the right factor, [k, n], of a's dtype
+     * @return the product, new, [m, n]
+     */
     public static Variable matmul(Variable a, Variable b) {
         Tensor out = a.value().matmul(b.value());
         return record(out, g -> {
@@ -655,6 +1110,12 @@ public final class F {
     /**
      * x [..., in] times weight [out, in] transposed, plus bias [out] (may be null): [..., out]. The
      * weight has PyTorch's layout, so checkpoints map one to one.
+     *
+     * @param x the input, [..., in]
+     * @param weight the weight, [out, in], of x's dtype and engine
+     * @param bias the bias, [out], or null for none
+     * @return the output, new, [..., out]
+     * @throws IllegalArgumentException if the shapes do not match, or the dtypes or engines differ
      */
     public static Variable linear(Variable x, Variable weight, Variable bias) {
         Shape xs = x.shape(), ws = weight.shape();
@@ -691,6 +1152,13 @@ public final class F {
      * scaled by 1 / (1 - p), else zeroed; the mask is (uniform(seed) >= p) / (1 - p), from the
      * engine's counter-based random numbers, so one seed gives one mask on every engine. Returns
      * x itself when not training or p == 0; zeros when p == 1.
+     *
+     * @param x the input
+     * @param p the probability that an element is zeroed, in [0, 1]
+     * @param training whether to drop at all (false in evaluation)
+     * @param seed the mask's seed: use a new one each step, the same one to reproduce a step
+     * @return the masked and scaled values, new, of x's shape; x itself when nothing is dropped
+     * @throws IllegalArgumentException if p lies outside [0, 1] (or is NaN)
      */
     public static Variable dropout(Variable x, double p, boolean training, long seed) {
         if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("dropout probability must lie in [0, 1], got " + p);
@@ -710,7 +1178,14 @@ public final class F {
 
     // ---- loss ----------------------------------------------------------------------------------
 
-    /** Mean softmax cross-entropy of logits [N, C] against targets (INT32 [N]). */
+    /**
+     * Mean softmax cross-entropy of logits [N, C] against targets (INT32 [N]).
+     *
+     * @param logits the scores, floating [N, C]
+     * @param targets the classes, INT32 [N] in [0, C) or {@link #DEFAULT_IGNORE_INDEX} for a row that counts
+     *     for nothing
+     * @return the mean loss, a rank-0 variable
+     */
     public static Variable crossEntropy(Variable logits, Tensor targets) {
         return crossEntropy(logits, targets, DEFAULT_IGNORE_INDEX);
     }
@@ -719,6 +1194,11 @@ public final class F {
      * Mean over the rows whose target is not {@code ignoreIndex} of logsumexp(x) - x[target]; the
      * ignored rows contribute no loss and no gradient (NaN loss when every row is ignored, as in
      * PyTorch). The fused kernel computes the logits' gradient in the same pass; backward scales it.
+     *
+     * @param logits the scores, floating [N, C]
+     * @param targets the classes, INT32 [N] in [0, C) or equal to ignoreIndex
+     * @param ignoreIndex the target value whose rows count for nothing
+     * @return the mean loss, a rank-0 variable
      */
     public static Variable crossEntropy(Variable logits, Tensor targets, int ignoreIndex) {
         Tensor.LossAndGradient lg = logits.value().softmaxCrossEntropy(targets, ignoreIndex);
@@ -741,6 +1221,16 @@ public final class F {
      * (NaN when there are none), SUM adds, NONE gives the [N] losses. MEAN without smoothing is the
      * fused kernel of {@link #crossEntropy(Variable, Tensor, int)}; the other cases read the targets
      * to the host once.
+     *
+     * @param logits the scores, floating [N, C]
+     * @param targets the classes, INT32 [N] in [0, C) or equal to ignoreIndex
+     * @param ignoreIndex the target value whose rows count for nothing
+     * @param reduction MEAN, SUM or NONE; not null
+     * @param labelSmoothing e in [0, 1]; 0 for none
+     * @return a rank-0 loss, or [N] losses for NONE
+     * @throws IllegalArgumentException if the reduction is null, the smoothing lies outside [0, 1], or the
+     *     shapes or dtypes are not as described
+     * @throws IndexOutOfBoundsException if a target lies outside [0, C) and is not ignoreIndex
      */
     public static Variable crossEntropy(Variable logits, Tensor targets, int ignoreIndex, Reduction reduction,
                                         double labelSmoothing) {
@@ -790,6 +1280,14 @@ public final class F {
      * h_t = tanh(x_t weightIH^T + h_{t-1} weightHH^T + bias). One tape node: the input projection of
      * all timesteps is one GEMM forward and two backward; the recurrence is one small GEMM per step
      * each way.
+     *
+     * @param x the input sequence, [T, B, E]
+     * @param h0 the initial hidden state, [B, H], or null for zeros
+     * @param weightIH the input weight, [H, E]
+     * @param weightHH the recurrent weight, [H, H]
+     * @param bias the bias, [H] (PyTorch's b_ih + b_hh as one)
+     * @return the hidden states, new, [T, B, H]
+     * @throws IllegalArgumentException if a shape does not match, or the dtypes or engines differ
      */
     public static Variable rnnTanh(Variable x, Variable h0, Variable weightIH, Variable weightHH, Variable bias) {
         Shape xs = x.shape();
@@ -863,6 +1361,10 @@ public final class F {
     /**
      * What {@link #lstm} returns: every hidden state [T, B, H] and the last hidden and cell states
      * [B, H], all three differentiable (a loss may use any of them).
+     *
+     * @param output the hidden states, [T, B, H]
+     * @param lastHidden the last hidden state, [B, H]
+     * @param lastCell the last cell state, [B, H]
      */
     public record LstmOutput(Variable output, Variable lastHidden, Variable lastCell) {
     }
@@ -874,6 +1376,18 @@ public final class F {
      * c_t = f c_{t-1} + i g, h_t = o tanh(c_t). One tape node: the input projection of all
      * timesteps is one GEMM, the recurrence one small GEMM and one fused cell kernel per step each
      * way (Backend's lstmCell methods), and the weight gradients one GEMM each.
+     *
+     * @param x the input sequence, [T, B, E] with T at least 1
+     * @param h0 the initial hidden state, [B, H], or null for zeros
+     * @param c0 the initial cell state, [B, H], or null for zeros
+     * @param weightIH the input weight, [4H, E]
+     * @param weightHH the recurrent weight, [4H, H]
+     * @param biasIH the input bias, [4H], or null (together with biasHH)
+     * @param biasHH the recurrent bias, [4H], or null (together with biasIH)
+     * @return the hidden states [T, B, H] and the last hidden and cell states [B, H], all three views of one
+     *     new tensor
+     * @throws IllegalArgumentException if the sequence is empty, a shape does not match, only one bias is
+     *     given, or the dtypes or engines differ
      */
     public static LstmOutput lstm(Variable x, Variable h0, Variable c0, Variable weightIH, Variable weightHH,
                                   Variable biasIH, Variable biasHH) {
@@ -927,6 +1441,16 @@ public final class F {
      * [3H] (both null for none). r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr), z likewise,
      * n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)), h_t = (1 - z) n + z h_{t-1}. Returns every
      * hidden state, [T, B, H] (the last one is the final state). One tape node, built like {@link #lstm}.
+     *
+     * @param x the input sequence, [T, B, E] with T at least 1
+     * @param h0 the initial hidden state, [B, H], or null for zeros
+     * @param weightIH the input weight, [3H, E]
+     * @param weightHH the recurrent weight, [3H, H]
+     * @param biasIH the input bias, [3H], or null (together with biasHH)
+     * @param biasHH the recurrent bias, [3H], or null (together with biasIH)
+     * @return the hidden states, new, [T, B, H]
+     * @throws IllegalArgumentException if the sequence is empty, a shape does not match, only one bias is
+     *     given, or the dtypes or engines differ
      */
     public static Variable gru(Variable x, Variable h0, Variable weightIH, Variable weightHH, Variable biasIH,
                                Variable biasHH) {

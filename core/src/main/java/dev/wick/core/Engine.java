@@ -103,7 +103,11 @@ public final class Engine implements AutoCloseable {
         return backend.memoryStats();
     }
 
-    /** The most memory this engine's tensors can take in all, in bytes; see {@link Backend#memoryCapacity}. */
+    /**
+     * The most memory this engine's tensors can take in all, in bytes; see {@link Backend#memoryCapacity}.
+     *
+     * @return the capacity in bytes, or Long.MAX_VALUE where it is not known
+     */
     public long memoryCapacity() {
         return backend.memoryCapacity();
     }

@@ -314,6 +314,12 @@ public final class Tensor implements AutoCloseable {
     /**
      * In place: uniform in [low, high), the values {@link Engine#uniform} gives for this seed and
      * element count (so on every backend). Floating tensors only.
+     *
+     * @param seed the generator's seed
+     * @param low the lower bound, included
+     * @param high the upper bound, excluded
+     * @return this tensor
+     * @throws IllegalArgumentException if the tensor is not floating
      */
     public Tensor uniformInPlace(long seed, double low, double high) {
         requireFloating(this, "uniformInPlace");
@@ -322,7 +328,15 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
-    /** In place: Normal(mean, std), the values {@link Engine#normal} gives for this seed and element count. */
+    /**
+     * In place: Normal(mean, std), the values {@link Engine#normal} gives for this seed and element count.
+     *
+     * @param seed the generator's seed
+     * @param mean the distribution's mean
+     * @param std the distribution's standard deviation
+     * @return this tensor
+     * @throws IllegalArgumentException if the tensor is not floating
+     */
     public Tensor normalInPlace(long seed, double mean, double std) {
         requireFloating(this, "normalInPlace");
         written();
@@ -411,6 +425,10 @@ public final class Tensor implements AutoCloseable {
      * Checks every value of {@code indices} lies in [0, bound), with no exemption (so against a
      * table of no rows every index fails); throws IndexOutOfBoundsException naming the index, its
      * position and the bound.
+     *
+     * @param indices INT32 indices, any shape
+     * @param bound the exclusive upper bound
+     * @throws IndexOutOfBoundsException if an index lies outside [0, bound)
      */
     public static void checkIndices(Tensor indices, int bound) {
         if (bound <= 0 && indices.numel() > 0) {

@@ -28,21 +28,43 @@ public final class Wick {
     private Wick() {
     }
 
-    /** A CPU engine using all available processors. */
+    /**
+     * A CPU engine using all available processors.
+     *
+     * @return a new engine; close it when done
+     */
     public static Engine cpu() {
         return new Engine(new CpuBackend());
     }
 
-    /** A CPU engine using {@code threads} threads (1 gives a fully sequential engine). */
+    /**
+     * A CPU engine using {@code threads} threads (1 gives a fully sequential engine).
+     *
+     * @param threads the worker threads, at least 1
+     * @return a new engine; close it when done
+     * @throws IllegalArgumentException if threads is less than 1
+     */
     public static Engine cpu(int threads) {
         return new Engine(new CpuBackend(threads));
     }
 
-    /** CUDA device 0; IllegalStateException naming the cause where that is impossible. */
+    /**
+     * CUDA device 0; IllegalStateException naming the cause where that is impossible.
+     *
+     * @return a new engine; close it when done
+     * @throws IllegalStateException if the CUDA backend is not on the class path or CUDA is not available
+     */
     public static Engine cuda() {
         return cuda(0);
     }
 
+    /**
+     * A CUDA engine on device {@code deviceIndex}.
+     *
+     * @param deviceIndex the CUDA device's ordinal, from 0
+     * @return a new engine; close it when done
+     * @throws IllegalStateException if the CUDA backend is not on the class path or CUDA is not available
+     */
     public static Engine cuda(int deviceIndex) {
         BackendProvider p = provider("cuda");
         if (p == null) {
@@ -55,7 +77,11 @@ public final class Wick {
         return new Engine(p.open(deviceIndex));
     }
 
-    /** Whether CUDA can be used here, with the reason. */
+    /**
+     * Whether CUDA can be used here, with the reason.
+     *
+     * @return whether {@link #cuda()} would succeed, and why or why not
+     */
     public static Availability cudaAvailability() {
         BackendProvider p = provider("cuda");
         if (p == null) {
@@ -64,7 +90,11 @@ public final class Wick {
         return p.probe();
     }
 
-    /** CUDA when available, else the CPU; logs the choice and the reason. */
+    /**
+     * CUDA when available, else the CPU; logs the choice and the reason.
+     *
+     * @return a new engine; close it when done
+     */
     public static Engine auto() {
         Availability a = cudaAvailability();
         if (a.available()) {
@@ -77,7 +107,14 @@ public final class Wick {
         return e;
     }
 
-    /** "auto", "cpu" or "cuda" (also "cuda:N"). */
+    /**
+     * "auto", "cpu" or "cuda" (also "cuda:N").
+     *
+     * @param device the device's name, case and surrounding blanks ignored
+     * @return a new engine; close it when done
+     * @throws IllegalArgumentException if the name is none of these (or N is not a number)
+     * @throws IllegalStateException if CUDA is asked for and not available
+     */
     public static Engine open(String device) {
         String d = device.trim().toLowerCase(java.util.Locale.ROOT);
         if (d.equals("auto")) return auto();

@@ -10,6 +10,10 @@ import dev.wick.core.backend.BackendProvider;
  */
 public final class CudaBackendProvider implements BackendProvider {
 
+    /** The provider ServiceLoader instantiates; it loads no native library. */
+    public CudaBackendProvider() {
+    }
+
     @Override
     public String name() {
         return "cuda";

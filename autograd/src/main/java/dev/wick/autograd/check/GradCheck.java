@@ -19,7 +19,14 @@ import java.util.stream.IntStream;
  * inputs' gradients are overwritten.
  */
 public final class GradCheck {
-    /** The worst disagreement found. */
+    /**
+     * The worst disagreement found.
+     *
+     * @param maxAbsError the largest |analytic - numeric| over the elements checked
+     * @param maxRelError the largest |analytic - numeric| / max(|analytic|, |numeric|)
+     * @param worst where the largest absolute error was, with both values; "none" when nothing was checked
+     * @param elementsChecked how many elements were perturbed
+     */
     public record Result(double maxAbsError, double maxRelError, String worst, int elementsChecked) {
         @Override
         public String toString() {

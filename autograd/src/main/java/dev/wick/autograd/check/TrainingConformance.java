@@ -21,7 +21,18 @@ import java.util.List;
  * the gradients of the first one.
  */
 public final class TrainingConformance {
-    /** The outcome: per-step losses on both engines, the worst differences, and the verdict. */
+    /**
+     * The outcome: per-step losses on both engines, the worst differences, and the verdict.
+     *
+     * @param referenceLosses the reference engine's loss at every step
+     * @param candidateLosses the candidate engine's loss at every step
+     * @param maxLossRelError the largest loss difference relative to the reference's loss
+     * @param maxGradRelError the largest first-step gradient difference relative to the gradient's largest
+     *     element
+     * @param worstGradient the name of the parameter with that gradient difference ("none" if all agree)
+     * @param passed whether both errors are within their tolerances
+     * @param seed the seed of the weights and the data
+     */
     public record Result(double[] referenceLosses, double[] candidateLosses, double maxLossRelError,
                          double maxGradRelError, String worstGradient, boolean passed, long seed) {
         /**

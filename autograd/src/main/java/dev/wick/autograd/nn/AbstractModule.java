@@ -29,7 +29,19 @@ public abstract class AbstractModule implements Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
-    /** Registers a parameter of this module under {@code name}; null registers nothing (an absent bias). Returns it. */
+    /** A module with no parameters or children yet, in training mode. */
+    public AbstractModule() {
+    }
+
+    /**
+     * Registers a parameter of this module under {@code name}; null registers nothing (an absent bias). Returns it.
+     *
+     * @param name the parameter's name within this module: non-empty, without dots, not yet registered
+     * @param parameter a variable that requires a gradient (a {@link Variable#parameter}), or null
+     * @return parameter, for assigning to a field
+     * @throws IllegalArgumentException if the name is empty, has a dot or is taken, or the variable takes no
+     *     gradient
+     */
     protected final Variable registerParameter(String name, Variable parameter) {
         checkName(name);
         if (parameter == null) return null;
@@ -40,7 +52,16 @@ public abstract class AbstractModule implements Module {
         return parameter;
     }
 
-    /** Registers a child module under {@code name} and passes it this module's mode. Returns it. */
+    /**
+     * Registers a child module under {@code name} and passes it this module's mode. Returns it.
+     *
+     * @param <M> the child's type
+     * @param name the child's name within this module: non-empty, without dots, not yet registered
+     * @param child the module; not null and not this one
+     * @return child, for assigning to a field
+     * @throws IllegalArgumentException if the name is empty, has a dot or is taken, or the child is null or
+     *     this module
+     */
     protected final <M extends Module> M registerModule(String name, M child) {
         checkName(name);
         if (child == null) throw new IllegalArgumentException("module '" + name + "' must not be null");

@@ -13,11 +13,31 @@ public final class Embedding extends AbstractModule {
     private final int paddingIndex;
     private final boolean sparse;
 
+    /**
+     * A table without a padding row and with a dense gradient.
+     *
+     * @param e the engine the weight lives on
+     * @param dtype the weight's floating dtype
+     * @param num the number of rows V (the vocabulary), at least 1
+     * @param dim the size D of each vector, at least 1
+     * @param seed the initialisation's seed
+     * @throws IllegalArgumentException if num or dim is not positive
+     */
     public Embedding(Engine e, DType dtype, int num, int dim, long seed) {
         this(e, dtype, num, dim, seed, -1);
     }
 
-    /** With a padding row that is initialised to zeros and receives no gradient (-1 for none). */
+    /**
+     * With a padding row that is initialised to zeros and receives no gradient (-1 for none).
+     *
+     * @param e the engine the weight lives on
+     * @param dtype the weight's floating dtype
+     * @param num the number of rows V (the vocabulary), at least 1
+     * @param dim the size D of each vector, at least 1
+     * @param seed the initialisation's seed
+     * @param paddingIndex the padding row, in [0, num), or -1
+     * @throws IllegalArgumentException if num or dim is not positive, or paddingIndex is outside [-1, num)
+     */
     public Embedding(Engine e, DType dtype, int num, int dim, long seed, int paddingIndex) {
         this(e, dtype, num, dim, seed, paddingIndex, false);
     }
@@ -27,6 +47,15 @@ public final class Embedding extends AbstractModule {
      * rows a batch looked up, never a dense num x dim table (which is then not even allocated unless
      * a dense contribution, such as a tied output layer, asks for it). Train such a weight with
      * {@link dev.wick.autograd.optim.Sgd} (no momentum) or {@link dev.wick.autograd.optim.SparseAdam}.
+     *
+     * @param e the engine the weight lives on
+     * @param dtype the weight's floating dtype
+     * @param num the number of rows V (the vocabulary), at least 1
+     * @param dim the size D of each vector, at least 1
+     * @param seed the initialisation's seed
+     * @param paddingIndex the padding row, in [0, num), or -1
+     * @param sparse whether the weight's gradient is row-sparse
+     * @throws IllegalArgumentException if num or dim is not positive, or paddingIndex is outside [-1, num)
      */
     public Embedding(Engine e, DType dtype, int num, int dim, long seed, int paddingIndex, boolean sparse) {
         Init.requirePositive("embedding size", num);
@@ -40,16 +69,31 @@ public final class Embedding extends AbstractModule {
         if (paddingIndex >= 0) weight.value().slice(paddingIndex, paddingIndex + 1).zeroInPlace();
     }
 
-    /** indices (INT32, any shape) -> indices.shape + [dim]. */
+    /**
+     * indices (INT32, any shape) -> indices.shape + [dim].
+     *
+     * @param indices the rows looked up, INT32 in [0, num)
+     * @return the vectors, new
+     * @throws IndexOutOfBoundsException if an index lies outside [0, num)
+     */
     public Variable forward(Tensor indices) {
         return F.embedding(weight, indices, paddingIndex, sparse);
     }
 
-    /** Whether the weight's gradient is row-sparse. */
+    /**
+     * Whether the weight's gradient is row-sparse.
+     *
+     * @return true when built with {@code sparse}
+     */
     public boolean sparse() {
         return sparse;
     }
 
+    /**
+     * The table, a parameter named "weight".
+     *
+     * @return the weight, [num, dim]
+     */
     public Variable weight() {
         return weight;
     }

@@ -11,11 +11,35 @@ import dev.wick.core.Engine;
  */
 public final class GRU extends StackedRecurrent {
 
-    /** One layer with biases, no dropout. */
+    /**
+     * One layer with biases, no dropout.
+     *
+     * @param e the engine the parameters live on
+     * @param dtype the parameters' floating dtype
+     * @param inputSize the input features E, at least 1
+     * @param hiddenSize the hidden size H, at least 1
+     * @param seed the initialisation's seed (and the first of the dropout seeds)
+     * @throws IllegalArgumentException if a size is not positive
+     */
     public GRU(Engine e, DType dtype, int inputSize, int hiddenSize, long seed) {
         this(e, dtype, inputSize, hiddenSize, 1, true, 0.0, seed);
     }
 
+    /**
+     * A stack of {@code numLayers} layers, each with weights [3H, in] and [3H, H] and, with {@code bias},
+     * biases [3H] (in is E for layer 0, H for the others).
+     *
+     * @param e the engine the parameters live on
+     * @param dtype the parameters' floating dtype
+     * @param inputSize the input features E, at least 1
+     * @param hiddenSize the hidden size H, at least 1
+     * @param numLayers the number of layers L, at least 1
+     * @param bias whether each layer has the biases bias_ih and bias_hh
+     * @param dropout the probability of zeroing a hidden state passed between layers while training,
+     *     in [0, 1)
+     * @param seed the initialisation's seed (and the first of the dropout seeds)
+     * @throws IllegalArgumentException if a size is not positive or dropout lies outside [0, 1)
+     */
     public GRU(Engine e, DType dtype, int inputSize, int hiddenSize, int numLayers, boolean bias, double dropout,
                long seed) {
         super("GRU", 3, false, e, dtype, inputSize, hiddenSize, numLayers, bias, dropout, seed);

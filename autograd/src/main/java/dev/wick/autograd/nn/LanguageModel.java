@@ -11,28 +11,66 @@ import dev.wick.core.Tensor;
  */
 public interface LanguageModel extends Module {
 
-    /** The logits [T * B, V] (row t * B + b) and every layer's final state. */
+    /**
+     * The logits [T * B, V] (row t * B + b) and every layer's final state.
+     *
+     * @param logits the next-token scores, [T * B, V]
+     * @param state every layer's final state, for the next chunk (detach it first to cut the tape)
+     */
     record Output(Variable logits, Recurrent.State state) {
     }
 
     /**
      * inputs INT32 [T, B]; {@code state} from the previous chunk, or null for zeros. While training,
      * dropout masks (if the model has dropout) come from {@code dropoutSeed}.
+     *
+     * @param inputs the token ids, INT32 [T, B] in [0, V)
+     * @param state the previous chunk's final state, or null for zeros
+     * @param dropoutSeed the seed of this call's dropout masks
+     * @return the logits and the final state
+     * @throws IllegalArgumentException if inputs is not [T, B] or the state does not fit
      */
     Output forward(Tensor inputs, Recurrent.State state, long dropoutSeed);
 
+    /**
+     * The vocabulary size V: the token ids it reads and the logits' width.
+     *
+     * @return V
+     */
     int vocabSize();
 
+    /**
+     * The hidden size H of the recurrent state.
+     *
+     * @return H
+     */
     int hiddenSize();
 
-    /** Layers of recurrent state (L). */
+    /**
+     * Layers of recurrent state (L).
+     *
+     * @return L, at least 1
+     */
     int numLayers();
 
-    /** Whether the state has a cell part (an LSTM's c). */
+    /**
+     * Whether the state has a cell part (an LSTM's c).
+     *
+     * @return true for an LSTM
+     */
     boolean hasCellState();
 
-    /** Dropout applies only while training (the default, as in PyTorch). */
+    /**
+     * Dropout applies only while training (the default, as in PyTorch).
+     *
+     * @param training true for training, false for evaluation
+     */
     void setTraining(boolean training);
 
+    /**
+     * Whether dropout is applied.
+     *
+     * @return true in training mode
+     */
     boolean isTraining();
 }

@@ -14,11 +14,31 @@ public final class Linear extends AbstractModule implements Layer {
     private final Variable weight;
     private final Variable bias;
 
-    /** With a bias. */
+    /**
+     * With a bias.
+     *
+     * @param e the engine the parameters live on
+     * @param dtype the parameters' floating dtype
+     * @param in the input features, at least 1
+     * @param out the output features, at least 1
+     * @param seed the initialisation's seed
+     * @throws IllegalArgumentException if in or out is not positive
+     */
     public Linear(Engine e, DType dtype, int in, int out, long seed) {
         this(e, dtype, in, out, true, seed);
     }
 
+    /**
+     * A layer with or without a bias.
+     *
+     * @param e the engine the parameters live on
+     * @param dtype the parameters' floating dtype
+     * @param in the input features, at least 1
+     * @param out the output features, at least 1
+     * @param bias whether the layer adds a bias
+     * @param seed the initialisation's seed
+     * @throws IllegalArgumentException if in or out is not positive
+     */
     public Linear(Engine e, DType dtype, int in, int out, boolean bias, long seed) {
         Init.requirePositive("input size", in);
         Init.requirePositive("output size", out);
@@ -34,11 +54,20 @@ public final class Linear extends AbstractModule implements Layer {
         return F.linear(x, weight, bias);
     }
 
+    /**
+     * The weight, a parameter named "weight".
+     *
+     * @return W, [out, in]
+     */
     public Variable weight() {
         return weight;
     }
 
-    /** The bias, or null for a layer built without one. */
+    /**
+     * The bias, or null for a layer built without one.
+     *
+     * @return b, [out], or null
+     */
     public Variable bias() {
         return bias;
     }

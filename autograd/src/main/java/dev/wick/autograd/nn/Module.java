@@ -24,15 +24,25 @@ public interface Module extends AutoCloseable {
     /**
      * Every parameter of this module and its descendants by dotted name, each tensor once (a tied
      * weight under its first name), in a stable order: checkpoints and optimizers rely on it.
+     *
+     * @return an unmodifiable map from dotted name to parameter
      */
     Map<String, Variable> namedParameters();
 
-    /** The direct children by name, in registration order; none for a leaf module. */
+    /**
+     * The direct children by name, in registration order; none for a leaf module.
+     *
+     * @return an unmodifiable map from name to child
+     */
     default Map<String, Module> namedChildren() {
         return Map.of();
     }
 
-    /** The values of {@link #namedParameters()}, in the same order. */
+    /**
+     * The values of {@link #namedParameters()}, in the same order.
+     *
+     * @return a new list of the parameters
+     */
     default List<Variable> parameters() {
         return new ArrayList<>(namedParameters().values());
     }
@@ -41,12 +51,18 @@ public interface Module extends AutoCloseable {
      * Sets training (true, the default) or evaluation mode on this module and every descendant:
      * dropout drops only while training. A module whose forward does not depend on the mode only
      * passes it on.
+     *
+     * @param training true for training, false for evaluation
      */
     default void setTraining(boolean training) {
         for (Module child : namedChildren().values()) child.setTraining(training);
     }
 
-    /** Whether this module is in training mode (for a module that keeps no mode: whether all its children are). */
+    /**
+     * Whether this module is in training mode (for a module that keeps no mode: whether all its children are).
+     *
+     * @return true in training mode
+     */
     default boolean isTraining() {
         for (Module child : namedChildren().values()) {
             if (!child.isTraining()) return false;
@@ -73,6 +89,8 @@ public interface Module extends AutoCloseable {
      * The parameters' values by dotted name, in {@link #namedParameters()} order: the live tensors,
      * not copies (PyTorch's state_dict()). Save it with {@link #saveStateDict} or
      * {@link dev.wick.core.io.Safetensors#save}.
+     *
+     * @return a map from dotted name to the parameter's value tensor, which the module still owns
      */
     default Map<String, Tensor> stateDict() {
         return StateDicts.of(this);
@@ -84,6 +102,9 @@ public interface Module extends AutoCloseable {
      * FLOAT64 parameter and the reverse (rounded), tensors of another engine are copied across;
      * anything else is an IllegalArgumentException naming the tensor. Everything is checked and
      * converted before the first parameter is written, so a failed load changes nothing.
+     *
+     * @param state the values by dotted name; read, not closed
+     * @throws IllegalArgumentException if a name is missing or unknown, or a shape or dtype does not fit
      */
     default void loadStateDict(Map<String, Tensor> state) {
         StateDicts.load(this, state);
@@ -94,12 +115,22 @@ public interface Module extends AutoCloseable {
      * I32 or I64, each converted to its parameter's dtype where that loses nothing but float64 to
      * float32 rounding, refused otherwise), with {@link #loadStateDict(Map)}'s checks. A damaged
      * file is a {@link dev.wick.core.io.SafetensorsException} and changes nothing.
+     *
+     * @param file a safetensors file
+     * @throws dev.wick.core.io.SafetensorsException if the file is damaged
+     * @throws IllegalArgumentException if a name is missing or unknown, or a shape or dtype does not fit
+     * @throws IOException if the file cannot be read
      */
     default void loadStateDict(Path file) throws IOException {
         StateDicts.load(this, file);
     }
 
-    /** Writes {@link #stateDict()} to a safetensors file (each tensor in its own dtype), replacing it atomically. */
+    /**
+     * Writes {@link #stateDict()} to a safetensors file (each tensor in its own dtype), replacing it atomically.
+     *
+     * @param file the file written
+     * @throws IOException if it cannot be written
+     */
     default void saveStateDict(Path file) throws IOException {
         StateDicts.save(this, file);
     }

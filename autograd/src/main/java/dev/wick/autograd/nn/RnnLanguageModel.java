@@ -28,16 +28,45 @@ public final class RnnLanguageModel implements LanguageModel {
 
     /** The recurrent cell of every layer. */
     public enum Cell {
-        TANH, LSTM, GRU
+        /** The tanh RNN cell ({@link RNN}). */
+        TANH,
+        /** The LSTM cell ({@link LSTM}), whose state has a cell part. */
+        LSTM,
+        /** The GRU cell ({@link GRU}). */
+        GRU
     }
 
     /**
      * Everything that fixes the model's parameters and its forward pass. With
      * {@code sparseEmbedding} the embedding's gradient is row-sparse (PyTorch's sparse=True): train
      * it with Sgd or SparseAdam; it cannot be tied (the head's dense gradient would make it dense).
+     *
+     * @param cell the recurrent cell of every layer
+     * @param vocab the vocabulary size V, at least 1
+     * @param embed the embedding size E, at least 1
+     * @param hidden the hidden size H, at least 1
+     * @param layers the number of recurrent layers L, at least 1
+     * @param dropout the probability of zeroing an activation while training, in [0, 1): after the embedding,
+     *     between layers and before the head
+     * @param tieWeights whether the head's weight is the embedding's (E must equal H)
+     * @param sparseEmbedding whether the embedding's gradient is row-sparse (not with tied weights)
      */
     public record Config(Cell cell, int vocab, int embed, int hidden, int layers, double dropout, boolean tieWeights,
                          boolean sparseEmbedding) {
+        /**
+         * Checks the configuration.
+         *
+         * @param cell the recurrent cell; not null
+         * @param vocab the vocabulary size V, at least 1
+         * @param embed the embedding size E, at least 1
+         * @param hidden the hidden size H, at least 1
+         * @param layers the number of recurrent layers L, at least 1
+         * @param dropout the dropout probability, in [0, 1)
+         * @param tieWeights whether the head's weight is the embedding's
+         * @param sparseEmbedding whether the embedding's gradient is row-sparse
+         * @throws IllegalArgumentException if the cell is null, a size is not positive, dropout lies outside
+         *     [0, 1), or the weights are tied with E != H or with a sparse embedding
+         */
         public Config {
             if (cell == null) throw new IllegalArgumentException("cell must not be null");
             Init.requirePositive("vocabulary size", vocab);
@@ -55,12 +84,31 @@ public final class RnnLanguageModel implements LanguageModel {
             }
         }
 
-        /** With a dense embedding gradient. */
+        /**
+         * With a dense embedding gradient.
+         *
+         * @param cell the recurrent cell of every layer
+         * @param vocab the vocabulary size V, at least 1
+         * @param embed the embedding size E, at least 1
+         * @param hidden the hidden size H, at least 1
+         * @param layers the number of recurrent layers L, at least 1
+         * @param dropout the probability of zeroing an activation while training, in [0, 1)
+         * @param tieWeights whether the head's weight is the embedding's (E must equal H)
+         * @throws IllegalArgumentException if the configuration is not valid, as {@link Config} says
+         */
         public Config(Cell cell, int vocab, int embed, int hidden, int layers, double dropout, boolean tieWeights) {
             this(cell, vocab, embed, hidden, layers, dropout, tieWeights, false);
         }
 
-        /** The char-RNN Wick started with: one tanh layer, no dropout, untied. */
+        /**
+         * The char-RNN Wick started with: one tanh layer, no dropout, untied.
+         *
+         * @param vocab the vocabulary size V, at least 1
+         * @param embed the embedding size E, at least 1
+         * @param hidden the hidden size H, at least 1
+         * @return the configuration
+         * @throws IllegalArgumentException if a size is not positive
+         */
         public static Config charRnn(int vocab, int embed, int hidden) {
             return new Config(Cell.TANH, vocab, embed, hidden, 1, 0.0, false);
         }
@@ -74,6 +122,15 @@ public final class RnnLanguageModel implements LanguageModel {
     private final Map<String, Variable> named;
     private boolean training = true;
 
+    /**
+     * A model with newly initialised parameters.
+     *
+     * @param e the engine the parameters live on
+     * @param dtype the parameters' floating dtype
+     * @param config the layers and sizes; not null
+     * @param seed the initialisation's seed
+     * @throws IllegalArgumentException if config is null
+     */
     public RnnLanguageModel(Engine e, DType dtype, Config config, long seed) {
         if (config == null) throw new IllegalArgumentException("config must not be null");
         this.config = config;
@@ -117,7 +174,15 @@ public final class RnnLanguageModel implements LanguageModel {
         return new Output(logits, out.state());
     }
 
-    /** Mean cross-entropy of the next-token predictions against targets INT32 [T * B] (or [T, B]). */
+    /**
+     * Mean cross-entropy of the next-token predictions against targets INT32 [T * B] (or [T, B]).
+     *
+     * @param inputs the token ids, INT32 [T, B] in [0, V)
+     * @param targets the next token of every position, INT32 [T * B] or [T, B] in [0, V)
+     * @param state the previous chunk's final state, or null for zeros
+     * @param dropoutSeed the seed of this call's dropout masks
+     * @return the mean loss, a rank-0 variable
+     */
     public Variable loss(Tensor inputs, Tensor targets, Recurrent.State state, long dropoutSeed) {
         Tensor flat = targets.rank() == 1 ? targets : targets.reshape(targets.numel());
         return F.crossEntropy(forward(inputs, state, dropoutSeed).logits(), flat);
@@ -154,23 +219,47 @@ public final class RnnLanguageModel implements LanguageModel {
         return config.cell() == Cell.LSTM;
     }
 
+    /**
+     * The configuration the model was built with.
+     *
+     * @return the configuration
+     */
     public Config config() {
         return config;
     }
 
+    /**
+     * The embedding table, "embedding.weight".
+     *
+     * @return the weight, [V, E]
+     */
     public Variable embeddingWeight() {
         return embedding;
     }
 
+    /**
+     * The recurrent stack, whose parameters are named "rnn." + PyTorch's names.
+     *
+     * @return the stack
+     */
     public Recurrent rnn() {
         return rnn;
     }
 
-    /** The head's weight [V, H]: the embedding's own tensor when the weights are tied. */
+    /**
+     * The head's weight [V, H]: the embedding's own tensor when the weights are tied.
+     *
+     * @return the weight, a parameter
+     */
     public Variable headWeight() {
         return headWeight;
     }
 
+    /**
+     * The head's bias, "head.bias".
+     *
+     * @return the bias, [V]
+     */
     public Variable headBias() {
         return headBias;
     }

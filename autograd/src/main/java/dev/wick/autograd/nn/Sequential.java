@@ -13,10 +13,21 @@ import java.util.List;
 public final class Sequential extends AbstractModule implements Layer {
     private final List<Layer> layers;
 
+    /**
+     * The layers in the order they are applied, named 0, 1, ...
+     *
+     * @param layers the layers; none null
+     */
     public Sequential(Layer... layers) {
         this(List.of(layers));
     }
 
+    /**
+     * The layers in the list's order, named 0, 1, ...
+     *
+     * @param layers the layers; none null
+     * @throws IllegalArgumentException if a layer is null
+     */
     public Sequential(List<? extends Layer> layers) {
         List<Layer> list = new ArrayList<>();
         for (Layer layer : layers) {
@@ -32,11 +43,22 @@ public final class Sequential extends AbstractModule implements Layer {
         return y;
     }
 
-    /** The layer at {@code index}. */
+    /**
+     * The layer at {@code index}.
+     *
+     * @param index the position, from 0
+     * @return the layer registered under that position's name
+     * @throws IndexOutOfBoundsException if index is not in [0, size())
+     */
     public Layer get(int index) {
         return layers.get(index);
     }
 
+    /**
+     * The number of layers.
+     *
+     * @return the number of layers
+     */
     public int size() {
         return layers.size();
     }

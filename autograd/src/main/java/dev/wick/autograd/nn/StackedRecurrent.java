@@ -143,6 +143,11 @@ abstract class StackedRecurrent implements Recurrent {
         return layers.size();
     }
 
+    /**
+     * The probability with which dropout zeroes the hidden states passed between layers while training.
+     *
+     * @return the probability, in [0, 1)
+     */
     public final double dropout() {
         return dropout;
     }

@@ -1,6 +1,11 @@
 package dev.wick.core.backend;
 
-/** Whether a backend can run here, and if not, one line that says why. */
+/**
+ * Whether a backend can run here, and if not, one line that says why.
+ *
+ * @param available whether the backend can run
+ * @param reason what was found when it can; why not, in one line, when it cannot
+ */
 public record Availability(boolean available, String reason) {
     /**
      * The backend can run.

@@ -27,24 +27,50 @@ import dev.wick.core.ops.UnaryOp;
  */
 public interface Backend extends AutoCloseable {
 
+    /**
+     * The device this backend's buffers live on.
+     *
+     * @return the device, e.g. cpu or cuda:0
+     */
     Device device();
 
-    /** One line for people: "cpu (2 threads)", "cuda:0 NVIDIA H100 ..., GEMM: cuBLAS". */
+    /**
+     * One line for people: "cpu (2 threads)", "cuda:0 NVIDIA H100 ..., GEMM: cuBLAS".
+     *
+     * @return the description, for logs and the command line
+     */
     String description();
 
     // ---- memory -------------------------------------------------------------------------------
 
-    /** A buffer of {@code length} elements whose contents are unspecified (it may be recycled). */
+    /**
+     * A buffer of {@code length} elements whose contents are unspecified (it may be recycled).
+     *
+     * @param dtype the element type
+     * @param length the number of elements, 0 or more
+     * @return an owning buffer, to be given back with {@link #release}
+     */
     Buffer allocate(dev.wick.core.DType dtype, int length);
 
-    /** Returns an owning buffer to the allocator's cache. Views must not be released. */
+    /**
+     * Returns an owning buffer to the allocator's cache. Views must not be released.
+     *
+     * @param buffer an owning buffer from {@link #allocate} of this backend, not used afterwards
+     */
     void release(Buffer buffer);
 
+    /**
+     * The allocator's counters as they stand now.
+     *
+     * @return a snapshot of the counters
+     */
     MemoryStats memoryStats();
 
     /**
      * The most memory this backend's buffers can take in all, in bytes: a GPU's memory, the Java
      * heap's limit on the CPU; Long.MAX_VALUE where it is not known. Programs size their work by it.
+     *
+     * @return the capacity in bytes, or Long.MAX_VALUE
      */
     default long memoryCapacity() {
         return Long.MAX_VALUE;
@@ -53,16 +79,67 @@ public interface Backend extends AutoCloseable {
     /** Gives cached, unused memory back to the system (or the driver). */
     void trimCache();
 
+    /**
+     * Copies {@code length} floats from the host into a FLOAT32 buffer; src may be reused when this returns.
+     *
+     * @param src the host array
+     * @param srcOffset the first element of src copied
+     * @param dst a FLOAT32 buffer of at least {@code length} elements
+     * @param length how many elements are copied
+     */
     void upload(float[] src, int srcOffset, Buffer dst, int length);
 
+    /**
+     * Copies {@code length} doubles from the host into a FLOAT64 buffer; src may be reused when this returns.
+     *
+     * @param src the host array
+     * @param srcOffset the first element of src copied
+     * @param dst a FLOAT64 buffer of at least {@code length} elements
+     * @param length how many elements are copied
+     */
     void upload(double[] src, int srcOffset, Buffer dst, int length);
 
+    /**
+     * Copies {@code length} ints from the host into an INT32 buffer; src may be reused when this returns.
+     *
+     * @param src the host array
+     * @param srcOffset the first element of src copied
+     * @param dst an INT32 buffer of at least {@code length} elements
+     * @param length how many elements are copied
+     */
     void upload(int[] src, int srcOffset, Buffer dst, int length);
 
+    /**
+     * Copies {@code length} elements of a FLOAT32 buffer to the host, after every queued call that writes it
+     * has finished.
+     *
+     * @param src a FLOAT32 buffer of at least {@code length} elements
+     * @param dst the host array written
+     * @param dstOffset the first element of dst written
+     * @param length how many elements are copied
+     */
     void download(Buffer src, float[] dst, int dstOffset, int length);
 
+    /**
+     * Copies {@code length} elements of a FLOAT64 buffer to the host, after every queued call that writes it
+     * has finished.
+     *
+     * @param src a FLOAT64 buffer of at least {@code length} elements
+     * @param dst the host array written
+     * @param dstOffset the first element of dst written
+     * @param length how many elements are copied
+     */
     void download(Buffer src, double[] dst, int dstOffset, int length);
 
+    /**
+     * Copies {@code length} elements of an INT32 buffer to the host, after every queued call that writes it
+     * has finished.
+     *
+     * @param src an INT32 buffer of at least {@code length} elements
+     * @param dst the host array written
+     * @param dstOffset the first element of dst written
+     * @param length how many elements are copied
+     */
     void download(Buffer src, int[] dst, int dstOffset, int length);
 
     /** Waits until every queued call has finished. */
@@ -70,19 +147,45 @@ public interface Backend extends AutoCloseable {
 
     // ---- fills, copies, random ------------------------------------------------------------------
 
-    /** {@code dst[i] = src[i]} for {@code i < length}; same dtype (any dtype, INT32 included). */
+    /**
+     * {@code dst[i] = src[i]} for {@code i < length}; same dtype (any dtype, INT32 included).
+     *
+     * @param src the buffer read
+     * @param dst the buffer written, of src's dtype
+     * @param length how many elements are copied
+     */
     void copy(Buffer src, Buffer dst, int length);
 
-    /** dst[i] = value (converted to dst's dtype; any dtype, INT32 included). */
+    /**
+     * dst[i] = value (converted to dst's dtype; any dtype, INT32 included).
+     *
+     * @param dst the buffer written
+     * @param value the value every element takes
+     * @param length how many elements are written, from dst's start
+     */
     void fill(Buffer dst, double value, int length);
 
     /**
      * dst[i] = low + (high - low) * u(seed, i), where u is {@link dev.wick.core.CounterRng}'s
      * counter-based uniform in [0, 1): every backend produces the same numbers for the same seed.
+     *
+     * @param dst a floating buffer written
+     * @param length how many elements are written; element i draws counter i
+     * @param seed the generator's seed
+     * @param low the lower bound, included
+     * @param high the upper bound, excluded
      */
     void uniform(Buffer dst, int length, long seed, double low, double high);
 
-    /** dst[i] = mean + std * n(seed, i), n being CounterRng's standard normal. */
+    /**
+     * dst[i] = mean + std * n(seed, i), n being CounterRng's standard normal.
+     *
+     * @param dst a floating buffer written
+     * @param length how many elements are written; element i draws counter i
+     * @param seed the generator's seed
+     * @param mean the distribution's mean
+     * @param std the distribution's standard deviation
+     */
     void normal(Buffer dst, int length, long seed, double mean, double std);
 
     // ---- embedding -----------------------------------------------------------------------------
@@ -92,16 +195,39 @@ public interface Backend extends AutoCloseable {
      * {@code exempt}, or -1 if there is none. Pass an in-range value (0) as {@code exempt} when
      * nothing is exempt; pass the ignore index for cross-entropy targets. Waits for the device
      * (this is how indices are checked before any kernel reads them).
+     *
+     * @param indices the INT32 indices checked
+     * @param count how many indices are checked, from the start
+     * @param bound the exclusive upper bound
+     * @param exempt the one value allowed outside the range
+     * @return the position of the first bad index, or -1
      */
     int firstIndexOutOfRange(Buffer indices, int count, int bound, int exempt);
 
-    /** {@code out[i, :] = table[indices[i], :]} for {@code i < count}; rows have {@code rowLength} elements. */
+    /**
+     * {@code out[i, :] = table[indices[i], :]} for {@code i < count}; rows have {@code rowLength} elements.
+     *
+     * @param table the rows, [V, rowLength]
+     * @param indices INT32, [count], each in [0, V) (checked by the caller)
+     * @param out the rows picked, [count, rowLength], of table's dtype
+     * @param count how many rows are picked
+     * @param rowLength the elements per row
+     */
     void gather(Buffer table, Buffer indices, Buffer out, int count, int rowLength);
 
     /**
      * {@code table[indices[i], :] += src[i, :]} for {@code i < count}: repeated indices accumulate (the embedding
      * backward). Rows whose index equals {@code skipIndex} are skipped (a padding row; pass -1 for
      * none).
+     *
+     * @param table the rows added into, [V, rowLength]
+     * @param indices INT32, [count], each in [0, V) or equal to skipIndex (checked by the caller)
+     * @param src the rows added, [count, rowLength], of table's dtype
+     * @param count how many rows are added
+     * @param rowLength the elements per row
+     * @param skipIndex the index whose rows are skipped, or -1 for none
+     * @param mode whether repeated indices may be added in any order (ATOMIC) or in index order
+     *     (DETERMINISTIC)
      */
     void scatterAdd(Buffer table, Buffer indices, Buffer src, int count, int rowLength, int skipIndex,
                     ScatterMode mode);
@@ -112,25 +238,56 @@ public interface Backend extends AutoCloseable {
      * C = alpha * op(A) * op(B) + beta * C, C being m x n. op(A) is m x k: A is stored m x k, or
      * k x m when {@code transA}. op(B) is k x n: B is stored k x n, or n x k when {@code transB}.
      * When beta == 0, C's previous contents are ignored (NaN included). C must not alias A or B.
+     *
+     * @param transA whether A is stored transposed (k x m)
+     * @param transB whether B is stored transposed (n x k)
+     * @param m the rows of op(A) and C
+     * @param n the columns of op(B) and C
+     * @param k the inner dimension
+     * @param alpha the product's scale
+     * @param a matrix A
+     * @param b matrix B
+     * @param beta C's scale before the product is added; 0 ignores C's contents
+     * @param c matrix C, m x n, read (unless beta is 0) and written
      */
     void gemm(boolean transA, boolean transB, int m, int n, int k,
               double alpha, Buffer a, Buffer b, double beta, Buffer c);
 
     // ---- the op families -----------------------------------------------------------------------
 
-    /** {@code y[i] = op(x[i])} for {@code i < length}; y may be x (exactly, not a shifted view). */
+    /**
+     * {@code y[i] = op(x[i])} for {@code i < length}; y may be x (exactly, not a shifted view).
+     *
+     * @param op the table's entry
+     * @param x the input, floating
+     * @param y the output, of x's dtype
+     * @param length the number of elements
+     */
     void unary(UnaryOp op, Buffer x, Buffer y, int length);
 
     /**
      * out[p] = op(a[layout.firstOffset(p)], b[layout.secondOffset(p)]) for every position p of the
      * walk, out being contiguous over {@code layout.dims()} (numpy broadcasting: a stride is 0 where
      * an operand is stretched). out may be a or b only where that operand is walked contiguously.
+     *
+     * @param op the table's entry
+     * @param a the first operand, floating
+     * @param b the second operand, of a's dtype
+     * @param out the result, of a's dtype, {@code layout.numel()} elements
+     * @param layout the broadcast walk: the output's dimensions and each operand's strides
      */
     void binary(BinaryOp op, Buffer a, Buffer b, Buffer out, Strides layout);
 
     /**
      * out[i] = op(a[i], scalar), or op(scalar, a[i]) when {@code scalarFirst}, for {@code i < length}; the
      * scalar is first converted to the buffers' dtype. out may be a.
+     *
+     * @param op the table's entry
+     * @param a the tensor operand, floating
+     * @param scalar the scalar operand
+     * @param scalarFirst whether the scalar is the op's first operand
+     * @param out the result, of a's dtype
+     * @param length the number of elements
      */
     void binaryScalar(BinaryOp op, Buffer a, double scalar, boolean scalarFirst, Buffer out, int length);
 
@@ -138,6 +295,13 @@ public interface Backend extends AutoCloseable {
      * Reduces x, seen as [outer, n, inner], along its middle axis into out [outer, inner]: out has
      * x's dtype, or INT32 for an {@link ReduceOp#indexResult()} op. For a SELECT op, n must be at
      * least 1 (the caller refuses an empty axis). out must not alias x.
+     *
+     * @param op the table's entry
+     * @param x the input, floating, outer * n * inner elements
+     * @param out the result, outer * inner elements
+     * @param outer the product of the dimensions before the axis
+     * @param n the axis's length
+     * @param inner the product of the dimensions after the axis
      */
     void reduce(ReduceOp op, Buffer x, Buffer out, int outer, int n, int inner);
 
@@ -145,6 +309,10 @@ public interface Backend extends AutoCloseable {
      * dst[layout.secondOffset(p)] = src[layout.firstOffset(p)] for every position p of the walk: a
      * transpose, a slice along any axis, a broadcast, a part of a concatenation. Any dtype (both the
      * same); src and dst must not overlap.
+     *
+     * @param src the buffer read
+     * @param dst the buffer written, of src's dtype
+     * @param layout the walk: its dimensions, src's strides (first) and dst's strides (second)
      */
     void copyStrided(Buffer src, Buffer dst, Strides layout);
 
@@ -153,6 +321,12 @@ public interface Backend extends AutoCloseable {
     /**
      * dx = dy * (1 - y^2), or dx += that when {@code accumulate}; y is tanh's saved output. dx may
      * be dy (the RNN backward turns its gradient buffer into the pre-activation gradient in place).
+     *
+     * @param y tanh's output
+     * @param dy the gradient reaching y
+     * @param dx the gradient of tanh's input, written or added into
+     * @param length the number of elements
+     * @param accumulate whether dx is added into instead of written
      */
     void tanhBackward(Buffer y, Buffer dy, Buffer dx, int length, boolean accumulate);
 
@@ -163,6 +337,13 @@ public interface Backend extends AutoCloseable {
      * pre-activations x W_ih^T + b_ih + h W_hh^T + b_hh and is overwritten with the activations
      * i = sigmoid, f = sigmoid, g = tanh, o = sigmoid, which the backward reads. Writes
      * c = f * cPrev + i * g and h = o * tanh(c), all [batch, H]. c and h must not alias gates or cPrev.
+     *
+     * @param gates [batch, 4H]: the pre-activations on entry, the activations on return
+     * @param cPrev the previous cell state, [batch, H]
+     * @param c the new cell state, [batch, H], written
+     * @param h the new hidden state, [batch, H], written
+     * @param batch the rows B
+     * @param hidden the hidden size H
      */
     void lstmCellForward(Buffer gates, Buffer cPrev, Buffer c, Buffer h, int batch, int hidden);
 
@@ -173,6 +354,15 @@ public interface Backend extends AutoCloseable {
      * cPrev: with dcTotal = dc + dh * o * (1 - tanh(c)^2), dGates = [dcTotal g i (1 - i),
      * dcTotal cPrev f (1 - f), dcTotal i (1 - g^2), dh tanh(c) o (1 - o)] (pre-activation) and
      * dc = dcTotal * f. dGates may be gates (exactly); no other aliasing.
+     *
+     * @param gates the saved activations, [batch, 4H]
+     * @param cPrev the previous cell state, [batch, H]
+     * @param c the saved cell state, [batch, H]
+     * @param dh the gradient reaching h, [batch, H]
+     * @param dc [batch, H]: the gradient reaching c on entry, cPrev's on return
+     * @param dGates the pre-activation gradients, [batch, 4H], written
+     * @param batch the rows B
+     * @param hidden the hidden size H
      */
     void lstmCellBackward(Buffer gates, Buffer cPrev, Buffer c, Buffer dh, Buffer dc, Buffer dGates,
                           int batch, int hidden);
@@ -182,6 +372,13 @@ public interface Backend extends AutoCloseable {
      * is overwritten with the activations r, z, n; {@code gh} [batch, 3H] holds hPrev W_hh^T + b_hh
      * (read only: the backward needs its n part). r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z),
      * n = tanh(gi_n + r gh_n), h = (1 - z) n + z hPrev. h must not alias the others.
+     *
+     * @param gi [batch, 3H]: the input projection on entry, the activations r, z, n on return
+     * @param gh the hidden projection, [batch, 3H], read only
+     * @param hPrev the previous hidden state, [batch, H]
+     * @param h the new hidden state, [batch, H], written
+     * @param batch the rows B
+     * @param hidden the hidden size H
      */
     void gruCellForward(Buffer gi, Buffer gh, Buffer hPrev, Buffer h, int batch, int hidden);
 
@@ -191,6 +388,16 @@ public interface Backend extends AutoCloseable {
      * gradients dGi = [dr', dz', dn'] and dGh = [dr', dz', dn' r] (dn' = dh (1 - z)(1 - n^2),
      * dz' = dh (hPrev - n) z (1 - z), dr' = dn' gh_n r (1 - r)), and adds dh z into dhPrev (the
      * rest of hPrev's gradient is dGh W_hh, a GEMM). dGi may be gates (exactly); no other aliasing.
+     *
+     * @param gates the saved activations r, z, n, [batch, 3H]
+     * @param gh the saved hidden projection, [batch, 3H]
+     * @param hPrev the previous hidden state, [batch, H]
+     * @param dh the gradient reaching h, [batch, H]
+     * @param dGi the input projection's gradient, [batch, 3H], written
+     * @param dGh the hidden projection's gradient, [batch, 3H], written
+     * @param dhPrev hPrev's gradient, [batch, H], added into
+     * @param batch the rows B
+     * @param hidden the hidden size H
      */
     void gruCellBackward(Buffer gates, Buffer gh, Buffer hPrev, Buffer dh, Buffer dGi, Buffer dGh, Buffer dhPrev,
                          int batch, int hidden);
@@ -203,18 +410,39 @@ public interface Backend extends AutoCloseable {
      * loss[0] = mean of loss_r over those rows (NaN when there are none, as in PyTorch), and
      * dLogits[r, :] = (softmax(x_r) - onehot(t_r)) / count, zero for ignored rows. Targets are
      * checked by the caller to lie in [0, cols) or equal ignoreIndex.
+     *
+     * @param logits the scores, [rows, cols], floating
+     * @param targets the classes, INT32 [rows]
+     * @param rows the number of rows N
+     * @param cols the number of classes C
+     * @param ignoreIndex the target value whose rows count for nothing
+     * @param loss one element, written with the mean loss
+     * @param dLogits the loss's gradient, [rows, cols], written
      */
     void softmaxCrossEntropy(Buffer logits, Buffer targets, int rows, int cols, int ignoreIndex,
                              Buffer loss, Buffer dLogits);
 
     // ---- in-place updates ----------------------------------------------------------------------
 
-    /** y += alpha * x (gradient accumulation; the fused step of several optimizers). */
+    /**
+     * y += alpha * x (gradient accumulation; the fused step of several optimizers).
+     *
+     * @param alpha the scale of x
+     * @param x the buffer added
+     * @param y the buffer added into, of x's dtype
+     * @param length the number of elements
+     */
     void axpy(double alpha, Buffer x, Buffer y, int length);
 
     // ---- reductions (result stays on the device, in out[0]) -------------------------------------
 
-    /** out[0] = sum of x[i]^2 (for global-norm gradient clipping). */
+    /**
+     * out[0] = sum of x[i]^2 (for global-norm gradient clipping).
+     *
+     * @param x the floating buffer read
+     * @param out one element of x's dtype, written
+     * @param length the number of elements of x summed
+     */
     void squaredNorm(Buffer x, Buffer out, int length);
 
     // ---- row-sparse gradients ----------------------------------------------------------------
@@ -230,6 +458,15 @@ public interface Backend extends AutoCloseable {
      * the result is the same bits run after run); for u &lt;= q &lt; count, rows[q] = -1 and
      * values[q, :] = 0. nnz[0] = u (INT32). Indices are checked by the caller (in range, or equal
      * to skipIndex). rows, values and nnz must not alias the inputs.
+     *
+     * @param indices the row of each source row, INT32 [count]
+     * @param src the source rows, [count, rowLength]
+     * @param count the number of source rows (and the result's capacity)
+     * @param rowLength the elements per row
+     * @param skipIndex the index whose rows are left out, or -1 for none
+     * @param rows the distinct indices, INT32 [count], written (padded with -1)
+     * @param values the summed rows, [count, rowLength] of src's dtype, written (padded with 0)
+     * @param nnz one INT32 element, written with the number of distinct rows
      */
     void coalesceRows(Buffer indices, Buffer src, int count, int rowLength, int skipIndex,
                       Buffer rows, Buffer values, Buffer nnz);
@@ -238,6 +475,14 @@ public interface Backend extends AutoCloseable {
      * SGD on the rows a coalesced gradient touches: for every q &lt; capacity with rows[q] &gt;= 0
      * (distinct rows), g = values[q, :] + weightDecay * param[rows[q], :] and
      * param[rows[q], :] -= lr * g. Other rows are not touched.
+     *
+     * @param param the table updated, [V, rowLength]
+     * @param rows a coalesced gradient's rows, INT32 [capacity], -1 for padding
+     * @param values its summed rows, [capacity, rowLength]
+     * @param capacity the coalesced gradient's length
+     * @param rowLength the elements per row
+     * @param lr the learning rate
+     * @param weightDecay the L2 factor added to the gradient (0 for none)
      */
     void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength,
                          double lr, double weightDecay);
@@ -247,6 +492,19 @@ public interface Backend extends AutoCloseable {
      * q &lt; capacity with r = rows[q] &gt;= 0 (distinct rows), {@link #adamUpdate}'s step without
      * weight decay on param[r, :], m[r, :] and v[r, :] with g = values[q, :]; the moments of other
      * rows are left as they are. step (from 1) is the optimizer's one counter.
+     *
+     * @param param the table updated, [V, rowLength]
+     * @param rows a coalesced gradient's rows, INT32 [capacity], -1 for padding
+     * @param values its summed rows, [capacity, rowLength]
+     * @param m the first moments, like param, updated on the touched rows
+     * @param v the second moments, like param, updated on the touched rows
+     * @param capacity the coalesced gradient's length
+     * @param rowLength the elements per row
+     * @param lr the learning rate
+     * @param beta1 the first moment's decay
+     * @param beta2 the second moment's decay
+     * @param eps the term added to the denominator
+     * @param step the step number, from 1, for the bias correction
      */
     void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity, int rowLength,
                           double lr, double beta1, double beta2, double eps, int step);
@@ -256,6 +514,14 @@ public interface Backend extends AutoCloseable {
     /**
      * SGD: g = grad + weightDecay * param; with momentum (velocity != null):
      * velocity = momentum * velocity + g, param -= lr * velocity; without: param -= lr * g.
+     *
+     * @param param the parameter updated in place
+     * @param grad its gradient, of param's dtype
+     * @param velocity the momentum buffer, updated in place, or null for no momentum
+     * @param length the number of elements
+     * @param lr the learning rate
+     * @param momentum the velocity's decay (ignored without a velocity)
+     * @param weightDecay the L2 factor added to the gradient (0 for none)
      */
     void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length,
                    double lr, double momentum, double weightDecay);
@@ -264,6 +530,18 @@ public interface Backend extends AutoCloseable {
      * Adam (Kingma and Ba, with PyTorch's bias correction and L2 weight decay added to the gradient):
      * g = grad + weightDecay * param; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
      * param -= lr * (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps). step counts from 1.
+     *
+     * @param param the parameter updated in place
+     * @param grad its gradient, of param's dtype
+     * @param m the first moments, updated in place
+     * @param v the second moments, updated in place
+     * @param length the number of elements
+     * @param lr the learning rate
+     * @param beta1 the first moment's decay b1
+     * @param beta2 the second moment's decay b2
+     * @param eps the term added to the denominator
+     * @param weightDecay the L2 factor added to the gradient (0 for none)
+     * @param step the step number, from 1, for the bias correction
      */
     void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length,
                     double lr, double beta1, double beta2, double eps, double weightDecay, int step);

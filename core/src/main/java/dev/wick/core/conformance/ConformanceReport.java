@@ -5,7 +5,16 @@ import dev.wick.core.DType;
 import java.util.List;
 import java.util.Locale;
 
-/** Everything one run of the conformance suite found, and a printable table of it. */
+/**
+ * Everything one run of the conformance suite found, and a printable table of it.
+ *
+ * @param candidate the candidate backend's description
+ * @param candidateType the dtype the candidate ran in
+ * @param reference the reference backend's description
+ * @param referenceType the dtype the reference ran in
+ * @param seed the seed of the random inputs
+ * @param rows one row per check, in the order run
+ */
 public record ConformanceReport(String candidate, DType candidateType, String reference, DType referenceType,
                                 long seed, List<ConformanceRow> rows) {
 

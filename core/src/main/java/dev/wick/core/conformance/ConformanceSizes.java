@@ -25,6 +25,25 @@ public record ConformanceSizes(int elements, int reduction, int vocabulary, int 
                                int distinctCount, int gemmM, int gemmN, int gemmK, int lossRows, int lossCols,
                                int wideLossCols, int matrixRows, int matrixCols) {
 
+    /**
+     * Checks the sizes.
+     *
+     * @param elements length of the elementwise checks, at least 32
+     * @param reduction length of the sum and squared-norm checks, at least 1
+     * @param vocabulary rows of the embedding table, at least 8
+     * @param rowLength columns of the embedding table, at least 1
+     * @param scatterCount indices in the duplicate-heavy checks, at least 4
+     * @param distinctCount indices in the all-distinct checks, from 4 to {@code vocabulary}
+     * @param gemmM GEMM: rows of C, at least 1
+     * @param gemmN GEMM: columns of C, at least 1
+     * @param gemmK GEMM: the inner dimension, at least 1
+     * @param lossRows softmax cross-entropy: rows, at least 4
+     * @param lossCols softmax cross-entropy: classes, at least 2
+     * @param wideLossCols softmax cross-entropy: classes of the wide check, at least 2
+     * @param matrixRows addRowVector and sumRows: rows, at least 1
+     * @param matrixCols addRowVector and sumRows: columns, at least 1
+     * @throws IllegalArgumentException if a size lies outside the range given here
+     */
     public ConformanceSizes {
         if (distinctCount > vocabulary) {
             throw new IllegalArgumentException("distinctCount " + distinctCount + " exceeds vocabulary " + vocabulary);

@@ -12,6 +12,9 @@ package dev.wick.core.conformance;
  *       results that are sums of many terms (GEMM, reductions, softmax, scatter-add), whose
  *       rounding depends on the summation order.</li>
  * </ul>
+ *
+ * @param kind how the bound is read
+ * @param bound the largest error allowed, relative as the kind says (0 for EXACT)
  */
 public record Tolerance(Kind kind, double bound) {
 
@@ -65,7 +68,12 @@ public record Tolerance(Kind kind, double bound) {
         return new Tolerance(Kind.NORM, bound);
     }
 
-    /** The largest absolute and normalised errors of {@code actual} against {@code expected}. */
+    /**
+     * The largest absolute and normalised errors of {@code actual} against {@code expected}.
+     *
+     * @param maxAbs the largest |actual - expected|
+     * @param maxRel the largest error relative to the scale the tolerance's kind uses
+     */
     public record Errors(double maxAbs, double maxRel) {
         Errors max(Errors o) {
             return new Errors(Math.max(maxAbs, o.maxAbs), Math.max(maxRel, o.maxRel));

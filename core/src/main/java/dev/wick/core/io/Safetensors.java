@@ -48,8 +48,19 @@ public final class Safetensors {
     private Safetensors() {
     }
 
-    /** A parsed file: its tensors in file order, and its metadata (empty when it has none). */
+    /**
+     * A parsed file: its tensors in file order, and its metadata (empty when it has none).
+     *
+     * @param tensors the tensors by name, on the host, in file order
+     * @param metadata the {@value #METADATA} strings by key
+     */
     public record Contents(Map<String, StoredTensor> tensors, Map<String, String> metadata) {
+        /**
+         * Copies both maps, keeping their order; the copies cannot be modified.
+         *
+         * @param tensors the tensors by name, in file order
+         * @param metadata the metadata strings by key
+         */
         public Contents {
             tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
             metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
@@ -58,6 +69,10 @@ public final class Safetensors {
         /**
          * Every tensor on {@code engine}, each as its stored type's Wick dtype, in file order. They
          * belong to the caller (or the open scope); on a failure none is left open.
+         *
+         * @param engine where the tensors are made
+         * @return new tensors by name, in file order
+         * @throws IllegalArgumentException if an I64 tensor holds a value outside INT32's range
          */
         public Map<String, Tensor> toTensors(Engine engine) {
             Map<String, Tensor> out = new LinkedHashMap<>();
@@ -71,7 +86,14 @@ public final class Safetensors {
         }
     }
 
-    /** Reads and checks a whole file. */
+    /**
+     * Reads and checks a whole file.
+     *
+     * @param file the file read
+     * @return its tensors (on the host) and metadata
+     * @throws SafetensorsException if the file is damaged, not a safetensors file, or over 2 GiB
+     * @throws IOException if it cannot be read
+     */
     public static Contents read(Path file) throws IOException {
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE - 8) {
@@ -80,24 +102,52 @@ public final class Safetensors {
         return decode(Files.readAllBytes(file), file.toString());
     }
 
-    /** The file's tensors on {@code engine} (see {@link Contents#toTensors}). */
+    /**
+     * The file's tensors on {@code engine} (see {@link Contents#toTensors}).
+     *
+     * @param file the file read
+     * @param engine where the tensors are made
+     * @return new tensors by name, in file order
+     * @throws SafetensorsException if the file is damaged, not a safetensors file, or over 2 GiB
+     * @throws IOException if it cannot be read
+     */
     public static Map<String, Tensor> load(Path file, Engine engine) throws IOException {
         return read(file).toTensors(engine);
     }
 
-    /** Writes {@code tensors} (in map order) with their own dtypes and no metadata. */
+    /**
+     * Writes {@code tensors} (in map order) with their own dtypes and no metadata.
+     *
+     * @param file the file written, replaced atomically
+     * @param tensors the tensors by name (read, not closed)
+     * @throws IOException if the file cannot be written
+     */
     public static void save(Path file, Map<String, Tensor> tensors) throws IOException {
         save(file, tensors, Map.of());
     }
 
-    /** Writes {@code tensors} (in map order) with their own dtypes, and {@code metadata}. */
+    /**
+     * Writes {@code tensors} (in map order) with their own dtypes, and {@code metadata}.
+     *
+     * @param file the file written, replaced atomically
+     * @param tensors the tensors by name (read, not closed)
+     * @param metadata strings stored under {@value #METADATA}; empty for none
+     * @throws IOException if the file cannot be written
+     */
     public static void save(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         Map<String, StoredTensor> stored = new LinkedHashMap<>();
         tensors.forEach((name, t) -> stored.put(name, StoredTensor.of(t)));
         write(file, stored, metadata);
     }
 
-    /** Writes stored tensors and metadata, replacing {@code file} atomically (a crash leaves the old file or the new). */
+    /**
+     * Writes stored tensors and metadata, replacing {@code file} atomically (a crash leaves the old file or the new).
+     *
+     * @param file the file written; a temporary file in its folder is moved over it
+     * @param tensors the stored tensors by name
+     * @param metadata strings stored under {@value #METADATA}; null or empty for none
+     * @throws IOException if the file cannot be written
+     */
     public static void write(Path file, Map<String, StoredTensor> tensors, Map<String, String> metadata) throws IOException {
         byte[] bytes = encode(tensors, metadata);
         Path dir = file.toAbsolutePath().getParent();
@@ -114,7 +164,14 @@ public final class Safetensors {
         }
     }
 
-    /** The bytes of a file holding {@code tensors} (in map order) and {@code metadata}. */
+    /**
+     * The bytes of a file holding {@code tensors} (in map order) and {@code metadata}.
+     *
+     * @param tensors the stored tensors by name; a name must be non-empty and not {@value #METADATA}
+     * @param metadata strings stored under {@value #METADATA}; null or empty for none
+     * @return the whole file
+     * @throws IllegalArgumentException if a name is empty or reserved, or the file would exceed 2 GiB
+     */
     public static byte[] encode(Map<String, StoredTensor> tensors, Map<String, String> metadata) {
         StringBuilder json = new StringBuilder("{");
         if (metadata != null && !metadata.isEmpty()) {
@@ -158,7 +215,14 @@ public final class Safetensors {
         return out.array();
     }
 
-    /** Parses and checks a whole file's bytes; {@code source} names it in messages. */
+    /**
+     * Parses and checks a whole file's bytes; {@code source} names it in messages.
+     *
+     * @param bytes the whole file
+     * @param source the file's name (or any label) for messages
+     * @return its tensors (on the host) and metadata
+     * @throws SafetensorsException if the bytes are not a well-formed safetensors file
+     */
     public static Contents decode(byte[] bytes, String source) throws SafetensorsException {
         if (bytes.length < 8) {
             throw new SafetensorsException(source + " is too short (" + bytes.length + " bytes) to be a safetensors file");

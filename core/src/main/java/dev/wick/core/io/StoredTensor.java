@@ -19,7 +19,15 @@ public final class StoredTensor {
     private final int[] shape;
     private final byte[] data;
 
-    /** {@code data} must hold exactly numel(shape) elements of {@code dtype}; it is not copied. */
+    /**
+     * {@code data} must hold exactly numel(shape) elements of {@code dtype}; it is not copied.
+     *
+     * @param dtype the stored element type; not null
+     * @param shape the dimensions, none negative (copied); empty for a scalar
+     * @param data the little-endian element bytes, row-major; not null
+     * @throws IllegalArgumentException if an argument is null, a dimension is negative, or data's length is
+     *     not numel(shape) times the type's byte size
+     */
     public StoredTensor(StoredDType dtype, int[] shape, byte[] data) {
         if (dtype == null || shape == null || data == null) throw new IllegalArgumentException("null dtype, shape or data");
         long numel = 1;
@@ -36,7 +44,12 @@ public final class StoredTensor {
         this.data = data;
     }
 
-    /** The tensor's values stored as its own dtype (F32, F64 or I32). */
+    /**
+     * The tensor's values stored as its own dtype (F32, F64 or I32).
+     *
+     * @param t the tensor read (copied to the host; it stays open)
+     * @return the stored copy
+     */
     public static StoredTensor of(Tensor t) {
         return of(t, StoredDType.of(t.dtype()));
     }
@@ -45,6 +58,11 @@ public final class StoredTensor {
      * The tensor's values stored as {@code as}: a floating tensor as F16, BF16, F32 or F64 (rounded
      * to nearest, ties to even, where narrower), an INT32 tensor as I32 or I64. Mixing kinds is an
      * IllegalArgumentException.
+     *
+     * @param t the tensor read (copied to the host; it stays open)
+     * @param as the stored type: a floating one for a floating tensor, I32 or I64 for INT32
+     * @return the stored copy
+     * @throws IllegalArgumentException if t's dtype and {@code as} are not both floating or both integer
      */
     public static StoredTensor of(Tensor t, StoredDType as) {
         if (t.dtype().isFloating() != as.isFloating()) {
@@ -63,14 +81,29 @@ public final class StoredTensor {
         return new StoredTensor(as, t.shape().dims(), out.array());
     }
 
+    /**
+     * The stored element type.
+     *
+     * @return the type
+     */
     public StoredDType dtype() {
         return dtype;
     }
 
+    /**
+     * The dimensions.
+     *
+     * @return a copy of the dimensions
+     */
     public int[] shape() {
         return shape.clone();
     }
 
+    /**
+     * The number of elements.
+     *
+     * @return the product of the dimensions
+     */
     public int numel() {
         return data.length / dtype.byteSize();
     }
@@ -85,6 +118,13 @@ public final class StoredTensor {
      * floating dtype (widening exact, FLOAT64 to FLOAT32 rounded), integers to INT32 where every
      * value fits. Anything else is an IllegalArgumentException naming both types; {@code name}
      * names the tensor in it.
+     *
+     * @param engine where the tensor is made
+     * @param target the tensor's dtype
+     * @param name the tensor's name, for messages
+     * @return a new tensor of this shape, owned by the caller (or the open scope)
+     * @throws IllegalArgumentException if the types are not both floating or both integer, or an I64 value
+     *     lies outside INT32's range
      */
     public Tensor toTensor(Engine engine, DType target, String name) {
         if (dtype.isFloating() != target.isFloating()) {
@@ -140,7 +180,14 @@ public final class StoredTensor {
         return v;
     }
 
-    /** As {@link #toTensor(Engine, DType, String)} with the type {@link StoredDType#wickType()}. */
+    /**
+     * As {@link #toTensor(Engine, DType, String)} with the type {@link StoredDType#wickType()}.
+     *
+     * @param engine where the tensor is made
+     * @param name the tensor's name, for messages
+     * @return a new tensor of this shape, owned by the caller (or the open scope)
+     * @throws IllegalArgumentException if an I64 value lies outside INT32's range
+     */
     public Tensor toTensor(Engine engine, String name) {
         return toTensor(engine, dtype.wickType(), name);
     }
@@ -150,7 +197,11 @@ public final class StoredTensor {
         return dtype + Arrays.toString(shape);
     }
 
-    /** The shape as Wick's. */
+    /**
+     * The shape as Wick's.
+     *
+     * @return the dimensions as a {@link Shape}
+     */
     public Shape wickShape() {
         return Shape.of(shape);
     }
