@@ -208,7 +208,7 @@ class EmulatedDevice implements DeviceApi {
     }
 
     @Override
-    public String blasUnavailableReason() {
+    public String blasNotes() {
         return "emulated device";
     }
 
