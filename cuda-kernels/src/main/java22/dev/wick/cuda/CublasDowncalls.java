@@ -117,16 +117,17 @@ final class CublasDowncalls {
     }
 
     int setPointerMode(long handle, int mode) {
-        try {
-            return (int) setPointerMode.invokeExact(MemorySegment.ofAddress(handle), mode);
-        } catch (Throwable t) {
-            throw unchecked(t);
-        }
+        return setMode(setPointerMode, handle, mode);
     }
 
     int setMathMode(long handle, int mode) {
+        return setMode(setMathMode, handle, mode);
+    }
+
+    /** A (cublasHandle_t, enum) setter. */
+    private static int setMode(MethodHandle setter, long handle, int mode) {
         try {
-            return (int) setMathMode.invokeExact(MemorySegment.ofAddress(handle), mode);
+            return (int) setter.invokeExact(MemorySegment.ofAddress(handle), mode);
         } catch (Throwable t) {
             throw unchecked(t);
         }
