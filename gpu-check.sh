@@ -6,18 +6,23 @@
 #   OUT     the folder for result files
 #   CORPUS  a text file to train on (tiny Shakespeare)
 # Steps, each under its own timeout (70 + 60 + 50 + 90 + 50 s; 40 s more for the diagnostic rerun
-# that follows only a failed first selfcheck; device-run.sh allows 330 s in all, so the most telling
-# steps come first):
-#   1. selfcheck, GEMM through cuBLAS: the conformance suite, CUDA against the CPU, float32 and
-#      float64, plus the CUDA backend checks (allocator steady state, two backends, misuse);
-#      if it fails, once more in float32 with CUDA_LAUNCH_BLOCKING=1 and the same seed
+# that follows only a failed first selfcheck; up to 20 s before them looking for libcublas.so.13
+# where the loader does not know it; device-run.sh allows 330 s in all, so the most telling steps
+# come first):
+#   1. selfcheck, GEMM through cuBLAS (CUDA 13's through the FFM binding on Java 22+, else CUDA 12's
+#      through JCublas2; the "device:" line says which): the conformance suite, CUDA against the
+#      CPU, float32 and float64, plus the CUDA backend checks (allocator steady state, two
+#      backends, misuse); if it fails, once more in float32 with CUDA_LAUNCH_BLOCKING=1 and the same seed
 #   2. wick-lm train on the GPU for 300 steps on CORPUS (tokens per second, losses), if wick-lm.jar is there
 #   3. wick-lm selfcheck: the suite again plus a few training steps compared on CUDA and the CPU
 #   4. the GPU benchmarks (benchmarks/gpu-subset.sh), if benchmarks.jar is there
 #   5. selfcheck, GEMM through Wick's PTX kernel (-Dwick.gemm=ptx): the fallback for machines without
-#      libcublas.so.12
-# Both selfchecks write their tables to $OUT/selfcheck.txt. A summary table ends the output. The
-# exit code is 0 when every step that ran passed.
+#      a cuBLAS Wick can load
+# Both selfchecks write their tables to $OUT/selfcheck.txt. A summary table ends the output, with
+# each selfcheck's "device:" line (its GEMM). The exit code is 0 when every step that ran passed.
+# The runnable jars ask for native access in their manifests (Enable-Native-Access), which the FFM
+# binding needs on Java 22+; where the loader does not know libcublas.so.13 (a CUDA installed by
+# pip, say), its folder goes on LD_LIBRARY_PATH first, so every step can open it.
 set -u
 
 : "${JAVA:?set JAVA to a java binary}"
@@ -56,6 +61,19 @@ run_step() {
   echo "" >> "$log"
   record "$name" "$status" "$code" "$(( $(date +%s) - t0 ))" "$note"
 }
+
+# ---- cuBLAS 13 for the FFM binding ------------------------------------------------------------------
+if ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13 '; then
+  echo "libcublas.so.13: known to the loader"
+else
+  cublas13=$(timeout 20 find / -xdev -name 'libcublas.so.13' 2>/dev/null | head -1)
+  if [[ -n "$cublas13" ]]; then
+    export LD_LIBRARY_PATH="$(dirname "$cublas13")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    echo "libcublas.so.13: $cublas13 (its folder is now on LD_LIBRARY_PATH)"
+  else
+    echo "libcublas.so.13: not found (GEMM goes to JCublas2 or Wick's PTX kernel; the device line says which)"
+  fi
+fi
 
 selfcheck_jar="$JARS/wick-cuda-selfcheck.jar"
 : > "$OUT/selfcheck.txt"
@@ -123,5 +141,5 @@ for i in "${!names[@]}"; do
   printf '%-50s %-8s %-5s %7s  %s\n' "${names[$i]}" "${statuses[$i]}" "${codes[$i]}" "${seconds[$i]}" "${notes[$i]}"
   case ${statuses[$i]} in PASS | SKIP) ;; *) failed=1 ;; esac
 done
-grep -E '^(candidate|SELFCHECK|[0-9]+ checks:)' "$OUT/selfcheck.txt" 2>/dev/null | sed 's/^/  /'
+grep -E '^(device:|candidate|SELFCHECK|[0-9]+ checks:)' "$OUT/selfcheck.txt" 2>/dev/null | sed 's/^/  /'
 exit $failed

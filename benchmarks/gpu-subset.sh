@@ -26,7 +26,8 @@ if ! "$JAVA" -cp "$jar" dev.wick.bench.Backends --available wick-cuda >/dev/null
   echo "gpu-subset.sh: skipped: $("$JAVA" -cp "$jar" dev.wick.bench.Backends wick-cuda)"
   exit 0
 fi
-exec "$JAVA" -cp "$jar" dev.wick.bench.Compare --markdown "$OUT/bench-gpu.md" \
+# --enable-native-access: Java 22+ lets the FFM cuBLAS binding (cuBLAS 13) run, and JMH's forks inherit it.
+exec "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.wick.bench.Compare --markdown "$OUT/bench-gpu.md" \
   'GemmBench|EmbeddingBench.forwardBackward|SoftmaxCrossEntropyBench|CharRnnStepBench|LstmGruStepBench' \
   -p backend=wick-cuda \
   -p mkn=4096x4096x4096,2048x512x65 \

@@ -4,7 +4,7 @@ import dev.wick.core.DType;
 
 /** A GEMM provided by a BLAS library (cuBLAS), over the backend's buffers, on its stream. */
 interface BlasGemm {
-    /** "cuBLAS 12.4.5". */
+    /** "cuBLAS 13.0.2 via FFM", "cuBLAS 12.6.1 via JCublas2": the library, its version and the binding. */
     String name();
 
     /**

@@ -6,19 +6,13 @@ import jcuda.driver.CUstream;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
-import jcuda.jcublas.cublasOperation;
 import jcuda.jcublas.cublasPointerMode;
 import jcuda.runtime.cudaStream_t;
 
 /**
- * GEMM through cuBLAS (JCublas2), on the backend's stream, host pointer mode (alpha and beta come
- * from the host) and default math (no TF32: float32 results stay float32-accurate).
- *
- * <p>cuBLAS is column-major and Wick row-major. A row-major m x n matrix is, read column-major, its
- * n x m transpose, so row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: call gemm
- * with the operands swapped (B first), m and n swapped, and each operand's transpose flag as given
- * (a row-major matrix read column-major is already transposed once). Leading dimensions are the
- * row lengths of the stored matrices: A is m x k (k per row) or, transposed, k x m (m per row).
+ * GEMM through cuBLAS 12 (JCublas2, which needs libcublas.so.12), on the backend's stream, host
+ * pointer mode (alpha and beta come from the host) and default math (no TF32: float32 results stay
+ * float32-accurate). Row-major Wick meets column-major cuBLAS as {@link ColumnMajorGemm} says.
  */
 final class CublasGemm implements BlasGemm {
     private final cublasHandle handle;
@@ -42,7 +36,7 @@ final class CublasGemm implements BlasGemm {
             int[] version = new int[1];
             call(() -> JCublas2.cublasGetVersion(handle, version), "cublasGetVersion");
             int v = version[0];
-            return new CublasGemm(handle, "cuBLAS " + v / 10000 + "." + v % 10000 / 100 + "." + v % 100);
+            return new CublasGemm(handle, CublasLibrary.versionName(v) + " via JCublas2");
         } catch (RuntimeException | Error e) {
             try {
                 JCublas2.cublasDestroy(handle);
@@ -73,20 +67,16 @@ final class CublasGemm implements BlasGemm {
     @Override
     public void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha, CudaBuffer a,
                      CudaBuffer b, double beta, CudaBuffer c) {
-        int opA = transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-        int opB = transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-        int lda = Math.max(1, transA ? m : k);
-        int ldb = Math.max(1, transB ? k : n);
-        int ldc = Math.max(1, n);
+        ColumnMajorGemm g = ColumnMajorGemm.forRowMajor(transA, transB, m, n, k);
         Pointer pa = devicePointer(a), pb = devicePointer(b), pc = devicePointer(c);
         if (dtype == DType.FLOAT64) {
             Pointer al = Pointer.to(new double[]{alpha}), be = Pointer.to(new double[]{beta});
-            call(() -> JCublas2.cublasDgemm(handle, opB, opA, n, m, k, al, pb, ldb, pa, lda, be, pc, ldc),
-                    "cublasDgemm(" + m + "x" + n + "x" + k + ")");
+            call(() -> JCublas2.cublasDgemm(handle, g.opFirst(), g.opSecond(), g.m(), g.n(), g.k(), al, pb, g.ldFirst(),
+                    pa, g.ldSecond(), be, pc, g.ldc()), "cublasDgemm(" + m + "x" + n + "x" + k + ")");
         } else {
             Pointer al = Pointer.to(new float[]{(float) alpha}), be = Pointer.to(new float[]{(float) beta});
-            call(() -> JCublas2.cublasSgemm(handle, opB, opA, n, m, k, al, pb, ldb, pa, lda, be, pc, ldc),
-                    "cublasSgemm(" + m + "x" + n + "x" + k + ")");
+            call(() -> JCublas2.cublasSgemm(handle, g.opFirst(), g.opSecond(), g.m(), g.n(), g.k(), al, pb, g.ldFirst(),
+                    pa, g.ldSecond(), be, pc, g.ldc()), "cublasSgemm(" + m + "x" + n + "x" + k + ")");
         }
     }
 

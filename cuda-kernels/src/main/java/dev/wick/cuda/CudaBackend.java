@@ -19,7 +19,8 @@ import java.util.function.IntUnaryOperator;
 /**
  * The CUDA backend: Wick's PTX kernels (src/main/cuda) launched through JCuda's driver API on one
  * stream, memory from a caching allocator, transfers through page-locked staging, GEMM through
- * cuBLAS or, where cuBLAS cannot load (or {@code -Dwick.gemm=ptx} asks), Wick's own tiled kernel.
+ * cuBLAS (CUDA 13's through the FFM binding on Java 22 or newer, else CUDA 12's through JCublas2)
+ * or, where neither loads (or {@code -Dwick.gemm=ptx} asks), Wick's own tiled kernel.
  * Implements FLOAT32 and FLOAT64 for every primitive (the CPU backend is the reference it is checked
  * against, see dev.wick.core.conformance).
  *
@@ -56,7 +57,8 @@ public final class CudaBackend implements Backend {
 
     /**
      * Opens device {@code ordinal}. GEMM goes through cuBLAS unless the system property
-     * {@code wick.gemm} is {@code ptx} or cuBLAS cannot be loaded; the choice is logged once.
+     * {@code wick.gemm} is {@code ptx} or cuBLAS cannot be loaded; the choice, with the reasons
+     * for passing over the better ones, is logged once and ends the description.
      *
      * @param ordinal the CUDA device's index, 0 for the first
      * @return the backend, owning its own context and stream until {@link #close()}
@@ -74,7 +76,7 @@ public final class CudaBackend implements Backend {
         this.allocator = new DeviceAllocator(device);
         this.staging = new HostStaging(device);
         this.blas = device.blas();
-        String gemm = blas != null ? blas.name() : "Wick PTX SGEMM (" + device.blasUnavailableReason() + ")";
+        String gemm = BlasChoice.describe(blas, device.blasNotes());
         int cc = device.computeCapability();
         this.description = String.format(Locale.ROOT, "%s %s (sm_%d, %.1f GiB), GEMM: %s", deviceId, device.name(), cc,
                 device.totalMemoryBytes() / (double) (1L << 30), gemm);

@@ -57,11 +57,14 @@ interface DeviceApi extends AutoCloseable {
     /** Waits until everything queued has finished. */
     void synchronize();
 
-    /** cuBLAS bound to this device's stream, or null where it cannot be used (see the reason). */
+    /** cuBLAS bound to this device's stream, or null where none can be used (see the notes). */
     BlasGemm blas();
 
-    /** Why {@link #blas()} is null ("" when it is not). */
-    String blasUnavailableReason();
+    /**
+     * Why the GEMM libraries preferred to {@link #blas()} (all of them, when it is null) were passed
+     * over, one line; "" when the first choice is in use.
+     */
+    String blasNotes();
 
     /** Frees the stream, modules, cuBLAS handle and context; memory must have been freed before. */
     @Override

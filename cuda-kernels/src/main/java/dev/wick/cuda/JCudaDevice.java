@@ -11,7 +11,6 @@ import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
-import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.CUjit_option;
 import jcuda.driver.JCudaDriver;
@@ -30,7 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link DeviceApi} on JCuda's driver API: the device's primary context (made current on the calling
  * thread at every entry), one non-blocking stream for every kernel and copy, an event fencing the
  * staging buffer, Wick's PTX modules loaded once (the driver JIT-compiles them for the device), and
- * cuBLAS where it loads. Driver exceptions are enabled; every failure becomes a {@link CudaException}
+ * cuBLAS where it loads: CUDA 13's through the FFM binding (Java 22 or newer), else CUDA 12's
+ * through JCublas2. Driver exceptions are enabled; every failure becomes a {@link CudaException}
  * naming the CUresult and the call.
  */
 final class JCudaDevice implements DeviceApi {
@@ -58,11 +58,15 @@ final class JCudaDevice implements DeviceApi {
         return m == null || m.isBlank() ? "CUDA error" : m.lines().findFirst().orElse(m).strip();
     }
 
+    /** What the engine's GEMM line calls the two cuBLAS bindings, in the order they are tried. */
+    static final String FFM_CUBLAS = "cuBLAS 13 via FFM";
+    static final String JCUBLAS = "cuBLAS 12 via JCublas2";
+
     private static final class Memory implements DeviceMemory {
-        final CUdeviceptr pointer;
+        final RawHandles.DevicePointer pointer;
         final long bytes;
 
-        Memory(CUdeviceptr pointer, long bytes) {
+        Memory(RawHandles.DevicePointer pointer, long bytes) {
             this.pointer = pointer;
             this.bytes = bytes;
         }
@@ -103,7 +107,7 @@ final class JCudaDevice implements DeviceApi {
     private final int ordinal;
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
-    private final CUstream stream = new CUstream();
+    private final RawHandles.Stream stream = new RawHandles.Stream();
     private final CUevent stagingEvent = new CUevent();
     private final Map<String, CUmodule> modules = new LinkedHashMap<>();
     private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
@@ -111,7 +115,9 @@ final class JCudaDevice implements DeviceApi {
     private final int computeCapability;
     private final long totalMemory;
     private BlasGemm blas;
-    private String blasReason = "";
+    private String blasNotes = "";
+    /** cuBLAS's workspace, given to the FFM binding (null until it asks). */
+    private DeviceMemory blasWorkspace;
     private boolean contextRetained, streamCreated, eventCreated;
     private volatile String lastKernel = "none yet";
 
@@ -160,15 +166,53 @@ final class JCudaDevice implements DeviceApi {
         check(() -> JCudaDriver.cuEventCreate(stagingEvent, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
         eventCreated = true;
         for (PtxModules.Module m : PtxModules.get().modules()) modules.put(m.name(), loadModule(m));
-        if (!useBlas) {
-            blasReason = "-Dwick.gemm=ptx";
-            return;
-        }
+        BlasChoice choice = useBlas ? BlasChoice.first(List.of(
+                new BlasChoice.Candidate(FFM_CUBLAS, this::openFfmCublas),
+                new BlasChoice.Candidate(JCUBLAS, () -> CublasGemm.create(stream))))
+                : BlasChoice.none("-Dwick.gemm=ptx");
+        blas = choice.blas();
+        blasNotes = choice.notes();
+    }
+
+    private BlasGemm openFfmCublas() {
         try {
-            blas = CublasGemm.create(stream);
-        } catch (Throwable t) { // typically UnsatisfiedLinkError: no libcublas.so.12 on a CUDA-13-only machine
-            if (t instanceof VirtualMachineError v) throw v;
-            blasReason = "cuBLAS unavailable: " + CudaProbe.oneLine(t);
+            return FfmCublas.open(CublasLibrary.name(), new Target());
+        } catch (RuntimeException | Error e) {
+            freeBlasWorkspace();
+            throw e;
+        }
+    }
+
+    /**
+     * cuBLAS's workspace size as its documentation recommends: 32 MiB on Hopper and newer, 4 MiB
+     * before.
+     */
+    static long blasWorkspaceBytes(int computeCapability) {
+        return (computeCapability >= 90 ? 32L : 4L) << 20;
+    }
+
+    private void freeBlasWorkspace() {
+        DeviceMemory w = blasWorkspace;
+        blasWorkspace = null;
+        if (w != null) free(w);
+    }
+
+    /** This device as the FFM binding sees it: raw addresses of its stream and memory. */
+    private final class Target implements CublasTarget {
+        @Override
+        public long stream() {
+            return stream.address();
+        }
+
+        @Override
+        public long deviceAddress(KernelArgs.Address address) {
+            return mem(address.memory()).pointer.address() + address.byteOffset();
+        }
+
+        @Override
+        public Workspace workspace() {
+            if (blasWorkspace == null) blasWorkspace = allocate(blasWorkspaceBytes(computeCapability));
+            return new Workspace(mem(blasWorkspace).pointer.address(), blasWorkspace.bytes());
         }
     }
 
@@ -282,7 +326,7 @@ final class JCudaDevice implements DeviceApi {
 
     @Override
     public DeviceMemory allocate(long bytes) {
-        CUdeviceptr p = new CUdeviceptr();
+        RawHandles.DevicePointer p = new RawHandles.DevicePointer();
         check(() -> JCudaDriver.cuMemAlloc(p, bytes), "cuMemAlloc(" + bytes + " bytes)");
         return new Memory(p, bytes);
     }
@@ -394,8 +438,8 @@ final class JCudaDevice implements DeviceApi {
     }
 
     @Override
-    public String blasUnavailableReason() {
-        return blasReason;
+    public String blasNotes() {
+        return blasNotes;
     }
 
     @Override
@@ -406,6 +450,7 @@ final class JCudaDevice implements DeviceApi {
         });
         if (blas != null) attempt(failures, blas::close);
         blas = null;
+        attempt(failures, this::freeBlasWorkspace); // after the handle that used it
         for (CUmodule m : modules.values()) attempt(failures, () -> check(() -> JCudaDriver.cuModuleUnload(m), "cuModuleUnload"));
         modules.clear();
         functions.clear();

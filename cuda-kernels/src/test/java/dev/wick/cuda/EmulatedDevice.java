@@ -33,7 +33,8 @@ class EmulatedDevice implements DeviceApi {
         }
     }
 
-    private static final class Pinned implements HostMemory {
+    /** Host memory for staging: a direct buffer (no page-locking needed off a GPU). */
+    static final class Pinned implements HostMemory {
         final ByteBuffer buffer;
 
         Pinned(long bytes) {
@@ -208,7 +209,7 @@ class EmulatedDevice implements DeviceApi {
     }
 
     @Override
-    public String blasUnavailableReason() {
+    public String blasNotes() {
         return "emulated device";
     }
 
