@@ -1,21 +1,50 @@
 package dev.wick.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import static dev.wick.core.cpu.FloatMathConstants.E2;
+import static dev.wick.core.cpu.FloatMathConstants.E3;
+import static dev.wick.core.cpu.FloatMathConstants.E4;
+import static dev.wick.core.cpu.FloatMathConstants.E5;
+import static dev.wick.core.cpu.FloatMathConstants.E6;
+import static dev.wick.core.cpu.FloatMathConstants.E7;
+import static dev.wick.core.cpu.FloatMathConstants.LN2_HI;
+import static dev.wick.core.cpu.FloatMathConstants.LN2_LO;
+import static dev.wick.core.cpu.FloatMathConstants.LOG2E;
+import static dev.wick.core.cpu.FloatMathConstants.ROUND;
+import static dev.wick.core.cpu.FloatMathConstants.ROUND_BITS_LESS_BIAS;
+import static dev.wick.core.cpu.FloatMathConstants.SUM_LANES;
+import static dev.wick.core.cpu.FloatMathConstants.T0;
+import static dev.wick.core.cpu.FloatMathConstants.T1;
+import static dev.wick.core.cpu.FloatMathConstants.T2;
+import static dev.wick.core.cpu.FloatMathConstants.T3;
+import static dev.wick.core.cpu.FloatMathConstants.T4;
+import static dev.wick.core.cpu.FloatMathConstants.T5;
+import static dev.wick.core.cpu.FloatMathConstants.TANH_SATURATES;
+import static dev.wick.core.cpu.FloatMathConstants.TANH_SERIES_END;
+import static dev.wick.core.cpu.FloatMathConstants.UNDERFLOW;
+
 /**
- * {@link FloatArrayMath} on the Vector API (jdk.incubator.vector, JDK 17+), whose exp and tanh
- * compile to HotSpot's SIMD math routines: about 0.3 and 0.5 ns per element here, within 0.6 ulp
- * (measured over a sweep of float inputs). Tails shorter than a vector go through the scalar
- * versions. Only {@link FloatArrayMath#best} creates it, after checking the module is present.
+ * {@link FloatArrayMath} on the Vector API (jdk.incubator.vector, JDK 17+). Its exp, tanh and
+ * sigmoid are Wick's own ({@link FloatMathConstants}), written in lanewise add, multiply, divide,
+ * fused multiply-add, min, max, compare-and-blend and integer bit operations only, never the Vector
+ * API's transcendental operators: those run a Java fallback until C2 compiles them and HotSpot's
+ * SIMD math routines after, which differ in the last bits, so results would depend on JIT timing.
+ * Every value here is bit for bit the one {@link PortableFloatMath} computes, whatever the vector
+ * width and the JIT tier: tails shorter than a vector go through the portable versions, and the
+ * sums of exp keep {@link FloatMathConstants#SUM_LANES} lanes in the same order. (GEMM is the one
+ * place the two differ: this kernel fuses each multiply-add, the portable one rounds twice.) Only
+ * {@link FloatArrayMath#best} creates it, after checking the module is present.
  */
 final class SimdFloatMath implements FloatArrayMath {
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    /** Per-thread room for two vectors' lanes (toArray would allocate on every row). */
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[2 * SPECIES.length()]);
-    /** exp(-200) is 0 in float: inputs further below the shift are raised to it. */
-    private static final float BELOW_SHIFT = 200f;
+    /** The preferred species, but at most SUM_LANES wide, so that its lanes divide the sum's lanes. */
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED.length() <= SUM_LANES
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
+    /** Per-thread room for the sums' lanes and their lost parts (toArray would allocate on every row). */
+    private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[2][SUM_LANES]);
 
     private SimdFloatMath() {
     }
@@ -23,7 +52,7 @@ final class SimdFloatMath implements FloatArrayMath {
     /** A working instance, or an exception if the Vector API does not run here. */
     static SimdFloatMath create() {
         SimdFloatMath math = new SimdFloatMath();
-        float[] probe = new float[SPECIES.length() + 3];
+        float[] probe = new float[SUM_LANES + 3];
         java.util.Arrays.fill(probe, -1f);
         double sum = math.expShifted(probe, 0, 0f, probe, 0, probe.length);
         double expected = probe.length * Math.exp(-1);
@@ -55,41 +84,75 @@ final class SimdFloatMath implements FloatArrayMath {
     @Override
     public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
         int step = SPECIES.length();
-        int i = 0;
-        // The sum is compensated (Kahan): a plain float accumulator would lose up to n roundings,
-        // and that error lands on every probability through the normalisation. (Converting the
-        // lanes to double instead measured twice as slow on JDK 17.)
-        FloatVector sum = FloatVector.zero(SPECIES), lost = sum;
+        int bound = n - n % SUM_LANES;
+        float[][] lanes = LANES.get();
+        float[] sums = lanes[0], lost = lanes[1];
         // At least one ulp below a huge shift, where shift - 200 would round back to the shift.
-        FloatVector floor = FloatVector.broadcast(SPECIES, Math.min(shift - BELOW_SHIFT, Math.nextDown(shift)));
-        for (int bound = n - n % step; i < bound; i += step) {
-            // Inputs far below the shift (-infinity included) become exactly 0 with a finite error
-            // term; NaN stays NaN.
-            FloatVector x = FloatVector.fromArray(SPECIES, src, sOff + i).max(floor);
-            // x - shift rounded to float, and its rounding error exactly (Knuth's two-sum);
-            // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
-            FloatVector d = x.sub(shift);
-            FloatVector xPart = d.add(shift);
-            FloatVector error = x.sub(xPart).add(d.sub(xPart).neg().sub(shift));
-            FloatVector e = d.lanewise(VectorOperators.EXP);
-            e = e.fma(error, e);
-            e.intoArray(dst, dOff + i);
-            FloatVector y = e.sub(lost);
-            FloatVector t = sum.add(y);
-            lost = t.sub(sum).sub(y);
-            sum = t;
+        FloatVector floor = FloatVector.broadcast(SPECIES, Math.min(shift - 200f, Math.nextDown(shift)));
+        float negativeShift = -shift;
+        // One pass per vector of SUM_LANES elements, each pass with its own compensated sum, so that
+        // element i is summed in lane i mod SUM_LANES whatever the vector width.
+        for (int part = 0; part < SUM_LANES; part += step) {
+            FloatVector sum = FloatVector.zero(SPECIES), sumLost = sum;
+            for (int i = part; i < bound; i += SUM_LANES) {
+                // Inputs far below the shift (-infinity included) become exactly 0 with a finite
+                // error term; NaN stays NaN.
+                FloatVector x = FloatVector.fromArray(SPECIES, src, sOff + i).max(floor);
+                // x - shift rounded to float, and its rounding error exactly (Knuth's two-sum);
+                // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
+                FloatVector d = x.sub(shift);
+                FloatVector xPart = d.add(shift);
+                FloatVector error = x.sub(xPart).add(FloatVector.broadcast(SPECIES, negativeShift).sub(d.sub(xPart)));
+                FloatVector e = expNonPositive(d);
+                e = e.fma(error, e);
+                e.intoArray(dst, dOff + i);
+                // Kahan: a plain float sum would lose up to n roundings, and that error lands on
+                // every probability through the normalisation.
+                FloatVector y = e.sub(sumLost);
+                FloatVector t = sum.add(y);
+                sumLost = t.sub(sum).sub(y);
+                sum = t;
+            }
+            sum.intoArray(sums, part);
+            sumLost.intoArray(lost, part);
         }
-        double total = 0;
-        float[] lanes = LANES.get();
-        sum.intoArray(lanes, 0);
-        lost.intoArray(lanes, SPECIES.length());
-        for (int lane = 0; lane < SPECIES.length(); lane++) total += (double) lanes[lane] - lanes[SPECIES.length() + lane];
-        for (; i < n; i++) {
-            float e = (float) Math.exp((double) src[sOff + i] - shift);
-            dst[dOff + i] = e;
-            total += e;
-        }
-        return total;
+        PortableFloatMath.accumulateExpShifted(src, sOff + bound, shift, dst, dOff + bound, n - bound, sums, lost);
+        return PortableFloatMath.total(sums, lost);
+    }
+
+    /** exp(v) for v <= 0 (NaN stays NaN), lane for lane {@link PortableFloatMath#expNonPositive}. */
+    private static FloatVector expNonPositive(FloatVector v) {
+        FloatVector c = v.max(UNDERFLOW);
+        FloatVector rounded = c.fma(LOG2E, ROUND);
+        FloatVector k = rounded.sub(ROUND);
+        FloatVector r = fma(k, -LN2_HI, c);
+        r = fma(k, -LN2_LO, r);
+        FloatVector p = r.fma(E7, E6);
+        p = fma(p, r, E5);
+        p = fma(p, r, E4);
+        p = fma(p, r, E3);
+        p = fma(p, r, E2);
+        p = fma(p, r, 1f);
+        p = fma(p, r, 1f);
+        // 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN.
+        FloatVector keep = v.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
+        return p.mul(keep).mul(powerOfTwo(rounded));
+    }
+
+    /** a b + c with one rounding: Math.fma(a, b, c) in every lane. */
+    private static FloatVector fma(FloatVector a, FloatVector b, float c) {
+        return a.fma(b, FloatVector.broadcast(SPECIES, c));
+    }
+
+    /** a b + c with one rounding, for a constant b. */
+    private static FloatVector fma(FloatVector a, float b, FloatVector c) {
+        return a.fma(FloatVector.broadcast(SPECIES, b), c);
+    }
+
+    /** 2^k from k + ROUND (k an integer in [-126, 127]): k + 127 moved into the exponent bits. */
+    private static FloatVector powerOfTwo(FloatVector rounded) {
+        IntVector bits = (IntVector) rounded.reinterpretAsInts();
+        return (FloatVector) bits.sub(ROUND_BITS_LESS_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
     }
 
     @Override
@@ -211,9 +274,48 @@ final class SimdFloatMath implements FloatArrayMath {
         int step = SPECIES.length();
         int i = 0;
         for (int bound = n - n % step; i < bound; i += step) {
-            FloatVector.fromArray(SPECIES, x, xOff + i).lanewise(VectorOperators.TANH).intoArray(y, yOff + i);
+            tanh(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
         }
-        for (; i < n; i++) y[yOff + i] = FloatKernels.tanh(x[xOff + i]);
+        PortableFloatMath.INSTANCE.tanh(x, xOff + i, y, yOff + i, n - i);
+    }
+
+    /** Lane for lane {@link PortableFloatMath#tanh(float)}: both halves, blended. */
+    private static FloatVector tanh(FloatVector x) {
+        FloatVector a = x.abs();
+        FloatVector s = a.mul(a);
+        FloatVector p = fma(FloatVector.broadcast(SPECIES, T0), s, T1);
+        p = fma(p, s, T2);
+        p = fma(p, s, T3);
+        p = fma(p, s, T4);
+        p = fma(p, s, T5);
+        FloatVector series = a.fma(s.mul(p), a);
+        FloatVector t = tanhFromExp(a).blend(series, a.compare(VectorOperators.LT, TANH_SERIES_END));
+        IntVector sign = ((IntVector) x.reinterpretAsInts()).and(0x80000000);
+        return (FloatVector) ((IntVector) t.reinterpretAsInts()).or(sign).reinterpretAsFloats();
+    }
+
+    /** Lane for lane PortableFloatMath's tanhFromExp: (1 - e) / (1 + e), e = exp(-2a). */
+    private static FloatVector tanhFromExp(FloatVector a) {
+        FloatVector v = a.min(TANH_SATURATES).mul(-2f);
+        FloatVector rounded = v.fma(LOG2E, ROUND);
+        FloatVector k = rounded.sub(ROUND);
+        FloatVector r = fma(k, -LN2_HI, v);
+        r = fma(k, -LN2_LO, r);
+        FloatVector p = r.fma(E7, E6);
+        p = fma(p, r, E5);
+        p = fma(p, r, E4);
+        p = fma(p, r, E3);
+        p = fma(p, r, E2);
+        p = fma(p, r, 1f);
+        FloatVector power = powerOfTwo(rounded);
+        FloatVector tail = p.mul(r).mul(power);
+        FloatVector eh = power.add(tail), el = tail.sub(eh.sub(power));
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector nh = one.sub(eh), nl = one.sub(nh).sub(eh).sub(el);
+        FloatVector dh = one.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
+        FloatVector q = nh.div(dh);
+        FloatVector remainder = q.neg().fma(dh, nh);
+        return q.add(remainder.add(q.neg().fma(dl, nl)).div(dh));
     }
 
     @Override
@@ -222,11 +324,11 @@ final class SimdFloatMath implements FloatArrayMath {
         int i = 0;
         for (int bound = n - n % step; i < bound; i += step) {
             FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i);
-            FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector e = expNonPositive(v.abs().neg());
             FloatVector sum = e.add(1f);
             FloatVector positive = FloatVector.broadcast(SPECIES, 1f).div(sum);
             positive.blend(e.div(sum), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
         }
-        for (; i < n; i++) y[yOff + i] = FloatKernels.sigmoid(x[xOff + i]);
+        PortableFloatMath.INSTANCE.sigmoid(x, xOff + i, y, yOff + i, n - i);
     }
 }
