@@ -138,13 +138,7 @@ final class PortableFloatMath implements FloatArrayMath {
             float k = Math.fma(c, LOG2E, ROUND) - ROUND;
             float r = Math.fma(k, -LN2_HI, c);
             r = Math.fma(k, -LN2_LO, r);
-            float p = Math.fma(r, E7, E6);
-            p = Math.fma(p, r, E5);
-            p = Math.fma(p, r, E4);
-            p = Math.fma(p, r, E3);
-            p = Math.fma(p, r, E2);
-            p = Math.fma(p, r, 1f);
-            p = Math.fma(p, r, 1f);
+            float p = Math.fma(expm1OverR(r), r, 1f);
             // 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN.
             float keep = Math.min(Math.max((x - UNDERFLOW) * 0x1p100f, 0f), 1f);
             v[i] = p * keep;
@@ -178,6 +172,16 @@ final class PortableFloatMath implements FloatArrayMath {
             s *= Math.fma(q, 0.5f, 1f - q);
             v[i] *= s;
         }
+    }
+
+    /** (exp(r) - 1) / r for |r| <= ln 2 / 2: exp's Taylor polynomial less its constant term, over r. */
+    static float expm1OverR(float r) {
+        float p = Math.fma(r, E7, E6);
+        p = Math.fma(p, r, E5);
+        p = Math.fma(p, r, E4);
+        p = Math.fma(p, r, E3);
+        p = Math.fma(p, r, E2);
+        return Math.fma(p, r, 1f);
     }
 
     /** x rounded to the nearest integer, for |x| < 2^22, in float arithmetic that C2 vectorises. */
@@ -237,15 +241,9 @@ final class PortableFloatMath implements FloatArrayMath {
         float rounded = Math.fma(v, LOG2E, ROUND), k = rounded - ROUND;
         float r = Math.fma(k, -LN2_HI, v);
         r = Math.fma(k, -LN2_LO, r);
-        float p = Math.fma(r, E7, E6);
-        p = Math.fma(p, r, E5);
-        p = Math.fma(p, r, E4);
-        p = Math.fma(p, r, E3);
-        p = Math.fma(p, r, E2);
-        p = Math.fma(p, r, 1f);
         // e = 2^k + 2^k (exp(r) - 1), both terms exact; eh + el is that sum exactly.
         float power = Float.intBitsToFloat((Float.floatToRawIntBits(rounded) - ROUND_BITS_LESS_BIAS) << 23);
-        float tail = (p * r) * power;
+        float tail = (expm1OverR(r) * r) * power;
         float eh = power + tail, el = tail - (eh - power);
         // 1 - e and 1 + e as unrounded pairs (Fast2Sum: 1 >= eh).
         float nh = 1f - eh, nl = ((1f - nh) - eh) - el;

@@ -127,16 +127,20 @@ final class SimdFloatMath implements FloatArrayMath {
         FloatVector k = rounded.sub(ROUND);
         FloatVector r = fma(k, -LN2_HI, c);
         r = fma(k, -LN2_LO, r);
+        FloatVector p = fma(expm1OverR(r), r, 1f);
+        // 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN.
+        FloatVector keep = v.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
+        return p.mul(keep).mul(powerOfTwo(rounded));
+    }
+
+    /** Lane for lane {@link PortableFloatMath#expm1OverR}. */
+    private static FloatVector expm1OverR(FloatVector r) {
         FloatVector p = r.fma(E7, E6);
         p = fma(p, r, E5);
         p = fma(p, r, E4);
         p = fma(p, r, E3);
         p = fma(p, r, E2);
-        p = fma(p, r, 1f);
-        p = fma(p, r, 1f);
-        // 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN.
-        FloatVector keep = v.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
-        return p.mul(keep).mul(powerOfTwo(rounded));
+        return fma(p, r, 1f);
     }
 
     /** a b + c with one rounding: Math.fma(a, b, c) in every lane. */
@@ -301,14 +305,8 @@ final class SimdFloatMath implements FloatArrayMath {
         FloatVector k = rounded.sub(ROUND);
         FloatVector r = fma(k, -LN2_HI, v);
         r = fma(k, -LN2_LO, r);
-        FloatVector p = r.fma(E7, E6);
-        p = fma(p, r, E5);
-        p = fma(p, r, E4);
-        p = fma(p, r, E3);
-        p = fma(p, r, E2);
-        p = fma(p, r, 1f);
         FloatVector power = powerOfTwo(rounded);
-        FloatVector tail = p.mul(r).mul(power);
+        FloatVector tail = expm1OverR(r).mul(r).mul(power);
         FloatVector eh = power.add(tail), el = tail.sub(eh.sub(power));
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector nh = one.sub(eh), nl = one.sub(nh).sub(eh).sub(el);

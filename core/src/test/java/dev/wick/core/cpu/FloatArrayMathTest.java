@@ -139,8 +139,12 @@ class FloatArrayMathTest {
         }
     }
 
+    /**
+     * Within 0.76 ulp: an exhaustive sweep of every float found the worst case at the input placed
+     * at x[7] here, just below the switch from the series to exp, a little under the bound.
+     */
     @Test
-    void tanhIsWithinOneUlpAndOdd() {
+    void tanhIsWithinThreeQuartersOfAnUlpAndOdd() {
         int n = 20011;
         float[] x = new float[n + 3];
         for (int i = 0; i < n; i++) x[i + 3] = (float) Math.scalb((double) (i - n / 2) / (n / 2), (i % 7) - 3) * 6;
@@ -148,6 +152,7 @@ class FloatArrayMathTest {
         x[4] = Float.NaN;
         x[5] = Float.POSITIVE_INFINITY;
         x[6] = -40f;
+        x[7] = 0.54623663f;
         for (FloatArrayMath math : implementations()) {
             float[] y = new float[n];
             math.tanh(x, 3, y, 0, n);
@@ -155,7 +160,7 @@ class FloatArrayMathTest {
             for (int i = 0; i < n; i++) {
                 if (i == 1) continue;
                 double exact = Math.tanh(x[i + 3]);
-                assertTrue(ulpError(y[i], exact) <= 1,
+                assertTrue(ulpError(y[i], exact) <= 0.76,
                         math.description() + ": tanh(" + x[i + 3] + ") = " + y[i] + ", exact " + exact);
             }
             assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(y[0]), math.description() + ": tanh(-0)");
