@@ -73,21 +73,9 @@ final class PortableFloatMath implements FloatArrayMath {
     @Override
     public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
         Scratch s = SCRATCH.get();
-        java.util.Arrays.fill(s.sums, 0f);
-        java.util.Arrays.fill(s.lost, 0f);
-        accumulateExpShifted(src, sOff, shift, dst, dOff, n, s.sums, s.lost);
-        return total(s.sums, s.lost);
-    }
-
-    /**
-     * {@link #expShifted}'s values for n elements, each added to the running compensated sum
-     * sums[i mod SUM_LANES] (lost holding what each lane's sum lost to rounding); SimdFloatMath
-     * ends its rows with it.
-     */
-    static void accumulateExpShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n, float[] sums,
-                                     float[] lost) {
-        Scratch s = SCRATCH.get();
-        float[] v = s.value, error = s.error;
+        float[] v = s.value, error = s.error, sums = s.sums, lost = s.lost;
+        java.util.Arrays.fill(sums, 0f);
+        java.util.Arrays.fill(lost, 0f);
         // 200 below the shift, where exp is 0 in float; at least one ulp below for a huge shift,
         // where shift - 200 would round back to the shift itself.
         float floor = Math.min(shift - 200f, Math.nextDown(shift)), negativeShift = -shift;
@@ -107,15 +95,21 @@ final class PortableFloatMath implements FloatArrayMath {
             expNonPositive(v, s.power, len);
             // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
             for (int i = 0; i < len; i++) v[i] = Math.fma(v[i], error[i], v[i]);
-            // Kahan's compensated sum per lane: a plain float sum would lose up to n roundings.
-            for (int i = 0; i < len; i++) {
-                int lane = i % SUM_LANES;
-                float y = v[i] - lost[lane], t = sums[lane] + y;
-                lost[lane] = (t - sums[lane]) - y;
-                sums[lane] = t;
-            }
+            // BLOCK is a multiple of SUM_LANES: element b + i goes to lane i mod SUM_LANES.
+            for (int i = 0; i < len; i++) addTo(sums, lost, i % SUM_LANES, v[i]);
             System.arraycopy(v, 0, dst, dOff + b, len);
         }
+        // The row is summed as if padded with zeros to a whole number of lane groups, as
+        // SimdFloatMath sums its last, partial group.
+        for (int lane = n % SUM_LANES; lane > 0 && lane < SUM_LANES; lane++) addTo(sums, lost, lane, 0f);
+        return total(sums, lost);
+    }
+
+    /** Kahan's compensated sum in one lane: a plain float sum would lose up to n roundings. */
+    private static void addTo(float[] sums, float[] lost, int lane, float value) {
+        float y = value - lost[lane], t = sums[lane] + y;
+        lost[lane] = (t - sums[lane]) - y;
+        sums[lane] = t;
     }
 
     /** The lanes' compensated sums added in lane order, in double. */

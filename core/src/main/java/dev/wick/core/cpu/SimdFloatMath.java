@@ -43,8 +43,11 @@ final class SimdFloatMath implements FloatArrayMath {
     /** The preferred species, but at most SUM_LANES wide, so that its lanes divide the sum's lanes. */
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED.length() <= SUM_LANES
             ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
-    /** Per-thread room for the sums' lanes and their lost parts (toArray would allocate on every row). */
-    private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[2][SUM_LANES]);
+    /**
+     * Per-thread room for the sums' lanes, their lost parts, and a row's last partial lane group in
+     * and out (toArray would allocate on every row).
+     */
+    private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[4][SUM_LANES]);
 
     private SimdFloatMath() {
     }
@@ -83,18 +86,36 @@ final class SimdFloatMath implements FloatArrayMath {
 
     @Override
     public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
-        int step = SPECIES.length();
-        int bound = n - n % SUM_LANES;
         float[][] lanes = LANES.get();
-        float[] sums = lanes[0], lost = lanes[1];
+        float[] sums = lanes[0], lost = lanes[1], tailIn = lanes[2], tailOut = lanes[3];
+        java.util.Arrays.fill(sums, 0f);
+        java.util.Arrays.fill(lost, 0f);
+        int bound = n - n % SUM_LANES;
+        expShiftedGroups(src, sOff, shift, dst, dOff, bound, sums, lost);
+        if (bound < n) {
+            // The last, partial group of lanes, padded with -infinity, whose exp adds exactly 0 to
+            // the sums (as PortableFloatMath pads its sum with zeros).
+            java.util.Arrays.fill(tailIn, Float.NEGATIVE_INFINITY);
+            System.arraycopy(src, sOff + bound, tailIn, 0, n - bound);
+            expShiftedGroups(tailIn, 0, shift, tailOut, 0, SUM_LANES, sums, lost);
+            System.arraycopy(tailOut, 0, dst, dOff + bound, n - bound);
+        }
+        return PortableFloatMath.total(sums, lost);
+    }
+
+    /**
+     * dst[dOff + i] = exp(src[sOff + i] - shift) for i < n (a multiple of SUM_LANES), each added to
+     * the compensated sum of lane i mod SUM_LANES: one pass per vector of a lane group, so that the
+     * lanes are the same whatever the vector width.
+     */
+    private static void expShiftedGroups(float[] src, int sOff, float shift, float[] dst, int dOff, int n, float[] sums,
+                                         float[] lost) {
         // At least one ulp below a huge shift, where shift - 200 would round back to the shift.
         FloatVector floor = FloatVector.broadcast(SPECIES, Math.min(shift - 200f, Math.nextDown(shift)));
-        float negativeShift = -shift;
-        // One pass per vector of SUM_LANES elements, each pass with its own compensated sum, so that
-        // element i is summed in lane i mod SUM_LANES whatever the vector width.
-        for (int part = 0; part < SUM_LANES; part += step) {
-            FloatVector sum = FloatVector.zero(SPECIES), sumLost = sum;
-            for (int i = part; i < bound; i += SUM_LANES) {
+        FloatVector negativeShift = FloatVector.broadcast(SPECIES, -shift);
+        for (int part = 0; part < SUM_LANES; part += SPECIES.length()) {
+            FloatVector sum = FloatVector.fromArray(SPECIES, sums, part), sumLost = FloatVector.fromArray(SPECIES, lost, part);
+            for (int i = part; i < n; i += SUM_LANES) {
                 // Inputs far below the shift (-infinity included) become exactly 0 with a finite
                 // error term; NaN stays NaN.
                 FloatVector x = FloatVector.fromArray(SPECIES, src, sOff + i).max(floor);
@@ -102,7 +123,7 @@ final class SimdFloatMath implements FloatArrayMath {
                 // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
                 FloatVector d = x.sub(shift);
                 FloatVector xPart = d.add(shift);
-                FloatVector error = x.sub(xPart).add(FloatVector.broadcast(SPECIES, negativeShift).sub(d.sub(xPart)));
+                FloatVector error = x.sub(xPart).add(negativeShift.sub(d.sub(xPart)));
                 FloatVector e = expNonPositive(d);
                 e = e.fma(error, e);
                 e.intoArray(dst, dOff + i);
@@ -116,8 +137,6 @@ final class SimdFloatMath implements FloatArrayMath {
             sum.intoArray(sums, part);
             sumLost.intoArray(lost, part);
         }
-        PortableFloatMath.accumulateExpShifted(src, sOff + bound, shift, dst, dOff + bound, n - bound, sums, lost);
-        return PortableFloatMath.total(sums, lost);
     }
 
     /** exp(v) for v <= 0 (NaN stays NaN), lane for lane {@link PortableFloatMath#expNonPositive}. */
@@ -155,8 +174,8 @@ final class SimdFloatMath implements FloatArrayMath {
 
     /** 2^k from k + ROUND (k an integer in [-126, 127]): k + 127 moved into the exponent bits. */
     private static FloatVector powerOfTwo(FloatVector rounded) {
-        IntVector bits = (IntVector) rounded.reinterpretAsInts();
-        return (FloatVector) bits.sub(ROUND_BITS_LESS_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        IntVector bits = rounded.reinterpretAsInts();
+        return bits.sub(ROUND_BITS_LESS_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
     }
 
     @Override
@@ -280,7 +299,7 @@ final class SimdFloatMath implements FloatArrayMath {
         for (int bound = n - n % step; i < bound; i += step) {
             tanh(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
         }
-        PortableFloatMath.INSTANCE.tanh(x, xOff + i, y, yOff + i, n - i);
+        if (i < n) PortableFloatMath.INSTANCE.tanh(x, xOff + i, y, yOff + i, n - i);
     }
 
     /** Lane for lane {@link PortableFloatMath#tanh(float)}: both halves, blended. */
@@ -294,8 +313,8 @@ final class SimdFloatMath implements FloatArrayMath {
         p = fma(p, s, T5);
         FloatVector series = a.fma(s.mul(p), a);
         FloatVector t = tanhFromExp(a).blend(series, a.compare(VectorOperators.LT, TANH_SERIES_END));
-        IntVector sign = ((IntVector) x.reinterpretAsInts()).and(0x80000000);
-        return (FloatVector) ((IntVector) t.reinterpretAsInts()).or(sign).reinterpretAsFloats();
+        IntVector sign = x.reinterpretAsInts().and(0x80000000);
+        return t.reinterpretAsInts().or(sign).reinterpretAsFloats();
     }
 
     /** Lane for lane PortableFloatMath's tanhFromExp: (1 - e) / (1 + e), e = exp(-2a). */
@@ -327,6 +346,6 @@ final class SimdFloatMath implements FloatArrayMath {
             FloatVector positive = FloatVector.broadcast(SPECIES, 1f).div(sum);
             positive.blend(e.div(sum), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
         }
-        PortableFloatMath.INSTANCE.sigmoid(x, xOff + i, y, yOff + i, n - i);
+        if (i < n) PortableFloatMath.INSTANCE.sigmoid(x, xOff + i, y, yOff + i, n - i);
     }
 }
