@@ -44,10 +44,10 @@ final class SimdFloatMath implements FloatArrayMath {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED.length() <= SUM_LANES
             ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
     /**
-     * Per-thread room for the sums' lanes, their lost parts, and a row's last partial lane group in
-     * and out (toArray would allocate on every row).
+     * Per-thread room for the sums' lanes, their lost parts and a row's last, partial group of
+     * SUM_LANES elements (toArray would allocate on every row).
      */
-    private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[4][SUM_LANES]);
+    private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[3][SUM_LANES]);
 
     private SimdFloatMath() {
     }
@@ -87,46 +87,32 @@ final class SimdFloatMath implements FloatArrayMath {
     @Override
     public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
         float[][] lanes = LANES.get();
-        float[] sums = lanes[0], lost = lanes[1], tailIn = lanes[2], tailOut = lanes[3];
-        java.util.Arrays.fill(sums, 0f);
-        java.util.Arrays.fill(lost, 0f);
+        float[] sums = lanes[0], lost = lanes[1], tail = lanes[2];
         int bound = n - n % SUM_LANES;
-        expShiftedGroups(src, sOff, shift, dst, dOff, bound, sums, lost);
         if (bound < n) {
-            // The last, partial group of lanes, padded with -infinity, whose exp adds exactly 0 to
-            // the sums (as PortableFloatMath pads its sum with zeros).
-            java.util.Arrays.fill(tailIn, Float.NEGATIVE_INFINITY);
-            System.arraycopy(src, sOff + bound, tailIn, 0, n - bound);
-            expShiftedGroups(tailIn, 0, shift, tailOut, 0, SUM_LANES, sums, lost);
-            System.arraycopy(tailOut, 0, dst, dOff + bound, n - bound);
+            // The last, partial group, padded with -infinity, whose exp adds exactly 0 to the sums
+            // (as PortableFloatMath pads its sum with zeros). A copy: masked loads and stores are
+            // intrinsics only on some JDKs and CPUs, and very slow where they are not.
+            java.util.Arrays.fill(tail, Float.NEGATIVE_INFINITY);
+            System.arraycopy(src, sOff + bound, tail, 0, n - bound);
         }
-        return PortableFloatMath.total(sums, lost);
-    }
-
-    /**
-     * dst[dOff + i] = exp(src[sOff + i] - shift) for i < n (a multiple of SUM_LANES), each added to
-     * the compensated sum of lane i mod SUM_LANES: one pass per vector of a lane group, so that the
-     * lanes are the same whatever the vector width.
-     */
-    private static void expShiftedGroups(float[] src, int sOff, float shift, float[] dst, int dOff, int n, float[] sums,
-                                         float[] lost) {
         // At least one ulp below a huge shift, where shift - 200 would round back to the shift.
         FloatVector floor = FloatVector.broadcast(SPECIES, Math.min(shift - 200f, Math.nextDown(shift)));
         FloatVector negativeShift = FloatVector.broadcast(SPECIES, -shift);
+        // One pass per vector of a group of SUM_LANES elements, each with its own compensated sum,
+        // so that element i is summed in lane i mod SUM_LANES whatever the vector width.
+        // The partial group is the loop's last round, read from and written to the padded copy: one
+        // copy of the kernel in the loop, which C2 inlines whole (a second one can exceed its
+        // inlining budget, and a kernel left out of line boxes every vector it passes).
+        int end = bound < n ? bound + SUM_LANES : bound;
         for (int part = 0; part < SUM_LANES; part += SPECIES.length()) {
-            FloatVector sum = FloatVector.fromArray(SPECIES, sums, part), sumLost = FloatVector.fromArray(SPECIES, lost, part);
-            for (int i = part; i < n; i += SUM_LANES) {
-                // Inputs far below the shift (-infinity included) become exactly 0 with a finite
-                // error term; NaN stays NaN.
-                FloatVector x = FloatVector.fromArray(SPECIES, src, sOff + i).max(floor);
-                // x - shift rounded to float, and its rounding error exactly (Knuth's two-sum);
-                // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
-                FloatVector d = x.sub(shift);
-                FloatVector xPart = d.add(shift);
-                FloatVector error = x.sub(xPart).add(negativeShift.sub(d.sub(xPart)));
-                FloatVector e = expNonPositive(d);
-                e = e.fma(error, e);
-                e.intoArray(dst, dOff + i);
+            FloatVector sum = FloatVector.zero(SPECIES), sumLost = sum;
+            for (int i = part; i < end; i += SUM_LANES) {
+                boolean inTail = i >= bound;
+                float[] in = inTail ? tail : src, out = inTail ? tail : dst;
+                int from = inTail ? i - bound : sOff + i, to = inTail ? i - bound : dOff + i;
+                FloatVector e = expShifted(FloatVector.fromArray(SPECIES, in, from), shift, floor, negativeShift);
+                e.intoArray(out, to);
                 // Kahan: a plain float sum would lose up to n roundings, and that error lands on
                 // every probability through the normalisation.
                 FloatVector y = e.sub(sumLost);
@@ -137,6 +123,23 @@ final class SimdFloatMath implements FloatArrayMath {
             sum.intoArray(sums, part);
             sumLost.intoArray(lost, part);
         }
+        if (bound < n) System.arraycopy(tail, 0, dst, dOff + bound, n - bound);
+        return PortableFloatMath.total(sums, lost);
+    }
+
+    /**
+     * exp(x - shift) with x - shift taken exactly. Inputs far below the shift (-infinity included)
+     * are raised to the floor, where exp is exactly 0 and the error term finite; NaN stays NaN.
+     */
+    private static FloatVector expShifted(FloatVector in, float shift, FloatVector floor, FloatVector negativeShift) {
+        FloatVector x = in.max(floor);
+        // x - shift rounded to float, and its rounding error exactly (Knuth's two-sum);
+        // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
+        FloatVector d = x.sub(shift);
+        FloatVector xPart = d.add(shift);
+        FloatVector error = x.sub(xPart).add(negativeShift.sub(d.sub(xPart)));
+        FloatVector e = expNonPositive(d);
+        return e.fma(error, e);
     }
 
     /** exp(v) for v <= 0 (NaN stays NaN), lane for lane {@link PortableFloatMath#expNonPositive}. */
