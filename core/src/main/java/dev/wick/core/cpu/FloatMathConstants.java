@@ -48,8 +48,9 @@ final class FloatMathConstants {
 
     /**
      * Running sums of exp are kept in this many compensated (Kahan) float lanes, element i of a row
-     * in lane i mod 16, and added in lane order in double at the end: the same order for every
-     * vector width up to 512 bits and for the scalar loops.
+     * in lane i mod 16, the row's last partial group counted as padded with zeros, and added in
+     * lane order in double at the end: the same order for every vector width up to 512 bits and
+     * for the scalar loops.
      */
     static final int SUM_LANES = 16;
 }

@@ -47,6 +47,7 @@ final class SimdFloatMath implements FloatArrayMath {
      * Per-thread room for the sums' lanes, their lost parts and a row's last, partial group of
      * SUM_LANES elements (toArray would allocate on every row).
      */
+    private static final FloatVector ONE = FloatVector.broadcast(SPECIES, 1f);
     private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[3][SUM_LANES]);
 
     private SimdFloatMath() {
@@ -111,7 +112,16 @@ final class SimdFloatMath implements FloatArrayMath {
                 boolean inTail = i >= bound;
                 float[] in = inTail ? tail : src, out = inTail ? tail : dst;
                 int from = inTail ? i - bound : sOff + i, to = inTail ? i - bound : dOff + i;
-                FloatVector e = expShifted(FloatVector.fromArray(SPECIES, in, from), shift, floor, negativeShift);
+                // Inputs far below the shift (-infinity included) are raised to the floor, where exp
+                // is exactly 0 and the error term finite; NaN stays NaN.
+                FloatVector x = FloatVector.fromArray(SPECIES, in, from).max(floor);
+                // x - shift rounded to float, and its rounding error exactly (Knuth's two-sum);
+                // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
+                FloatVector d = x.sub(shift), xPart = d.add(shift);
+                FloatVector error = x.sub(xPart).add(negativeShift.sub(d.sub(xPart)));
+                FloatVector c = d.max(UNDERFLOW), rounded = c.fma(LOG2E, ROUND);
+                FloatVector e = expOfReduced(reduced(c, rounded)).mul(keep(d)).mul(powerOfTwo(rounded));
+                e = e.fma(error, e);
                 e.intoArray(out, to);
                 // Kahan: a plain float sum would lose up to n roundings, and that error lands on
                 // every probability through the normalisation.
@@ -127,42 +137,36 @@ final class SimdFloatMath implements FloatArrayMath {
         return PortableFloatMath.total(sums, lost);
     }
 
-    /**
-     * exp(x - shift) with x - shift taken exactly. Inputs far below the shift (-infinity included)
-     * are raised to the floor, where exp is exactly 0 and the error term finite; NaN stays NaN.
-     */
-    private static FloatVector expShifted(FloatVector in, float shift, FloatVector floor, FloatVector negativeShift) {
-        FloatVector x = in.max(floor);
-        // x - shift rounded to float, and its rounding error exactly (Knuth's two-sum);
-        // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
-        FloatVector d = x.sub(shift);
-        FloatVector xPart = d.add(shift);
-        FloatVector error = x.sub(xPart).add(negativeShift.sub(d.sub(xPart)));
-        FloatVector e = expNonPositive(d);
-        return e.fma(error, e);
+    // The kernels are written out in the loops, from helpers of at most 35 bytecodes: HotSpot
+    // inlines those everywhere, C1 included. A larger method taking or returning vectors can be
+    // compiled on its own first (while its caller is still interpreted), and C2 then declines to
+    // inline it ("already compiled into a big method"): every vector through the call is boxed,
+    // an allocation per vector, tens of times slower.
+
+    /** r = v - k ln 2 (ln 2 in two parts), from rounded = k + ROUND. */
+    private static FloatVector reduced(FloatVector v, FloatVector rounded) {
+        FloatVector k = rounded.sub(ROUND);
+        return fma(k, -LN2_LO, fma(k, -LN2_HI, v));
     }
 
-    /** exp(v) for v <= 0 (NaN stays NaN), lane for lane {@link PortableFloatMath#expNonPositive}. */
-    private static FloatVector expNonPositive(FloatVector v) {
-        FloatVector c = v.max(UNDERFLOW);
-        FloatVector rounded = c.fma(LOG2E, ROUND);
-        FloatVector k = rounded.sub(ROUND);
-        FloatVector r = fma(k, -LN2_HI, c);
-        r = fma(k, -LN2_LO, r);
-        FloatVector p = fma(expm1OverR(r), r, 1f);
-        // 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN.
-        FloatVector keep = v.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
-        return p.mul(keep).mul(powerOfTwo(rounded));
+    /** exp(r) for |r| <= ln 2 / 2: 1 + r (exp(r) - 1) / r, as PortableFloatMath's expNonPositive. */
+    private static FloatVector expOfReduced(FloatVector r) {
+        return fma(expm1OverR(r), r, 1f);
     }
 
     /** Lane for lane {@link PortableFloatMath#expm1OverR}. */
     private static FloatVector expm1OverR(FloatVector r) {
-        FloatVector p = r.fma(E7, E6);
-        p = fma(p, r, E5);
-        p = fma(p, r, E4);
-        p = fma(p, r, E3);
-        p = fma(p, r, E2);
-        return fma(p, r, 1f);
+        return fma(fma(fma(expm1OverRHigh(r), r, E4), r, E3), r, E2).fma(r, ONE);
+    }
+
+    /** The first terms of expm1OverR's Horner scheme. */
+    private static FloatVector expm1OverRHigh(FloatVector r) {
+        return fma(r.fma(E7, E6), r, E5);
+    }
+
+    /** 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN. */
+    private static FloatVector keep(FloatVector v) {
+        return v.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
     }
 
     /** a b + c with one rounding: Math.fma(a, b, c) in every lane. */
@@ -295,47 +299,39 @@ final class SimdFloatMath implements FloatArrayMath {
         }
     }
 
+    /** Lane for lane {@link PortableFloatMath#tanh(float)}: both halves, blended. */
     @Override
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
         int step = SPECIES.length();
         int i = 0;
         for (int bound = n - n % step; i < bound; i += step) {
-            tanh(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
+            FloatVector in = FloatVector.fromArray(SPECIES, x, xOff + i), a = in.abs(), s = a.mul(a);
+            FloatVector series = a.fma(s.mul(tanhSeries(s)), a);
+            // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1), as PortableFloatMath's tanhFromExp.
+            FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
+            FloatVector r = reduced(v, rounded), power = powerOfTwo(rounded);
+            FloatVector tail = expm1OverR(r).mul(r).mul(power);
+            FloatVector eh = power.add(tail), el = tail.sub(eh.sub(power));
+            FloatVector nh = ONE.sub(eh), nl = ONE.sub(nh).sub(eh).sub(el);
+            FloatVector dh = ONE.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
+            FloatVector q = nh.div(dh);
+            FloatVector remainder = q.neg().fma(dh, nh);
+            FloatVector fromExp = q.add(remainder.add(q.neg().fma(dl, nl)).div(dh));
+            FloatVector t = fromExp.blend(series, a.compare(VectorOperators.LT, TANH_SERIES_END));
+            IntVector sign = in.reinterpretAsInts().and(0x80000000);
+            t.reinterpretAsInts().or(sign).reinterpretAsFloats().intoArray(y, yOff + i);
         }
         if (i < n) PortableFloatMath.INSTANCE.tanh(x, xOff + i, y, yOff + i, n - i);
     }
 
-    /** Lane for lane {@link PortableFloatMath#tanh(float)}: both halves, blended. */
-    private static FloatVector tanh(FloatVector x) {
-        FloatVector a = x.abs();
-        FloatVector s = a.mul(a);
-        FloatVector p = fma(FloatVector.broadcast(SPECIES, T0), s, T1);
-        p = fma(p, s, T2);
-        p = fma(p, s, T3);
-        p = fma(p, s, T4);
-        p = fma(p, s, T5);
-        FloatVector series = a.fma(s.mul(p), a);
-        FloatVector t = tanhFromExp(a).blend(series, a.compare(VectorOperators.LT, TANH_SERIES_END));
-        IntVector sign = x.reinterpretAsInts().and(0x80000000);
-        return t.reinterpretAsInts().or(sign).reinterpretAsFloats();
+    /** P(s) of tanh's series, Horner. */
+    private static FloatVector tanhSeries(FloatVector s) {
+        return fma(fma(fma(tanhSeriesHigh(s), s, T3), s, T4), s, T5);
     }
 
-    /** Lane for lane PortableFloatMath's tanhFromExp: (1 - e) / (1 + e), e = exp(-2a). */
-    private static FloatVector tanhFromExp(FloatVector a) {
-        FloatVector v = a.min(TANH_SATURATES).mul(-2f);
-        FloatVector rounded = v.fma(LOG2E, ROUND);
-        FloatVector k = rounded.sub(ROUND);
-        FloatVector r = fma(k, -LN2_HI, v);
-        r = fma(k, -LN2_LO, r);
-        FloatVector power = powerOfTwo(rounded);
-        FloatVector tail = expm1OverR(r).mul(r).mul(power);
-        FloatVector eh = power.add(tail), el = tail.sub(eh.sub(power));
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector nh = one.sub(eh), nl = one.sub(nh).sub(eh).sub(el);
-        FloatVector dh = one.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
-        FloatVector q = nh.div(dh);
-        FloatVector remainder = q.neg().fma(dh, nh);
-        return q.add(remainder.add(q.neg().fma(dl, nl)).div(dh));
+    /** The first terms of tanhSeries. */
+    private static FloatVector tanhSeriesHigh(FloatVector s) {
+        return fma(s.fma(T0, T1), s, T2);
     }
 
     @Override
@@ -343,10 +339,11 @@ final class SimdFloatMath implements FloatArrayMath {
         int step = SPECIES.length();
         int i = 0;
         for (int bound = n - n % step; i < bound; i += step) {
-            FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i);
-            FloatVector e = expNonPositive(v.abs().neg());
+            FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i), m = v.abs().neg();
+            FloatVector c = m.max(UNDERFLOW), rounded = c.fma(LOG2E, ROUND);
+            FloatVector e = expOfReduced(reduced(c, rounded)).mul(keep(m)).mul(powerOfTwo(rounded));
             FloatVector sum = e.add(1f);
-            FloatVector positive = FloatVector.broadcast(SPECIES, 1f).div(sum);
+            FloatVector positive = ONE.div(sum);
             positive.blend(e.div(sum), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
         }
         if (i < n) PortableFloatMath.INSTANCE.sigmoid(x, xOff + i, y, yOff + i, n - i);
