@@ -24,12 +24,13 @@ import static dev.wick.core.cpu.FloatMathConstants.UNDERFLOW;
 
 /**
  * {@link FloatArrayMath} in plain Java, and the scalar reference for {@link SimdFloatMath}: exp,
- * tanh, sigmoid and the sum of exps here give the same bits as the SIMD versions (the arithmetic is
- * in {@link FloatMathConstants}), which take their scalar tails from here. Shaped so that C2
- * vectorises what it can: exp is evaluated in float with fused multiply-adds, in three short loops
- * over a block (a long loop body is never unrolled, and so never vectorised), and 2^k is built by
- * exact multiplications by powers of two, since reinterpreting int bits as a float does not
- * vectorise on JDK 17 (the product is the same). Within 1 ulp of the true exp over [-87.3, 0].
+ * tanh, sigmoid and the sum of exps here give the same bits as the SIMD versions (the arithmetic
+ * is in {@link FloatMathConstants}), whose tanh and sigmoid take their scalar tails from here.
+ * Shaped so that C2 vectorises what it can: exp is evaluated in float with fused multiply-adds,
+ * in three short loops over a block (a long loop body is never unrolled, and so never
+ * vectorised), and 2^k is built by exact multiplications by powers of two, since reinterpreting
+ * int bits as a float does not vectorise on JDK 17 (the product is the same). Within 1 ulp of the
+ * true exp over [-87.3, 0].
  */
 final class PortableFloatMath implements FloatArrayMath {
     static final PortableFloatMath INSTANCE = new PortableFloatMath();

@@ -34,8 +34,9 @@ import static dev.wick.core.cpu.FloatMathConstants.UNDERFLOW;
  * API's transcendental operators: those run a Java fallback until C2 compiles them and HotSpot's
  * SIMD math routines after, which differ in the last bits, so results would depend on JIT timing.
  * Every value here is bit for bit the one {@link PortableFloatMath} computes, whatever the vector
- * width and the JIT tier: tails shorter than a vector go through the portable versions, and the
- * sums of exp keep {@link FloatMathConstants#SUM_LANES} lanes in the same order. (GEMM is the one
+ * width and the JIT tier: tanh's and sigmoid's tails shorter than a vector go through the
+ * portable versions, and the sums of exp keep {@link FloatMathConstants#SUM_LANES} lanes in the
+ * same order, a row's last partial group padded with zeros as there. (GEMM is the one
  * place the two differ: this kernel fuses each multiply-add, the portable one rounds twice.) Only
  * {@link FloatArrayMath#best} creates it, after checking the module is present.
  */
