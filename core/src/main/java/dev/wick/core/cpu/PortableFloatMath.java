@@ -227,7 +227,8 @@ final class PortableFloatMath implements FloatArrayMath {
         p = Math.fma(p, s, T4);
         p = Math.fma(p, s, T5);
         float t = a < TANH_SERIES_END ? Math.fma(a, s * p, a) : tanhFromExp(a);
-        return Float.intBitsToFloat(Float.floatToRawIntBits(t) | (Float.floatToRawIntBits(x) & 0x80000000));
+        // tanh(-0) is -0; NaN stays NaN.
+        return x == 0 ? x : x < 0 ? -t : t;
     }
 
     /** tanh(a) = (1 - e) / (1 + e), e = exp(-2a), for a >= TANH_SERIES_END (or NaN). */
@@ -239,7 +240,7 @@ final class PortableFloatMath implements FloatArrayMath {
         // e = 2^k + 2^k (exp(r) - 1), both terms exact; eh + el is that sum exactly.
         float power = Float.intBitsToFloat((Float.floatToRawIntBits(rounded) - ROUND_BITS_LESS_BIAS) << 23);
         float tail = (expm1OverR(r) * r) * power;
-        float eh = power + tail, el = tail - (eh - power);
+        float eh = tail + power, el = tail - (eh - power);
         // 1 - e and 1 + e as unrounded pairs (Fast2Sum: 1 >= eh).
         float nh = 1f - eh, nl = ((1f - nh) - eh) - el;
         float dh = 1f + eh, dl = (eh - (dh - 1f)) + el;

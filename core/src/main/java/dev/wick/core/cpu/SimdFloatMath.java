@@ -312,15 +312,15 @@ final class SimdFloatMath implements FloatArrayMath {
             FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
             FloatVector r = reduced(v, rounded), power = powerOfTwo(rounded);
             FloatVector tail = expm1OverR(r).mul(r).mul(power);
-            FloatVector eh = power.add(tail), el = tail.sub(eh.sub(power));
+            FloatVector eh = tail.add(power), el = tail.sub(eh.sub(power));
             FloatVector nh = ONE.sub(eh), nl = ONE.sub(nh).sub(eh).sub(el);
             FloatVector dh = ONE.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
             FloatVector q = nh.div(dh);
             FloatVector remainder = q.neg().fma(dh, nh);
             FloatVector fromExp = q.add(remainder.add(q.neg().fma(dl, nl)).div(dh));
             FloatVector t = fromExp.blend(series, a.compare(VectorOperators.LT, TANH_SERIES_END));
-            IntVector sign = in.reinterpretAsInts().and(0x80000000);
-            t.reinterpretAsInts().or(sign).reinterpretAsFloats().intoArray(y, yOff + i);
+            t = t.blend(t.neg(), in.compare(VectorOperators.LT, 0f)).blend(in, in.compare(VectorOperators.EQ, 0f));
+            t.intoArray(y, yOff + i);
         }
         if (i < n) PortableFloatMath.INSTANCE.tanh(x, xOff + i, y, yOff + i, n - i);
     }
