@@ -7,11 +7,12 @@ package dev.wick.core.cpu;
  * unrolling decisions (the same loop measured from 20 to 90 GFLOP/s between runs). Two
  * implementations: {@link SimdFloatMath} on the incubating Vector API, chosen when the JVM was
  * started with {@code --add-modules jdk.incubator.vector}, and {@link PortableFloatMath}, plain
- * Java for every other JVM. Both stay within one ulp of the true exp and tanh wherever the result
- * is a normal float (the portable exp flushes results near and below float's smallest normal to
- * zero); the conformance suite runs against each. The Vector API's exp and tanh are fast where
- * HotSpot has SIMD math routines for them (x86-64 here); elsewhere they may be slower than the
- * portable loops, and -Dwick.cpu.portable=true chooses those.
+ * Java for every other JVM. Their exp, tanh, sigmoid and sum of exps are one algorithm written
+ * twice ({@link FloatMathConstants}) and give the same bits, whatever the vector width, the JIT
+ * tier or where a range starts; exp is within one ulp of the true value wherever the result is a
+ * normal float (it flushes results near and below float's smallest normal to zero), tanh within
+ * one. Only their GEMM kernels round differently. The conformance suite runs against each, and
+ * -Dwick.cpu.portable=true chooses the portable loops.
  */
 interface FloatArrayMath {
     /** The system property that, set to {@code true}, keeps the CPU backend on the portable loops. */

@@ -1,7 +1,6 @@
 package dev.wick.core.cpu;
 
 import dev.wick.core.CounterRng;
-import dev.wick.core.ops.UnaryOp;
 
 /**
  * The float32 loops of the CPU backend, each over a range [from, to) of elements (or rows) so
@@ -32,29 +31,6 @@ final class FloatKernels {
     }
 
     // ---- activations ----------------------------------------------------------------------------
-
-    /**
-     * tanh through Math.exp, which C2 compiles to a fast intrinsic (Math.tanh is a call into
-     * fdlibm, several times slower). In double the result is within about 1e-13 relative of the
-     * true value, far below float's rounding; below 2^-11 the series x - x^3/3 avoids the
-     * cancellation in 1 - e.
-     */
-    static float tanh(float v) {
-        double a = Math.abs((double) v);
-        double t;
-        if (a < 0x1p-11) {
-            t = a - a * a * a / 3;
-        } else {
-            double e = Math.exp(-2 * a);
-            t = (1 - e) / (1 + e);
-        }
-        return (float) Math.copySign(t, v);
-    }
-
-    /** The op table's sigmoid, in double and rounded once. */
-    static float sigmoid(float v) {
-        return (float) UnaryOp.SIGMOID.apply(v);
-    }
 
     static void tanhBackward(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int from, int to,
                              boolean accumulate) {

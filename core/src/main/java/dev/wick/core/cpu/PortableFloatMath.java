@@ -1,33 +1,49 @@
 package dev.wick.core.cpu;
 
+import static dev.wick.core.cpu.FloatMathConstants.E2;
+import static dev.wick.core.cpu.FloatMathConstants.E3;
+import static dev.wick.core.cpu.FloatMathConstants.E4;
+import static dev.wick.core.cpu.FloatMathConstants.E5;
+import static dev.wick.core.cpu.FloatMathConstants.E6;
+import static dev.wick.core.cpu.FloatMathConstants.E7;
+import static dev.wick.core.cpu.FloatMathConstants.LN2_HI;
+import static dev.wick.core.cpu.FloatMathConstants.LN2_LO;
+import static dev.wick.core.cpu.FloatMathConstants.LOG2E;
+import static dev.wick.core.cpu.FloatMathConstants.ROUND;
+import static dev.wick.core.cpu.FloatMathConstants.ROUND_BITS_LESS_BIAS;
+import static dev.wick.core.cpu.FloatMathConstants.SUM_LANES;
+import static dev.wick.core.cpu.FloatMathConstants.T0;
+import static dev.wick.core.cpu.FloatMathConstants.T1;
+import static dev.wick.core.cpu.FloatMathConstants.T2;
+import static dev.wick.core.cpu.FloatMathConstants.T3;
+import static dev.wick.core.cpu.FloatMathConstants.T4;
+import static dev.wick.core.cpu.FloatMathConstants.T5;
+import static dev.wick.core.cpu.FloatMathConstants.TANH_SATURATES;
+import static dev.wick.core.cpu.FloatMathConstants.TANH_SERIES_END;
+import static dev.wick.core.cpu.FloatMathConstants.UNDERFLOW;
+
 /**
- * {@link FloatArrayMath} in plain Java, shaped so that C2 vectorises what it can: exp is
- * evaluated in float with fused multiply-adds, in three short loops over a block (a long loop
- * body is never unrolled, and so never vectorised), and 2^k is built by exact multiplications
- * by powers of two, since reinterpreting int bits as a float does not vectorise on JDK 17. About
- * 1.5 ns per exp here against 14 for Math.exp; within 1 ulp of the true value over [-87.3, 0].
+ * {@link FloatArrayMath} in plain Java, and the scalar reference for {@link SimdFloatMath}: exp,
+ * tanh, sigmoid and the sum of exps here give the same bits as the SIMD versions (the arithmetic
+ * is in {@link FloatMathConstants}), whose tanh and sigmoid take their scalar tails from here.
+ * Shaped so that C2 vectorises what it can: exp is evaluated in float with fused multiply-adds,
+ * in three short loops over a block (a long loop body is never unrolled, and so never
+ * vectorised), and 2^k is built by exact multiplications by powers of two, since reinterpreting
+ * int bits as a float does not vectorise on JDK 17 (the product is the same). Within 1 ulp of the
+ * true exp over [-87.3, 0].
  */
 final class PortableFloatMath implements FloatArrayMath {
     static final PortableFloatMath INSTANCE = new PortableFloatMath();
 
-    /** Elements per block: the block and its scratch stay in L1. */
+    /** Elements per block: the block and its scratch stay in L1 (a multiple of SUM_LANES). */
     private static final int BLOCK = 1024;
-    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer. */
-    private static final float ROUND = 12582912f;
-    private static final float LOG2E = 1.44269504f;
-    /** ln 2 in two parts: LN2_HI has trailing zero bits, so k * LN2_HI is exact for |k| < 2^9. */
-    private static final float LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
-    /**
-     * Below this results are flushed to zero (so exp(-inf) is exactly 0): just above -87.3365, where
-     * exp becomes subnormal in float, so exp(v) for v in (-87.3365, -87.33] is 0 instead of about
-     * 1.2e-38 (SimdFloatMath returns those, and subnormals, as they are).
-     */
-    private static final float UNDERFLOW = -87.33f;
 
     private static final class Scratch {
         final float[] value = new float[BLOCK];
         final float[] power = new float[BLOCK];
         final float[] error = new float[BLOCK];
+        final float[] sums = new float[SUM_LANES];
+        final float[] lost = new float[SUM_LANES];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -58,11 +74,12 @@ final class PortableFloatMath implements FloatArrayMath {
     @Override
     public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
         Scratch s = SCRATCH.get();
-        float[] v = s.value, error = s.error;
+        float[] v = s.value, error = s.error, sums = s.sums, lost = s.lost;
+        java.util.Arrays.fill(sums, 0f);
+        java.util.Arrays.fill(lost, 0f);
         // 200 below the shift, where exp is 0 in float; at least one ulp below for a huge shift,
         // where shift - 200 would round back to the shift itself.
-        float floor = Math.min(shift - 200f, Math.nextDown(shift));
-        double sum = 0;
+        float floor = Math.min(shift - 200f, Math.nextDown(shift)), negativeShift = -shift;
         for (int b = 0; b < n; b += BLOCK) {
             int len = Math.min(BLOCK, n - b);
             // Zero-based copies: C2 vectorises only loops whose arrays share one offset.
@@ -73,29 +90,34 @@ final class PortableFloatMath implements FloatArrayMath {
                 // float, which keeps the error term finite; NaN stays NaN.
                 float x = Math.max(v[i], floor), d = x - shift;
                 float xPart = d + shift;
-                error[i] = (x - xPart) + (-shift - (d - xPart));
+                error[i] = (x - xPart) + (negativeShift - (d - xPart));
                 v[i] = d;
             }
             expNonPositive(v, s.power, len);
             // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
             for (int i = 0; i < len; i++) v[i] = Math.fma(v[i], error[i], v[i]);
-            sum += sum(v, len);
+            // BLOCK is a multiple of SUM_LANES: element b + i goes to lane i mod SUM_LANES.
+            for (int i = 0; i < len; i++) addTo(sums, lost, i % SUM_LANES, v[i]);
             System.arraycopy(v, 0, dst, dOff + b, len);
         }
-        return sum;
+        // The row is summed as if padded with zeros to a whole number of lane groups, as
+        // SimdFloatMath sums its last, partial group.
+        for (int lane = n % SUM_LANES; lane > 0 && lane < SUM_LANES; lane++) addTo(sums, lost, lane, 0f);
+        return total(sums, lost);
     }
 
-    private static double sum(float[] v, int n) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += v[i];
-            s1 += v[i + 1];
-            s2 += v[i + 2];
-            s3 += v[i + 3];
-        }
-        for (; i < n; i++) s0 += v[i];
-        return (s0 + s1) + (s2 + s3);
+    /** Kahan's compensated sum in one lane: a plain float sum would lose up to n roundings. */
+    private static void addTo(float[] sums, float[] lost, int lane, float value) {
+        float y = value - lost[lane], t = sums[lane] + y;
+        lost[lane] = (t - sums[lane]) - y;
+        sums[lane] = t;
+    }
+
+    /** The lanes' compensated sums added in lane order, in double. */
+    static double total(float[] sums, float[] lost) {
+        double total = 0;
+        for (int lane = 0; lane < SUM_LANES; lane++) total += (double) sums[lane] - lost[lane];
+        return total;
     }
 
     /**
@@ -111,13 +133,7 @@ final class PortableFloatMath implements FloatArrayMath {
             float k = Math.fma(c, LOG2E, ROUND) - ROUND;
             float r = Math.fma(k, -LN2_HI, c);
             r = Math.fma(k, -LN2_LO, r);
-            float p = Math.fma(r, 1f / 5040, 1f / 720);
-            p = Math.fma(p, r, 1f / 120);
-            p = Math.fma(p, r, 1f / 24);
-            p = Math.fma(p, r, 1f / 6);
-            p = Math.fma(p, r, 0.5f);
-            p = Math.fma(p, r, 1f);
-            p = Math.fma(p, r, 1f);
+            float p = Math.fma(expm1OverR(r), r, 1f);
             // 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN.
             float keep = Math.min(Math.max((x - UNDERFLOW) * 0x1p100f, 0f), 1f);
             v[i] = p * keep;
@@ -151,6 +167,16 @@ final class PortableFloatMath implements FloatArrayMath {
             s *= Math.fma(q, 0.5f, 1f - q);
             v[i] *= s;
         }
+    }
+
+    /** (exp(r) - 1) / r for |r| <= ln 2 / 2: exp's Taylor polynomial less its constant term, over r. */
+    static float expm1OverR(float r) {
+        float p = Math.fma(r, E7, E6);
+        p = Math.fma(p, r, E5);
+        p = Math.fma(p, r, E4);
+        p = Math.fma(p, r, E3);
+        p = Math.fma(p, r, E2);
+        return Math.fma(p, r, 1f);
     }
 
     /** x rounded to the nearest integer, for |x| < 2^22, in float arithmetic that C2 vectorises. */
@@ -189,7 +215,39 @@ final class PortableFloatMath implements FloatArrayMath {
 
     @Override
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) y[yOff + i] = FloatKernels.tanh(x[xOff + i]);
+        for (int i = 0; i < n; i++) y[yOff + i] = tanh(x[xOff + i]);
+    }
+
+    /** tanh as {@link FloatMathConstants} describes it; within one ulp of the true value. */
+    static float tanh(float x) {
+        float a = Math.abs(x);
+        float s = a * a, p = Math.fma(T0, s, T1);
+        p = Math.fma(p, s, T2);
+        p = Math.fma(p, s, T3);
+        p = Math.fma(p, s, T4);
+        p = Math.fma(p, s, T5);
+        float t = a < TANH_SERIES_END ? Math.fma(a, s * p, a) : tanhFromExp(a);
+        // tanh(-0) is -0; NaN stays NaN.
+        return x == 0 ? x : x < 0 ? -t : t;
+    }
+
+    /** tanh(a) = (1 - e) / (1 + e), e = exp(-2a), for a >= TANH_SERIES_END (or NaN). */
+    private static float tanhFromExp(float a) {
+        float v = -2f * Math.min(a, TANH_SATURATES);
+        float rounded = Math.fma(v, LOG2E, ROUND), k = rounded - ROUND;
+        float r = Math.fma(k, -LN2_HI, v);
+        r = Math.fma(k, -LN2_LO, r);
+        // e = 2^k + 2^k (exp(r) - 1), both terms exact; eh + el is that sum exactly.
+        float power = Float.intBitsToFloat((Float.floatToRawIntBits(rounded) - ROUND_BITS_LESS_BIAS) << 23);
+        float tail = (expm1OverR(r) * r) * power;
+        float eh = tail + power, el = tail - (eh - power);
+        // 1 - e and 1 + e as unrounded pairs (Fast2Sum: 1 >= eh).
+        float nh = 1f - eh, nl = ((1f - nh) - eh) - el;
+        float dh = 1f + eh, dl = (eh - (dh - 1f)) + el;
+        // The quotient, corrected by its exact remainder and by both pairs' low parts.
+        float q = nh / dh;
+        float remainder = Math.fma(-q, dh, nh);
+        return q + (remainder + Math.fma(-q, dl, nl)) / dh;
     }
 
     @Override

@@ -1,21 +1,55 @@
 package dev.wick.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import static dev.wick.core.cpu.FloatMathConstants.E2;
+import static dev.wick.core.cpu.FloatMathConstants.E3;
+import static dev.wick.core.cpu.FloatMathConstants.E4;
+import static dev.wick.core.cpu.FloatMathConstants.E5;
+import static dev.wick.core.cpu.FloatMathConstants.E6;
+import static dev.wick.core.cpu.FloatMathConstants.E7;
+import static dev.wick.core.cpu.FloatMathConstants.LN2_HI;
+import static dev.wick.core.cpu.FloatMathConstants.LN2_LO;
+import static dev.wick.core.cpu.FloatMathConstants.LOG2E;
+import static dev.wick.core.cpu.FloatMathConstants.ROUND;
+import static dev.wick.core.cpu.FloatMathConstants.ROUND_BITS_LESS_BIAS;
+import static dev.wick.core.cpu.FloatMathConstants.SUM_LANES;
+import static dev.wick.core.cpu.FloatMathConstants.T0;
+import static dev.wick.core.cpu.FloatMathConstants.T1;
+import static dev.wick.core.cpu.FloatMathConstants.T2;
+import static dev.wick.core.cpu.FloatMathConstants.T3;
+import static dev.wick.core.cpu.FloatMathConstants.T4;
+import static dev.wick.core.cpu.FloatMathConstants.T5;
+import static dev.wick.core.cpu.FloatMathConstants.TANH_SATURATES;
+import static dev.wick.core.cpu.FloatMathConstants.TANH_SERIES_END;
+import static dev.wick.core.cpu.FloatMathConstants.UNDERFLOW;
+
 /**
- * {@link FloatArrayMath} on the Vector API (jdk.incubator.vector, JDK 17+), whose exp and tanh
- * compile to HotSpot's SIMD math routines: about 0.3 and 0.5 ns per element here, within 0.6 ulp
- * (measured over a sweep of float inputs). Tails shorter than a vector go through the scalar
- * versions. Only {@link FloatArrayMath#best} creates it, after checking the module is present.
+ * {@link FloatArrayMath} on the Vector API (jdk.incubator.vector, JDK 17+). Its exp, tanh and
+ * sigmoid are Wick's own ({@link FloatMathConstants}), written in lanewise add, multiply, divide,
+ * fused multiply-add, min, max, compare-and-blend and integer bit operations only, never the Vector
+ * API's transcendental operators: those run a Java fallback until C2 compiles them and HotSpot's
+ * SIMD math routines after, which differ in the last bits, so results would depend on JIT timing.
+ * Every value here is bit for bit the one {@link PortableFloatMath} computes, whatever the vector
+ * width and the JIT tier: tanh's and sigmoid's tails shorter than a vector go through the
+ * portable versions, and the sums of exp keep {@link FloatMathConstants#SUM_LANES} lanes in the
+ * same order, a row's last partial group padded with zeros as there. (GEMM is the one
+ * place the two differ: this kernel fuses each multiply-add, the portable one rounds twice.) Only
+ * {@link FloatArrayMath#best} creates it, after checking the module is present.
  */
 final class SimdFloatMath implements FloatArrayMath {
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    /** Per-thread room for two vectors' lanes (toArray would allocate on every row). */
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[2 * SPECIES.length()]);
-    /** exp(-200) is 0 in float: inputs further below the shift are raised to it. */
-    private static final float BELOW_SHIFT = 200f;
+    /** The preferred species, but at most SUM_LANES wide, so that its lanes divide the sum's lanes. */
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED.length() <= SUM_LANES
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
+    /**
+     * Per-thread room for the sums' lanes, their lost parts and a row's last, partial group of
+     * SUM_LANES elements (toArray would allocate on every row).
+     */
+    private static final FloatVector ONE = FloatVector.broadcast(SPECIES, 1f);
+    private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[3][SUM_LANES]);
 
     private SimdFloatMath() {
     }
@@ -23,7 +57,7 @@ final class SimdFloatMath implements FloatArrayMath {
     /** A working instance, or an exception if the Vector API does not run here. */
     static SimdFloatMath create() {
         SimdFloatMath math = new SimdFloatMath();
-        float[] probe = new float[SPECIES.length() + 3];
+        float[] probe = new float[SUM_LANES + 3];
         java.util.Arrays.fill(probe, -1f);
         double sum = math.expShifted(probe, 0, 0f, probe, 0, probe.length);
         double expected = probe.length * Math.exp(-1);
@@ -54,42 +88,102 @@ final class SimdFloatMath implements FloatArrayMath {
 
     @Override
     public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
-        int step = SPECIES.length();
-        int i = 0;
-        // The sum is compensated (Kahan): a plain float accumulator would lose up to n roundings,
-        // and that error lands on every probability through the normalisation. (Converting the
-        // lanes to double instead measured twice as slow on JDK 17.)
-        FloatVector sum = FloatVector.zero(SPECIES), lost = sum;
+        float[][] lanes = LANES.get();
+        float[] sums = lanes[0], lost = lanes[1], tail = lanes[2];
+        int bound = n - n % SUM_LANES;
+        if (bound < n) {
+            // The last, partial group, padded with -infinity, whose exp adds exactly 0 to the sums
+            // (as PortableFloatMath pads its sum with zeros). A copy: masked loads and stores are
+            // intrinsics only on some JDKs and CPUs, and very slow where they are not.
+            java.util.Arrays.fill(tail, Float.NEGATIVE_INFINITY);
+            System.arraycopy(src, sOff + bound, tail, 0, n - bound);
+        }
         // At least one ulp below a huge shift, where shift - 200 would round back to the shift.
-        FloatVector floor = FloatVector.broadcast(SPECIES, Math.min(shift - BELOW_SHIFT, Math.nextDown(shift)));
-        for (int bound = n - n % step; i < bound; i += step) {
-            // Inputs far below the shift (-infinity included) become exactly 0 with a finite error
-            // term; NaN stays NaN.
-            FloatVector x = FloatVector.fromArray(SPECIES, src, sOff + i).max(floor);
-            // x - shift rounded to float, and its rounding error exactly (Knuth's two-sum);
-            // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
-            FloatVector d = x.sub(shift);
-            FloatVector xPart = d.add(shift);
-            FloatVector error = x.sub(xPart).add(d.sub(xPart).neg().sub(shift));
-            FloatVector e = d.lanewise(VectorOperators.EXP);
-            e = e.fma(error, e);
-            e.intoArray(dst, dOff + i);
-            FloatVector y = e.sub(lost);
-            FloatVector t = sum.add(y);
-            lost = t.sub(sum).sub(y);
-            sum = t;
+        FloatVector floor = FloatVector.broadcast(SPECIES, Math.min(shift - 200f, Math.nextDown(shift)));
+        FloatVector negativeShift = FloatVector.broadcast(SPECIES, -shift);
+        // One pass per vector of a group of SUM_LANES elements, each with its own compensated sum,
+        // so that element i is summed in lane i mod SUM_LANES whatever the vector width.
+        // The partial group is the loop's last round, read from and written to the padded copy: one
+        // copy of the kernel in the loop, which C2 inlines whole (a second one can exceed its
+        // inlining budget, and a kernel left out of line boxes every vector it passes).
+        int end = bound < n ? bound + SUM_LANES : bound;
+        for (int part = 0; part < SUM_LANES; part += SPECIES.length()) {
+            FloatVector sum = FloatVector.zero(SPECIES), sumLost = sum;
+            for (int i = part; i < end; i += SUM_LANES) {
+                boolean inTail = i >= bound;
+                float[] in = inTail ? tail : src, out = inTail ? tail : dst;
+                int from = inTail ? i - bound : sOff + i, to = inTail ? i - bound : dOff + i;
+                // Inputs far below the shift (-infinity included) are raised to the floor, where exp
+                // is exactly 0 and the error term finite; NaN stays NaN.
+                FloatVector x = FloatVector.fromArray(SPECIES, in, from).max(floor);
+                // x - shift rounded to float, and its rounding error exactly (Knuth's two-sum);
+                // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
+                FloatVector d = x.sub(shift), xPart = d.add(shift);
+                FloatVector error = x.sub(xPart).add(negativeShift.sub(d.sub(xPart)));
+                FloatVector c = d.max(UNDERFLOW), rounded = c.fma(LOG2E, ROUND);
+                FloatVector e = expOfReduced(reduced(c, rounded)).mul(keep(d)).mul(powerOfTwo(rounded));
+                e = e.fma(error, e);
+                e.intoArray(out, to);
+                // Kahan: a plain float sum would lose up to n roundings, and that error lands on
+                // every probability through the normalisation.
+                FloatVector y = e.sub(sumLost);
+                FloatVector t = sum.add(y);
+                sumLost = t.sub(sum).sub(y);
+                sum = t;
+            }
+            sum.intoArray(sums, part);
+            sumLost.intoArray(lost, part);
         }
-        double total = 0;
-        float[] lanes = LANES.get();
-        sum.intoArray(lanes, 0);
-        lost.intoArray(lanes, SPECIES.length());
-        for (int lane = 0; lane < SPECIES.length(); lane++) total += (double) lanes[lane] - lanes[SPECIES.length() + lane];
-        for (; i < n; i++) {
-            float e = (float) Math.exp((double) src[sOff + i] - shift);
-            dst[dOff + i] = e;
-            total += e;
-        }
-        return total;
+        if (bound < n) System.arraycopy(tail, 0, dst, dOff + bound, n - bound);
+        return PortableFloatMath.total(sums, lost);
+    }
+
+    // The kernels are written out in the loops, from helpers of at most 35 bytecodes: HotSpot
+    // inlines those everywhere, C1 included. A larger method taking or returning vectors can be
+    // compiled on its own first (while its caller is still interpreted), and C2 then declines to
+    // inline it ("already compiled into a big method"): every vector through the call is boxed,
+    // an allocation per vector, tens of times slower.
+
+    /** r = v - k ln 2 (ln 2 in two parts), from rounded = k + ROUND. */
+    private static FloatVector reduced(FloatVector v, FloatVector rounded) {
+        FloatVector k = rounded.sub(ROUND);
+        return fma(k, -LN2_LO, fma(k, -LN2_HI, v));
+    }
+
+    /** exp(r) for |r| <= ln 2 / 2: 1 + r (exp(r) - 1) / r, as PortableFloatMath's expNonPositive. */
+    private static FloatVector expOfReduced(FloatVector r) {
+        return fma(expm1OverR(r), r, 1f);
+    }
+
+    /** Lane for lane {@link PortableFloatMath#expm1OverR}. */
+    private static FloatVector expm1OverR(FloatVector r) {
+        return fma(fma(fma(expm1OverRHigh(r), r, E4), r, E3), r, E2).fma(r, ONE);
+    }
+
+    /** The first terms of expm1OverR's Horner scheme. */
+    private static FloatVector expm1OverRHigh(FloatVector r) {
+        return fma(r.fma(E7, E6), r, E5);
+    }
+
+    /** 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN. */
+    private static FloatVector keep(FloatVector v) {
+        return v.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
+    }
+
+    /** a b + c with one rounding: Math.fma(a, b, c) in every lane. */
+    private static FloatVector fma(FloatVector a, FloatVector b, float c) {
+        return a.fma(b, FloatVector.broadcast(SPECIES, c));
+    }
+
+    /** a b + c with one rounding, for a constant b. */
+    private static FloatVector fma(FloatVector a, float b, FloatVector c) {
+        return a.fma(FloatVector.broadcast(SPECIES, b), c);
+    }
+
+    /** 2^k from k + ROUND (k an integer in [-126, 127]): k + 127 moved into the exponent bits. */
+    private static FloatVector powerOfTwo(FloatVector rounded) {
+        IntVector bits = rounded.reinterpretAsInts();
+        return bits.sub(ROUND_BITS_LESS_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
     }
 
     @Override
@@ -206,14 +300,39 @@ final class SimdFloatMath implements FloatArrayMath {
         }
     }
 
+    /** Lane for lane {@link PortableFloatMath#tanh(float)}: both halves, blended. */
     @Override
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
         int step = SPECIES.length();
         int i = 0;
         for (int bound = n - n % step; i < bound; i += step) {
-            FloatVector.fromArray(SPECIES, x, xOff + i).lanewise(VectorOperators.TANH).intoArray(y, yOff + i);
+            FloatVector in = FloatVector.fromArray(SPECIES, x, xOff + i), a = in.abs(), s = a.mul(a);
+            FloatVector series = a.fma(s.mul(tanhSeries(s)), a);
+            // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1), as PortableFloatMath's tanhFromExp.
+            FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
+            FloatVector r = reduced(v, rounded), power = powerOfTwo(rounded);
+            FloatVector tail = expm1OverR(r).mul(r).mul(power);
+            FloatVector eh = tail.add(power), el = tail.sub(eh.sub(power));
+            FloatVector nh = ONE.sub(eh), nl = ONE.sub(nh).sub(eh).sub(el);
+            FloatVector dh = ONE.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
+            FloatVector q = nh.div(dh);
+            FloatVector remainder = q.neg().fma(dh, nh);
+            FloatVector fromExp = q.add(remainder.add(q.neg().fma(dl, nl)).div(dh));
+            FloatVector t = fromExp.blend(series, a.compare(VectorOperators.LT, TANH_SERIES_END));
+            t = t.blend(t.neg(), in.compare(VectorOperators.LT, 0f)).blend(in, in.compare(VectorOperators.EQ, 0f));
+            t.intoArray(y, yOff + i);
         }
-        for (; i < n; i++) y[yOff + i] = FloatKernels.tanh(x[xOff + i]);
+        if (i < n) PortableFloatMath.INSTANCE.tanh(x, xOff + i, y, yOff + i, n - i);
+    }
+
+    /** P(s) of tanh's series, Horner. */
+    private static FloatVector tanhSeries(FloatVector s) {
+        return fma(fma(fma(tanhSeriesHigh(s), s, T3), s, T4), s, T5);
+    }
+
+    /** The first terms of tanhSeries. */
+    private static FloatVector tanhSeriesHigh(FloatVector s) {
+        return fma(s.fma(T0, T1), s, T2);
     }
 
     @Override
@@ -221,12 +340,13 @@ final class SimdFloatMath implements FloatArrayMath {
         int step = SPECIES.length();
         int i = 0;
         for (int bound = n - n % step; i < bound; i += step) {
-            FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i);
-            FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i), m = v.abs().neg();
+            FloatVector c = m.max(UNDERFLOW), rounded = c.fma(LOG2E, ROUND);
+            FloatVector e = expOfReduced(reduced(c, rounded)).mul(keep(m)).mul(powerOfTwo(rounded));
             FloatVector sum = e.add(1f);
-            FloatVector positive = FloatVector.broadcast(SPECIES, 1f).div(sum);
+            FloatVector positive = ONE.div(sum);
             positive.blend(e.div(sum), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
         }
-        for (; i < n; i++) y[yOff + i] = FloatKernels.sigmoid(x[xOff + i]);
+        if (i < n) PortableFloatMath.INSTANCE.sigmoid(x, xOff + i, y, yOff + i, n - i);
     }
 }

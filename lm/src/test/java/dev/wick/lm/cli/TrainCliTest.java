@@ -122,36 +122,29 @@ class TrainCliTest {
         String[] options = concat(new String[]{"--tokens", tokens, "--optimizer", optimizer, "--lr", lr},
                 model == null ? new String[0] : model.split(" "));
 
-        // The Vector API's exp and tanh lanes give different last bits before and after C2 compiles
-        // them (issue 13), so a run's bits depend on JIT timing there; resumption is exact on the
-        // portable loops, and that is where this holds it to the bit.
-        String previous = System.setProperty("wick.cpu.portable", "true");
-        try {
-            Cli.Result uninterrupted = train(text, whole, seed, concat(options, "--steps", "20"));
-            train(text, split, seed, concat(options, "--steps", "10"));
-            assertEquals(10, document(split).step());
-            Cli.Result resumed = Cli.run("train", "--out", split.toString(), "--resume", "--steps", "20", "--device", "cpu");
-            assertEquals(0, resumed.code(), resumed.describe());
+        // On the default CPU path (the Vector API, where the surefire JVM has the module); the same in
+        // fresh JVMs, whatever the JIT has compiled, is FreshJvmReproducibilityTest's.
+        Cli.Result uninterrupted = train(text, whole, seed, concat(options, "--steps", "20"));
+        train(text, split, seed, concat(options, "--steps", "10"));
+        assertEquals(10, document(split).step());
+        Cli.Result resumed = Cli.run("train", "--out", split.toString(), "--resume", "--steps", "20", "--device", "cpu");
+        assertEquals(0, resumed.code(), resumed.describe());
 
-            String why = "seed " + seed + ", " + tokens + ", " + optimizer + ", " + model;
-            CheckpointDocument a = document(whole), b = document(split);
-            assertEquals(a.optimizer(), b.optimizer(), "the learning rate as annealed and the best validation loss; " + why);
-            assertEquals(tokens, b.model().tokens());
-            assertEquals(model == null ? "tanh" : model.replaceAll(".*--cell (\\w+).*", "$1"), b.model().cell(), why);
-            assertEquals(model != null && model.contains("--tie-weights"), b.model().tied(), why);
-            assertEquals(model != null && model.contains("--sparse-embedding"), b.model().sparseEmbedding(), why);
-            assertArrayEquals(a.model().words(), b.model().words());
-            assertEquals(Files.readString(whole.resolve(LossCurve.CSV)), Files.readString(split.resolve(LossCurve.CSV)),
-                    "every training and validation loss, to the last bit; " + why);
-            for (String f : List.of("model-00000020.safetensors", "state-00000020.safetensors")) {
-                assertArrayEquals(Files.readAllBytes(whole.resolve(f)), Files.readAllBytes(split.resolve(f)), f + "; " + why);
-            }
-            assertEquals(sample(uninterrupted), sample(resumed), why);
-            assertEquals(loss(uninterrupted, "validation (whole split)"), loss(resumed, "validation (whole split)"), 0.0, why);
-        } finally {
-            if (previous == null) System.clearProperty("wick.cpu.portable");
-            else System.setProperty("wick.cpu.portable", previous);
+        String why = "seed " + seed + ", " + tokens + ", " + optimizer + ", " + model;
+        CheckpointDocument a = document(whole), b = document(split);
+        assertEquals(a.optimizer(), b.optimizer(), "the learning rate as annealed and the best validation loss; " + why);
+        assertEquals(tokens, b.model().tokens());
+        assertEquals(model == null ? "tanh" : model.replaceAll(".*--cell (\\w+).*", "$1"), b.model().cell(), why);
+        assertEquals(model != null && model.contains("--tie-weights"), b.model().tied(), why);
+        assertEquals(model != null && model.contains("--sparse-embedding"), b.model().sparseEmbedding(), why);
+        assertArrayEquals(a.model().words(), b.model().words());
+        assertEquals(Files.readString(whole.resolve(LossCurve.CSV)), Files.readString(split.resolve(LossCurve.CSV)),
+                "every training and validation loss, to the last bit; " + why);
+        for (String f : List.of("model-00000020.safetensors", "state-00000020.safetensors")) {
+            assertArrayEquals(Files.readAllBytes(whole.resolve(f)), Files.readAllBytes(split.resolve(f)), f + "; " + why);
         }
+        assertEquals(sample(uninterrupted), sample(resumed), why);
+        assertEquals(loss(uninterrupted, "validation (whole split)"), loss(resumed, "validation (whole split)"), 0.0, why);
     }
 
     private static String[] concat(String[] a, String... b) {
