@@ -298,8 +298,7 @@ public final class Engine implements AutoCloseable {
      */
     public Tensor uniform(DType dtype, long seed, double low, double high, int... dims) {
         Tensor t = empty(requireFloating(dtype), Shape.of(dims));
-        backend.uniform(t.buffer(), t.numel(), seed, low, high);
-        return t;
+        return t.uniformInPlace(seed, low, high);
     }
 
     /**
@@ -314,8 +313,7 @@ public final class Engine implements AutoCloseable {
      */
     public Tensor normal(DType dtype, long seed, double mean, double std, int... dims) {
         Tensor t = empty(requireFloating(dtype), Shape.of(dims));
-        backend.normal(t.buffer(), t.numel(), seed, mean, std);
-        return t;
+        return t.normalInPlace(seed, mean, std);
     }
 
     /**

@@ -55,18 +55,4 @@ final class HalfFloats {
         if (rest > 0x1000 || (rest == 0x1000 && (half & 1) == 1)) half++; // a carry may step into the exponent: still right
         return (short) (sign | half);
     }
-
-    /** The next half above (toward +infinity), for tests of rounding. */
-    static short nextUp(short h) {
-        int bits = h & 0xffff;
-        if (bits == 0x8000) return 1;
-        return (short) ((bits & 0x8000) == 0 ? bits + 1 : bits - 1);
-    }
-
-    /** The next half below (toward -infinity). */
-    static short nextDown(short h) {
-        int bits = h & 0xffff;
-        if (bits == 0) return (short) 0x8001;
-        return (short) ((bits & 0x8000) == 0 ? bits - 1 : bits + 1);
-    }
 }

@@ -2,7 +2,6 @@ package dev.wick.core.io;
 
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
-import dev.wick.core.Shape;
 import dev.wick.core.Tensor;
 
 import java.nio.ByteBuffer;
@@ -195,14 +194,5 @@ public final class StoredTensor {
     @Override
     public String toString() {
         return dtype + Arrays.toString(shape);
-    }
-
-    /**
-     * The shape as Wick's.
-     *
-     * @return the dimensions as a {@link Shape}
-     */
-    public Shape wickShape() {
-        return Shape.of(shape);
     }
 }

@@ -132,12 +132,26 @@ class SafetensorsTest {
                 assertEquals(Math.copySign(Float.POSITIVE_INFINITY, x), chosen, "f16 of " + x);
                 continue;
             }
-            assertNearestEven(x, chosen, h, HalfFloats.f16ToFloat(HalfFloats.nextUp(h)),
-                    HalfFloats.f16ToFloat(HalfFloats.nextDown(h)), "f16 of " + x);
+            assertNearestEven(x, chosen, h, HalfFloats.f16ToFloat(nextUp(h)),
+                    HalfFloats.f16ToFloat(nextDown(h)), "f16 of " + x);
             short b = HalfFloats.floatToBf16(x);
-            assertNearestEven(x, HalfFloats.bf16ToFloat(b), b, HalfFloats.bf16ToFloat(HalfFloats.nextUp(b)),
-                    HalfFloats.bf16ToFloat(HalfFloats.nextDown(b)), "bf16 of " + x);
+            assertNearestEven(x, HalfFloats.bf16ToFloat(b), b, HalfFloats.bf16ToFloat(nextUp(b)),
+                    HalfFloats.bf16ToFloat(nextDown(b)), "bf16 of " + x);
         }
+    }
+
+    /** The next 16-bit float above (toward +infinity): sign-magnitude bits, as float16 and bfloat16 both are. */
+    private static short nextUp(short h) {
+        int bits = h & 0xffff;
+        if (bits == 0x8000) return 1;
+        return (short) ((bits & 0x8000) == 0 ? bits + 1 : bits - 1);
+    }
+
+    /** The next 16-bit float below (toward -infinity). */
+    private static short nextDown(short h) {
+        int bits = h & 0xffff;
+        if (bits == 0) return (short) 0x8001;
+        return (short) ((bits & 0x8000) == 0 ? bits - 1 : bits + 1);
     }
 
     private static void assertNearestEven(float x, float chosen, short bits, float above, float below, String what) {
