@@ -17,7 +17,6 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 
 /**
  * The wick-lm program. Exit codes: 0 success, 1 failure while working (training diverged, a disk
@@ -91,14 +90,6 @@ public final class Main implements Callable<Integer> {
             out.flush();
             err.flush();
         }
-    }
-
-    /** Where Wick's own lines go while a command runs: stderr, marked as Wick's. */
-    public static Consumer<String> wickLog(PrintWriter err) {
-        return line -> {
-            err.println("[wick] " + line);
-            err.flush();
-        };
     }
 
     /** A CUDA allocation that failed for want of memory (the CUDA module is only on the run-time class path). */

@@ -2,13 +2,13 @@ package dev.wick.lm.cli;
 
 import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.core.Engine;
-import dev.wick.lm.Main;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.data.CorpusText;
 import dev.wick.lm.data.Streams;
 import dev.wick.lm.data.TokenIds;
 import dev.wick.lm.data.Vocabulary;
 import dev.wick.lm.model.ModelShape;
+import dev.wick.lm.report.EngineLog;
 import dev.wick.lm.train.Evaluation;
 import dev.wick.lm.train.Evaluator;
 import picocli.CommandLine.Command;
@@ -81,7 +81,7 @@ public final class EvalCommand implements Callable<Integer> {
             Footprint.evaluation(shape, steps, layout.count(), (long) ids.length() * TokenIds.bytesPerToken(vocabulary.size()))
                     .requireFits(engine);
             try (LanguageModel model = ModelLoader.model(engine, checkpoint)) {
-                engineLines.forEach(Main.wickLog(err));
+                EngineLog.print(err, engineLines);
                 Evaluation e = Evaluator.evaluate(model, layout, chunk, 0);
                 spec.commandLine().getOut().println(e.describe(vocabulary.kind()));
             }

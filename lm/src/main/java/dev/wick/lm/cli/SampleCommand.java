@@ -2,10 +2,10 @@ package dev.wick.lm.cli;
 
 import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.core.Engine;
-import dev.wick.lm.Main;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
 import dev.wick.lm.data.Vocabulary;
+import dev.wick.lm.report.EngineLog;
 import dev.wick.lm.train.Sampler;
 import dev.wick.lm.train.SamplingRng;
 import picocli.CommandLine.Command;
@@ -74,7 +74,7 @@ public final class SampleCommand implements Callable<Integer> {
         try (Engine engine = Inputs.openEngine(device, engineLines)) {
             Footprint.evaluation(checkpoint.document().model().shape(), 1, 1, 0).requireFits(engine);
             try (LanguageModel model = ModelLoader.model(engine, checkpoint)) {
-                engineLines.forEach(Main.wickLog(err));
+                EngineLog.print(err, engineLines);
                 Sampler.stream(model, vocabulary, primeIds, length, temperature, rng, spec.commandLine().getOut());
             }
         }

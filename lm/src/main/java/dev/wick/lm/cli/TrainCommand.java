@@ -9,10 +9,10 @@ import dev.wick.lm.data.TokenIds;
 import dev.wick.lm.data.TokenKind;
 import dev.wick.lm.data.Tokenization;
 import dev.wick.lm.data.Vocabulary;
-import dev.wick.lm.Main;
 import dev.wick.lm.data.WordVocabulary;
 import dev.wick.lm.model.ModelChoice;
 import dev.wick.lm.model.ModelShape;
+import dev.wick.lm.report.EngineLog;
 import dev.wick.lm.report.TrainingProgress;
 import dev.wick.lm.train.DataSplit;
 import dev.wick.lm.train.OptimizerKind;
@@ -191,7 +191,7 @@ public final class TrainCommand implements Callable<Integer> {
 
             try (OutputFolder.Lock lock = folder.lock();
                  Trainer trainer = new Trainer(engine, config, vocabulary, corpus, ids, split)) {
-                engineLines.forEach(Main.wickLog(err));
+                EngineLog.print(err, engineLines);
                 if (checkpoint != null) trainer.restore(checkpoint);
                 describeRun(err, trainer, corpus, totalSteps, engine.description());
                 // The bar shows the short device name ("cpu", "cuda:0"); the line above has the full description.

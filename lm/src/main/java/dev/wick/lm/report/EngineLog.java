@@ -32,8 +32,7 @@ public final class EngineLog implements AutoCloseable {
                 if (held != null) {
                     held.add(line);
                 } else {
-                    err.println("[wick] " + line);
-                    err.flush();
+                    print(err, List.of(line));
                 }
             }
 
@@ -65,6 +64,12 @@ public final class EngineLog implements AutoCloseable {
         List<String> previous = HELD.get();
         HELD.set(held);
         return () -> HELD.set(previous);
+    }
+
+    /** Prints engine lines (those a {@link #hold} kept back, say) as the program's own "[wick] ..." lines. */
+    public static void print(PrintWriter err, List<String> lines) {
+        for (String line : lines) err.println("[wick] " + line);
+        err.flush();
     }
 
     /** The handle of {@link #hold}: closing it sends lines to the stream again. */
