@@ -15,10 +15,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import java.util.concurrent.TimeUnit;
 
 /**
- * FP32 GEMM C = A B, [m, k] x [k, n], C allocated once by Wick (beta = 0) and per call by PyTorch
- * (a.matMul(b), as torch.mm does). Square sizes and the char-RNN's two shapes: the recurrence
- * (batch 32 times W_hh) and the output head (2048 tokens times the vocabulary). Throughput mode;
- * the auxiliary counter {@code gflop} counts 2mnk / 1e9 per call, so JMH reports it in GFLOP/s.
+ * FP32 GEMM C = op(A) op(B), [m, k] x [k, n], C allocated once by Wick (beta = 0) and per call by
+ * PyTorch (a.matMul(b), as torch.mm does). Square sizes and the char-RNN's two shapes: the
+ * recurrence (batch 32 times W_hh) and the output head (2048 tokens times the vocabulary).
+ * {@code layout} says which operand is read transposed: "nn" neither, "tn" A (a weight gradient,
+ * activations^T times upstream gradients), "nt" B (a linear layer's forward, x W^T); the LSTM's
+ * backward shapes are 2048x2048x512 and 2048x2048x128 in "tn". Throughput mode; the auxiliary
+ * counter {@code gflop} counts 2mnk / 1e9 per call, so JMH reports it in GFLOP/s.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -29,6 +32,10 @@ public class GemmBench extends BenchmarkDefaults {
     /** m x k x n. */
     @Param({"256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048", "32x512x512", "2048x512x65"})
     public String mkn;
+
+    /** Which operands are transposed: "nn", "tn" or "nt". */
+    @Param({"nn"})
+    public String layout;
 
     private Workloads library;
     private Workload gemm;
@@ -46,7 +53,8 @@ public class GemmBench extends BenchmarkDefaults {
         int[] d = Dims.parse(mkn, 3);
         int m = d[0], k = d[1], n = d[2];
         library = Backends.open(backend);
-        gemm = library.gemm(m, k, n, HostData.uniform(11, m * k, -1, 1), HostData.uniform(12, k * n, -1, 1));
+        if (!layout.matches("[nt]{2}")) throw new IllegalArgumentException("layout '" + layout + "': nn, nt, tn or tt");
+        gemm = library.gemm(layout.charAt(0) == 't', layout.charAt(1) == 't', m, k, n, HostData.uniform(11, m * k, -1, 1), HostData.uniform(12, k * n, -1, 1));
         gflopPerCall = 2.0 * m * n * k / 1e9;
     }
 

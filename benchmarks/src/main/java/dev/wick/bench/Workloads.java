@@ -11,8 +11,12 @@ public interface Workloads extends AutoCloseable {
     /** One line for the record: library, version, device, threads. */
     String description();
 
-    /** C = A B with A [m, k] and B [k, n], row-major. */
-    Workload gemm(int m, int k, int n, float[] a, float[] b);
+    /**
+     * C = op(A) op(B), op(A) [m, k] and op(B) [k, n], all row-major: A is stored [k, m] when
+     * {@code transA} (op(A) = A^T, as a backward pass's weight gradient reads its activations), and B
+     * [n, k] when {@code transB} (as a linear layer reads its weight).
+     */
+    Workload gemm(boolean transA, boolean transB, int m, int k, int n, float[] a, float[] b);
 
     /**
      * The embedding lookup {@code out[i] = table[indices[i]]}; with {@code backward}, also the

@@ -32,10 +32,31 @@ class WickWorkloadsTest {
     void gemmMultiplies() {
         int m = 13, k = 37, n = 9;
         float[] a = HostData.uniform(seed, m * k, -1, 1), b = HostData.uniform(seed + 1, k * n, -1, 1);
-        try (Workload w = wick.gemm(m, k, n, a, b)) {
+        try (Workload w = wick.gemm(false, false, m, k, n, a, b)) {
             w.run();
             assertTrue(Reference.relativeError(w.result(), Reference.gemm(m, k, n, a, b)) < 1e-5, seedNote());
         }
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"true, false", "false, true", "true, true"})
+    void gemmReadsTransposedOperandsAsStored(boolean transA, boolean transB) {
+        int m = 11, k = 29, n = 17;
+        // Stored as the layout says; the reference gets them laid out [m, k] and [k, n].
+        float[] a = HostData.uniform(seed, m * k, -1, 1), b = HostData.uniform(seed + 1, k * n, -1, 1);
+        float[] opA = transA ? transpose(a, k, m) : a, opB = transB ? transpose(b, n, k) : b;
+        try (Workload w = wick.gemm(transA, transB, m, k, n, a, b)) {
+            assertTrue(Reference.relativeError(w.result(), Reference.gemm(m, k, n, opA, opB)) < 1e-5, seedNote());
+        }
+    }
+
+    /** The [cols, rows] transpose of a row-major [rows, cols] array. */
+    private static float[] transpose(float[] x, int rows, int cols) {
+        float[] t = new float[x.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
+        }
+        return t;
     }
 
     @Test

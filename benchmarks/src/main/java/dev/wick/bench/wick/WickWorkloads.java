@@ -35,14 +35,14 @@ public final class WickWorkloads implements Workloads {
     }
 
     @Override
-    public Workload gemm(int m, int k, int n, float[] a, float[] b) {
-        Tensor ta = engine.fromFloats(a, m, k);
-        Tensor tb = engine.fromFloats(b, k, n);
+    public Workload gemm(boolean transA, boolean transB, int m, int k, int n, float[] a, float[] b) {
+        Tensor ta = transA ? engine.fromFloats(a, k, m) : engine.fromFloats(a, m, k);
+        Tensor tb = transB ? engine.fromFloats(b, n, k) : engine.fromFloats(b, k, n);
         Tensor tc = engine.empty(DType.FLOAT32, m, n);
         return new Workload() {
             @Override
             public void run() {
-                Tensor.gemm(false, false, 1.0, ta, tb, 0.0, tc);
+                Tensor.gemm(transA, transB, 1.0, ta, tb, 0.0, tc);
                 sync();
             }
 

@@ -64,7 +64,10 @@ class TorchCrossCheckTest {
     void gemm() {
         int m = 33, k = 130, n = 65;
         float[] a = HostData.uniform(seed, m * k, -1, 1), b = HostData.uniform(seed + 1, k * n, -1, 1);
-        assertSame(w -> w.gemm(m, k, n, a, b), torch, 1e-5);
+        assertSame(w -> w.gemm(false, false, m, k, n, a, b), torch, 1e-5);
+        // The same arrays read as stored transposed: A as [k, m], B as [n, k].
+        assertSame(w -> w.gemm(true, false, m, k, n, a, b), torch, 1e-5);
+        assertSame(w -> w.gemm(false, true, m, k, n, a, b), torch, 1e-5);
     }
 
     @Test

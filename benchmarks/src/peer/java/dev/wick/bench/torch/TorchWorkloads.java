@@ -86,11 +86,12 @@ final class TorchWorkloads implements Workloads {
     }
 
     @Override
-    public Workload gemm(int m, int k, int n, float[] a, float[] b) {
-        NDArray ta = root.create(a, new Shape(m, k));
-        NDArray tb = root.create(b, new Shape(k, n));
+    public Workload gemm(boolean transA, boolean transB, int m, int k, int n, float[] a, float[] b) {
+        NDArray ta = root.create(a, transA ? new Shape(k, m) : new Shape(m, k));
+        NDArray tb = root.create(b, transB ? new Shape(n, k) : new Shape(k, n));
         return inRun(run -> {
-            NDArray c = ta.matMul(tb);
+            // transpose() is a strided view in PyTorch: matmul hands BLAS the transposed operand as it is stored.
+            NDArray c = (transA ? ta.transpose() : ta).matMul(transB ? tb.transpose() : tb);
             c.attach(run);
             return c;
         }, closing(ta, tb));

@@ -33,7 +33,7 @@ record WordLmData(CorpusText text, int vocabularySize, DataSplit split, Streams 
         CorpusText text = TextLoader.load(path, System.err::println);
         Tokenization.EncodedText encoded = config.tokenization().encodeForTraining(text.codePoints(),
                 tokens -> DataSplit.of(tokens, config).trainTokens());
-        int[] ids = encoded.ids();
+        int[] ids = encoded.ids().toIntArray();
         DataSplit split = DataSplit.of(ids.length, config);
         Streams training = new Streams(ids, 0, split.trainTokens(), config.batch());
         Streams validation = new Streams(ids, split.trainTokens(), ids.length, split.validationStreams(config.batch()));
