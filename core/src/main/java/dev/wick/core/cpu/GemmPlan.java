@@ -15,7 +15,7 @@ final class GemmPlan {
     /** Depth of one slice of the inner dimension: the packed panel is KC rows deep. */
     static final int KC = 256;
     /** Rows of C computed together against one packed panel. */
-    static final int ROW_GROUP = 4;
+    static final int ROW_GROUP = 8;
     /**
      * Multiply-adds below which a product stays on the calling thread: about 50 us of work for one
      * core, against 5-20 us measured to wake a pool worker and wait for it.

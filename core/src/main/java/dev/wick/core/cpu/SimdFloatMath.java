@@ -49,6 +49,11 @@ final class SimdFloatMath implements FloatArrayMath {
      * SUM_LANES elements (toArray would allocate on every row).
      */
     private static final FloatVector ONE = FloatVector.broadcast(SPECIES, 1f);
+    /**
+     * 512-bit vectors mean AVX-512 and its 32 vector registers, room for the eight-row kernel's 24
+     * accumulators; with 16 registers they would spill.
+     */
+    private static final boolean WIDE_REGISTER_FILE = SPECIES.vectorBitSize() >= 512;
     private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[3][SUM_LANES]);
 
     private SimdFloatMath() {
@@ -221,16 +226,195 @@ final class SimdFloatMath implements FloatArrayMath {
     }
 
     /**
-     * A register-blocked kernel: four rows of A against two vectors of B's columns, the eight
-     * accumulators held in registers through the whole depth (per depth step: two vector loads,
-     * four broadcasts, eight fused multiply-adds). Narrower tails use one vector, then scalars;
-     * every path computes each element as the same chain of fused multiply-adds from zero in
-     * depth order, so results do not depend on where a column falls. Rows beyond {@code rows}
-     * repeat row 0's work and are not stored.
+     * The register-blocked kernel. Every path computes each element as the same chain of fused
+     * multiply-adds from zero in depth order, so results depend neither on where a column falls nor
+     * on how rows are grouped. With 512-bit vectors (AVX-512, which has 32 vector registers) groups
+     * of five to eight rows take {@link #multiplyEightRows}; the rest, and every group on narrower
+     * vectors (AVX2 has 16 registers), take {@link #multiplyFourRows} in groups of four.
      */
     @Override
     public void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b,
                               int bBase, int bRowStride, int nb, float[][] acc) {
+        if (WIDE_REGISTER_FILE && rows > 4) {
+            multiplyEightRows(a, aBase, aRowStride, aColStride, rows, kb, b, bBase, bRowStride, nb, acc);
+            return;
+        }
+        for (int r = 0; r < rows; r += 4) {
+            multiplyFourRows(a, aBase + r * aRowStride, aRowStride, aColStride, Math.min(4, rows - r), kb, b, bBase,
+                    bRowStride, nb, acc[r], acc[Math.min(r + 1, rows - 1)], acc[Math.min(r + 2, rows - 1)],
+                    acc[Math.min(r + 3, rows - 1)]);
+        }
+    }
+
+    /**
+     * Up to eight rows of A against three vectors of B's columns: 24 accumulators in registers
+     * through the whole depth (per depth step: three vector loads, eight broadcasts, 24 fused
+     * multiply-adds), which keeps both FMA pipes busy where four rows by two vectors waits on loads
+     * and latency; then one vector (eight accumulators), then single columns. Rows beyond
+     * {@code rows} repeat row 0's work and are not stored.
+     */
+    private static void multiplyEightRows(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+                                          float[] b, int bBase, int bRowStride, int nb, float[][] acc) {
+        int step = SPECIES.length();
+        int j = 0;
+        for (; j + 3 * step <= nb; j += 3 * step) {
+            eightRowsThreeVectors(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+        }
+        for (; j + step <= nb; j += step) {
+            eightRowsOneVector(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+        }
+        for (; j < nb; j++) {
+            eightRowsOneColumn(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+        }
+    }
+
+    /** Row r's offset in A, or row 0's for the rows past {@code rows} (computed, not stored). */
+    private static int row(int aBase, int aRowStride, int rows, int r) {
+        return r < rows ? aBase + r * aRowStride : aBase;
+    }
+
+    private static void eightRowsThreeVectors(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+                                              float[] b, int bq0, int bRowStride, float[][] acc, int j) {
+        int step = SPECIES.length();
+        int a0 = aBase, a1 = aBase + aRowStride, a2 = aBase + 2 * aRowStride, a3 = aBase + 3 * aRowStride;
+        int a4 = aBase + 4 * aRowStride, a5 = row(aBase, aRowStride, rows, 5), a6 = row(aBase, aRowStride, rows, 6);
+        int a7 = row(aBase, aRowStride, rows, 7);
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+        FloatVector c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
+        FloatVector c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+        for (int q = 0, aq = 0, bq = bq0; q < kb; q++, aq += aColStride, bq += bRowStride) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bq);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bq + step);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, b, bq + 2 * step);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(SPECIES, a[a1 + aq]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(SPECIES, a[a2 + aq]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(SPECIES, a[a3 + aq]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(SPECIES, a[a4 + aq]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(SPECIES, a[a5 + aq]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(SPECIES, a[a6 + aq]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(SPECIES, a[a7 + aq]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
+        }
+        c00.intoArray(acc[0], j);
+        c01.intoArray(acc[0], j + step);
+        c02.intoArray(acc[0], j + 2 * step);
+        c10.intoArray(acc[1], j);
+        c11.intoArray(acc[1], j + step);
+        c12.intoArray(acc[1], j + 2 * step);
+        c20.intoArray(acc[2], j);
+        c21.intoArray(acc[2], j + step);
+        c22.intoArray(acc[2], j + 2 * step);
+        c30.intoArray(acc[3], j);
+        c31.intoArray(acc[3], j + step);
+        c32.intoArray(acc[3], j + 2 * step);
+        c40.intoArray(acc[4], j);
+        c41.intoArray(acc[4], j + step);
+        c42.intoArray(acc[4], j + 2 * step);
+        if (rows > 5) {
+            c50.intoArray(acc[5], j);
+            c51.intoArray(acc[5], j + step);
+            c52.intoArray(acc[5], j + 2 * step);
+        }
+        if (rows > 6) {
+            c60.intoArray(acc[6], j);
+            c61.intoArray(acc[6], j + step);
+            c62.intoArray(acc[6], j + 2 * step);
+        }
+        if (rows > 7) {
+            c70.intoArray(acc[7], j);
+            c71.intoArray(acc[7], j + step);
+            c72.intoArray(acc[7], j + 2 * step);
+        }
+    }
+
+    private static void eightRowsOneVector(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+                                           float[] b, int bq0, int bRowStride, float[][] acc, int j) {
+        int a0 = aBase, a1 = aBase + aRowStride, a2 = aBase + 2 * aRowStride, a3 = aBase + 3 * aRowStride;
+        int a4 = aBase + 4 * aRowStride, a5 = row(aBase, aRowStride, rows, 5), a6 = row(aBase, aRowStride, rows, 6);
+        int a7 = row(aBase, aRowStride, rows, 7);
+        FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        for (int q = 0, aq = 0, bq = bq0; q < kb; q++, aq += aColStride, bq += bRowStride) {
+            FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
+            c0 = FloatVector.broadcast(SPECIES, a[a0 + aq]).fma(x, c0);
+            c1 = FloatVector.broadcast(SPECIES, a[a1 + aq]).fma(x, c1);
+            c2 = FloatVector.broadcast(SPECIES, a[a2 + aq]).fma(x, c2);
+            c3 = FloatVector.broadcast(SPECIES, a[a3 + aq]).fma(x, c3);
+            c4 = FloatVector.broadcast(SPECIES, a[a4 + aq]).fma(x, c4);
+            c5 = FloatVector.broadcast(SPECIES, a[a5 + aq]).fma(x, c5);
+            c6 = FloatVector.broadcast(SPECIES, a[a6 + aq]).fma(x, c6);
+            c7 = FloatVector.broadcast(SPECIES, a[a7 + aq]).fma(x, c7);
+        }
+        c0.intoArray(acc[0], j);
+        c1.intoArray(acc[1], j);
+        c2.intoArray(acc[2], j);
+        c3.intoArray(acc[3], j);
+        c4.intoArray(acc[4], j);
+        if (rows > 5) c5.intoArray(acc[5], j);
+        if (rows > 6) c6.intoArray(acc[6], j);
+        if (rows > 7) c7.intoArray(acc[7], j);
+    }
+
+    private static void eightRowsOneColumn(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+                                           float[] b, int bq0, int bRowStride, float[][] acc, int j) {
+        int a0 = aBase, a1 = aBase + aRowStride, a2 = aBase + 2 * aRowStride, a3 = aBase + 3 * aRowStride;
+        int a4 = aBase + 4 * aRowStride, a5 = row(aBase, aRowStride, rows, 5), a6 = row(aBase, aRowStride, rows, 6);
+        int a7 = row(aBase, aRowStride, rows, 7);
+        float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f, c4 = 0f, c5 = 0f, c6 = 0f, c7 = 0f;
+        for (int q = 0, aq = 0, bq = bq0; q < kb; q++, aq += aColStride, bq += bRowStride) {
+            float x = b[bq];
+            c0 = Math.fma(a[a0 + aq], x, c0);
+            c1 = Math.fma(a[a1 + aq], x, c1);
+            c2 = Math.fma(a[a2 + aq], x, c2);
+            c3 = Math.fma(a[a3 + aq], x, c3);
+            c4 = Math.fma(a[a4 + aq], x, c4);
+            c5 = Math.fma(a[a5 + aq], x, c5);
+            c6 = Math.fma(a[a6 + aq], x, c6);
+            c7 = Math.fma(a[a7 + aq], x, c7);
+        }
+        acc[0][j] = c0;
+        acc[1][j] = c1;
+        acc[2][j] = c2;
+        acc[3][j] = c3;
+        acc[4][j] = c4;
+        if (rows > 5) acc[5][j] = c5;
+        if (rows > 6) acc[6][j] = c6;
+        if (rows > 7) acc[7][j] = c7;
+    }
+
+    /**
+     * Up to four rows of A against two vectors of B's columns, the eight accumulators held in
+     * registers through the whole depth (per depth step: two vector loads, four broadcasts, eight
+     * fused multiply-adds); narrower tails use one vector, then scalars. Eight accumulators fit the
+     * sixteen registers of AVX2. Rows beyond {@code rows} repeat row 0's work and are not stored.
+     */
+    private static void multiplyFourRows(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+                                         float[] b, int bBase, int bRowStride, int nb, float[] acc0, float[] acc1,
+                                         float[] acc2, float[] acc3) {
         int step = SPECIES.length();
         int a0 = aBase, a1 = rows > 1 ? aBase + aRowStride : aBase;
         int a2 = rows > 2 ? aBase + 2 * aRowStride : aBase, a3 = rows > 3 ? aBase + 3 * aRowStride : aBase;
@@ -254,19 +438,19 @@ final class SimdFloatMath implements FloatArrayMath {
                 c30 = x.fma(b0, c30);
                 c31 = x.fma(b1, c31);
             }
-            c00.intoArray(acc[0], j);
-            c01.intoArray(acc[0], j + step);
+            c00.intoArray(acc0, j);
+            c01.intoArray(acc0, j + step);
             if (rows > 1) {
-                c10.intoArray(acc[1], j);
-                c11.intoArray(acc[1], j + step);
+                c10.intoArray(acc1, j);
+                c11.intoArray(acc1, j + step);
             }
             if (rows > 2) {
-                c20.intoArray(acc[2], j);
-                c21.intoArray(acc[2], j + step);
+                c20.intoArray(acc2, j);
+                c21.intoArray(acc2, j + step);
             }
             if (rows > 3) {
-                c30.intoArray(acc[3], j);
-                c31.intoArray(acc[3], j + step);
+                c30.intoArray(acc3, j);
+                c31.intoArray(acc3, j + step);
             }
         }
         for (; j + step <= nb; j += step) {
@@ -278,10 +462,10 @@ final class SimdFloatMath implements FloatArrayMath {
                 c2 = FloatVector.broadcast(SPECIES, a[a2 + aq]).fma(x, c2);
                 c3 = FloatVector.broadcast(SPECIES, a[a3 + aq]).fma(x, c3);
             }
-            c0.intoArray(acc[0], j);
-            if (rows > 1) c1.intoArray(acc[1], j);
-            if (rows > 2) c2.intoArray(acc[2], j);
-            if (rows > 3) c3.intoArray(acc[3], j);
+            c0.intoArray(acc0, j);
+            if (rows > 1) c1.intoArray(acc1, j);
+            if (rows > 2) c2.intoArray(acc2, j);
+            if (rows > 3) c3.intoArray(acc3, j);
         }
         for (; j < nb; j++) {
             // Four independent chains at once: one alone would wait on each fused multiply-add.
@@ -293,10 +477,10 @@ final class SimdFloatMath implements FloatArrayMath {
                 c2 = Math.fma(a[a2 + aq], x, c2);
                 c3 = Math.fma(a[a3 + aq], x, c3);
             }
-            acc[0][j] = c0;
-            if (rows > 1) acc[1][j] = c1;
-            if (rows > 2) acc[2][j] = c2;
-            if (rows > 3) acc[3][j] = c3;
+            acc0[j] = c0;
+            if (rows > 1) acc1[j] = c1;
+            if (rows > 2) acc2[j] = c2;
+            if (rows > 3) acc3[j] = c3;
         }
     }
 

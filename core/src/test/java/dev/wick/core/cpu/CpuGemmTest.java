@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class CpuGemmTest {
 
-    /** m, n, k triples: degenerate, narrow (computed transposed), and crossing KC=256, NC=256/512, row groups of 4. */
+    /** m, n, k triples: degenerate, narrow (computed transposed), and crossing KC=256, NC=256/512, row groups of 4 and 8. */
     private static final int[][] SHAPES = {
             {1, 1, 1}, {1, 37, 5}, {37, 1, 5}, {5, 3, 1}, {1, 1, 300}, {3, 2, 7},
             {6, 9, 4}, {17, 15, 19}, {33, 600, 3}, {7, 531, 263}, {70, 13, 259}, {5, 300, 515},
@@ -140,6 +140,64 @@ class CpuGemmTest {
                 }
             }
         }
+    }
+
+    /**
+     * The Vector API kernel's promise, element by element and bit for bit: each element of C is one
+     * chain of fused multiply-adds from zero over each KC-deep slice of k, in depth order, the
+     * slices' results added into C in order. Every row count from 1 to 19 (groups of eight, the
+     * four-row kernel and partial groups) and columns that end in each tail of the kernels (three
+     * vectors, one vector, single columns), with k across a slice boundary, all four transposes.
+     */
+    @Test
+    void vectorKernelComputesEachElementAsOneFusedChainPerSlice() {
+        TestData data = TestData.fresh();
+        try (CpuBackend backend = new CpuBackend(2)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(backend.description().contains("SIMD"),
+                    "the Vector API is not available: " + backend.description());
+            Buffers io = new Buffers(backend, DType.FLOAT32);
+            int k = GemmPlan.KC + 37;
+            for (int m = 1; m <= 19; m++) {
+                for (int n : new int[]{5, 16 * 3 + 16 + 7, 2 * 16 * 3 + 3}) {
+                    for (int t = 0; t < 4; t++) {
+                        boolean ta = t >= 2, tb = (t & 1) == 1;
+                        float[] a = floats(data.uniform(m * k, 1)), b = floats(data.uniform(k * n, 1));
+                        Buffer C = io.put(new double[m * n]);
+                        backend.gemm(ta, tb, m, n, k, 1, io.put(doubles(a)), io.put(doubles(b)), 0, C);
+                        double[] actual = io.get(C);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                float c = 0f;
+                                for (int p0 = 0; p0 < k; p0 += GemmPlan.KC) {
+                                    float chain = 0f;
+                                    for (int p = p0; p < Math.min(k, p0 + GemmPlan.KC); p++) {
+                                        chain = Math.fma(ta ? a[p * m + i] : a[i * k + p], tb ? b[j * k + p] : b[p * n + j], chain);
+                                    }
+                                    c = p0 == 0 ? chain : c + chain;
+                                }
+                                if (Float.floatToIntBits(c) != Float.floatToIntBits((float) actual[i * n + j])) {
+                                    fail(data.context((ta ? "At" : "A") + (tb ? "Bt" : "B") + " m=" + m + " n=" + n
+                                            + " k=" + k + ": C[" + i + ", " + j + "] is " + actual[i * n + j]
+                                            + ", one fused chain per slice gives " + c));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] floats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return f;
+    }
+
+    private static double[] doubles(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) d[i] = v[i];
+        return d;
     }
 
     @Test
