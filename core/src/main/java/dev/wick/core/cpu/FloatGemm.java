@@ -5,17 +5,15 @@ import java.util.Arrays;
 /**
  * float32 GEMM: the packing and the kernels behind {@link GemmPlan}.
  *
- * <p>Two kernels multiply up to four rows of A by a panel of B. With the Vector API,
+ * <p>Two kernels multiply a group of rows of A by a panel of B. With the Vector API,
  * {@link FloatArrayMath#multiplyBlock}: register-blocked, on A in place and on B in place or
- * packed flat (110-160 GFLOP/s on the 2-core AMD EPYC (Zen 4) development VM at 512^3 and
- * 1024^3). Else the portable {@link #multiplyPanel} here, on packed operands: it adds four packed
- * panel rows, weighted by four elements of a row of A, into one C row kept in a zero-based scratch
- * array. C2 vectorises it because every array in it is indexed by the bare loop variable (an
- * invariant offset on any of them stops it on JDK 17) and its body is small enough to be unrolled;
- * four rows of B per pass is the measured optimum (fewer re-reads of the accumulator, still under
- * the unrolling limit). It gives about 40 GFLOP/s on one thread and 60-95 on two for square
- * products from 256 to 1024 (when C2 vectorises it, which depends on its inlining decisions),
- * against about 1 for a triple loop.
+ * packed flat (BENCHMARKS.md has its rates against libtorch's). Else the portable
+ * {@link #multiplyPanel} here, on packed operands: it adds four packed panel rows, weighted by four
+ * elements of a row of A, into one C row kept in a zero-based scratch array. C2 vectorises it
+ * because every array in it is indexed by the bare loop variable (an invariant offset on any of
+ * them stops it on JDK 17) and its body is small enough to be unrolled; four rows of B per pass
+ * measured best (fewer re-reads of the accumulator, still under the unrolling limit), and far
+ * ahead of a triple loop.
  */
 final class FloatGemm {
     /** Columns of C per packed panel: KC x NC floats (512 KB) stay in a core's L2. */
