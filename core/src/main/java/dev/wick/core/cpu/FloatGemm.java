@@ -16,8 +16,12 @@ import java.util.Arrays;
  * ahead of a triple loop.
  */
 final class FloatGemm {
-    /** Columns of C per packed panel: KC x NC floats (512 KB) stay in a core's L2. */
-    static final int NC = 512;
+    /**
+     * Columns of C per packed panel: KC x NC floats (about 528 KB) stay in a core's L2, and NC is a
+     * multiple of the widest kernel's 48 columns (three 512-bit vectors), so that only the last
+     * panel of a row ends in narrower kernels.
+     */
+    static final int NC = 528;
     /**
      * Row stride of the flat packed panel: a little over NC, because rows a power of two apart
      * compete for the same L1 sets (reading a 1024-wide B in place measured 15% slower).

@@ -21,8 +21,12 @@ final class GemmPlan {
      * core, against 5-20 us measured to wake a pool worker and wait for it.
      */
     static final long PARALLEL_MIN_MACS = 1L << 21;
-    /** Column splits between threads fall on multiples of this (a cache line of floats). */
-    private static final int COLUMN_ALIGN = 16;
+    /**
+     * Column splits between threads fall on multiples of this: whole cache lines, and whole blocks
+     * of the widest float kernel (48 columns), so that a thread's share ends in narrower kernels
+     * only at C's last column.
+     */
+    private static final int COLUMN_ALIGN = 48;
     /** Outputs narrower than this are computed transposed, so the kernels run along the long side. */
     private static final int NARROW = 16;
 

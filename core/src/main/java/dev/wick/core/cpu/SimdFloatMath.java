@@ -250,7 +250,8 @@ final class SimdFloatMath implements FloatArrayMath {
      * Up to eight rows of A against three vectors of B's columns: 24 accumulators in registers
      * through the whole depth (per depth step: three vector loads, eight broadcasts, 24 fused
      * multiply-adds), which keeps both FMA pipes busy where four rows by two vectors waits on loads
-     * and latency; then one vector (eight accumulators), then single columns. Rows beyond
+     * and latency; then, for the last columns, two vectors (16 accumulators) or one (eight), then
+     * single columns. Rows beyond
      * {@code rows} repeat row 0's work and are not stored.
      */
     private static void multiplyEightRows(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
@@ -260,8 +261,13 @@ final class SimdFloatMath implements FloatArrayMath {
         for (; j + 3 * step <= nb; j += 3 * step) {
             eightRowsThreeVectors(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
         }
-        for (; j + step <= nb; j += step) {
+        if (j + 2 * step <= nb) {
+            eightRowsTwoVectors(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            j += 2 * step;
+        }
+        if (j + step <= nb) {
             eightRowsOneVector(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            j += step;
         }
         for (; j < nb; j++) {
             eightRowsOneColumn(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
@@ -349,6 +355,67 @@ final class SimdFloatMath implements FloatArrayMath {
             c70.intoArray(acc[7], j);
             c71.intoArray(acc[7], j + step);
             c72.intoArray(acc[7], j + 2 * step);
+        }
+    }
+
+    private static void eightRowsTwoVectors(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+                                            float[] b, int bq0, int bRowStride, float[][] acc, int j) {
+        int step = SPECIES.length();
+        int a0 = aBase, a1 = aBase + aRowStride, a2 = aBase + 2 * aRowStride, a3 = aBase + 3 * aRowStride;
+        int a4 = aBase + 4 * aRowStride, a5 = row(aBase, aRowStride, rows, 5), a6 = row(aBase, aRowStride, rows, 6);
+        int a7 = row(aBase, aRowStride, rows, 7);
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int q = 0, aq = 0, bq = bq0; q < kb; q++, aq += aColStride, bq += bRowStride) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bq);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bq + step);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a[a1 + aq]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a[a2 + aq]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a[a3 + aq]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, a[a4 + aq]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, a[a5 + aq]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, a[a6 + aq]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, a[a7 + aq]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(acc[0], j);
+        c01.intoArray(acc[0], j + step);
+        c10.intoArray(acc[1], j);
+        c11.intoArray(acc[1], j + step);
+        c20.intoArray(acc[2], j);
+        c21.intoArray(acc[2], j + step);
+        c30.intoArray(acc[3], j);
+        c31.intoArray(acc[3], j + step);
+        c40.intoArray(acc[4], j);
+        c41.intoArray(acc[4], j + step);
+        if (rows > 5) {
+            c50.intoArray(acc[5], j);
+            c51.intoArray(acc[5], j + step);
+        }
+        if (rows > 6) {
+            c60.intoArray(acc[6], j);
+            c61.intoArray(acc[6], j + step);
+        }
+        if (rows > 7) {
+            c70.intoArray(acc[7], j);
+            c71.intoArray(acc[7], j + step);
         }
     }
 
