@@ -1,24 +1,48 @@
 package dev.wick.core.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
- * The threads one CPU backend computes on: the calling thread plus {@code threads - 1} pool
- * workers owned by the backend. With one thread nothing is ever handed to another thread.
+ * The threads one CPU backend computes on: the calling thread plus {@code threads - 1} workers
+ * owned by the backend. With one thread nothing is ever handed to another thread.
  *
  * <p>Work is split into contiguous ranges whose bounds depend only on the problem size and the
  * thread count, never on timing, and every kernel that reduces does so over a partition that does
- * not even depend on the thread count: results are the same run to run.
+ * not even depend on the thread count: results are the same run to run, whichever thread happens
+ * to compute which range.
+ *
+ * <p>A recurrent layer hands out hundreds of small pieces of work per training step (a GEMM and a
+ * cell kernel per timestep, tens of microseconds each), so the hand-off itself must cost far less
+ * than that. Waking a parked thread can take longer than the piece of work (a futex wake, and on a
+ * virtual machine an interrupt to an idle virtual CPU), so workers spin for {@link #SPIN_NANOS}
+ * after each job, watching for the next, before they park; and the caller claims tasks from the
+ * same counter as the workers, so a worker that is late to wake leaves its share to the caller
+ * instead of holding it up.
  */
 final class CpuWorkers implements AutoCloseable {
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+    /**
+     * How long an idle worker watches for the next job before it parks: longer than the gaps
+     * between a training step's kernels, short enough that an idle engine soon stops using a core.
+     */
+    static final long SPIN_NANOS = 200_000;
+    /** A worker parked this long with no job ends; the next job starts a new one. */
+    private static final long IDLE_EXIT_NANOS = 30_000_000_000L;
 
     private final int threads;
-    private final ForkJoinPool pool;
+    private final int poolNumber = POOL_NUMBER.incrementAndGet();
+    private int workersStarted;
+    /** Started on the first job and after they end idle; guarded by {@link #submitting}. */
+    private final Worker[] workers;
+    /** One job at a time: a caller that finds the workers busy runs its tasks itself. */
+    private final ReentrantLock submitting = new ReentrantLock();
+    /** The job being handed out, or null; each job has a new generation. */
+    private volatile Job current;
+    private long generation;
+    private volatile boolean closed;
 
     /** A piece of work over elements [from, to). */
     @FunctionalInterface
@@ -29,18 +53,7 @@ final class CpuWorkers implements AutoCloseable {
     CpuWorkers(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
-        if (threads == 1) {
-            this.pool = null;
-        } else {
-            int poolNumber = POOL_NUMBER.incrementAndGet();
-            AtomicInteger workerNumber = new AtomicInteger();
-            this.pool = new ForkJoinPool(threads - 1, p -> {
-                ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-                t.setDaemon(true);
-                t.setName("wick-cpu-" + poolNumber + "-worker-" + workerNumber.incrementAndGet());
-                return t;
-            }, null, false);
-        }
+        this.workers = new Worker[threads - 1];
     }
 
     int threads() {
@@ -72,37 +85,176 @@ final class CpuWorkers implements AutoCloseable {
     }
 
     /**
-     * Runs body(t) for every t in [0, tasks): task 0 on the calling thread, the others on the
-     * pool. Returns when all have finished; rethrows the first failure (with the others attached
-     * as suppressed) only then, so nothing still writes when the caller regains control.
+     * Runs body(t) for every t in [0, tasks), on the calling thread and the workers. Returns when
+     * all have finished; rethrows the first failure (with the others attached as suppressed) only
+     * then, so nothing still writes when the caller regains control. Called from a task, while
+     * another thread's job holds the workers, or after {@link #close}, it runs every task on the
+     * calling thread.
      */
     void forTasks(int tasks, IntConsumer body) {
-        if (tasks <= 1 || pool == null) {
-            for (int t = 0; t < tasks; t++) body.accept(t);
+        if (tasks <= 1 || workers.length == 0 || closed || isOwnWorker(Thread.currentThread())
+                || submitting.isHeldByCurrentThread() || !submitting.tryLock()) {
+            runInline(tasks, body);
             return;
         }
-        ForkJoinTask<?>[] forked = new ForkJoinTask<?>[tasks - 1];
-        for (int t = 1; t < tasks; t++) {
-            int task = t;
-            forked[t - 1] = pool.submit(() -> body.accept(task));
-        }
-        Throwable failure = null;
+        Job job;
         try {
-            body.accept(0);
-        } catch (Throwable e) {
-            failure = e;
+            startMissingWorkers();
+            job = new Job(body, tasks, ++generation);
+            current = job;
+            // After publishing: a worker that parked before seeing the job is woken; one that is
+            // about to park re-reads current after announcing it (see Worker.awaitJob). A worker
+            // that misses the job altogether costs time, never a task: the caller claims the rest.
+            for (Worker w : workers) {
+                if (w.parked) LockSupport.unpark(w);
+            }
+            job.claimAndRun();
+            job.awaitFinished();
+            current = null;
+        } finally {
+            submitting.unlock();
         }
-        for (ForkJoinTask<?> f : forked) {
+        job.rethrow();
+    }
+
+    private static void runInline(int tasks, IntConsumer body) {
+        Throwable failure = null;
+        for (int t = 0; t < tasks; t++) {
             try {
-                f.join();
+                body.accept(t);
             } catch (Throwable e) {
                 if (failure == null) failure = e;
                 else failure.addSuppressed(e);
             }
         }
-        if (failure instanceof RuntimeException r) throw r;
-        if (failure instanceof Error e) throw e;
-        if (failure != null) throw new IllegalStateException(failure);
+        Job.rethrow(failure);
+    }
+
+    private boolean isOwnWorker(Thread thread) {
+        return thread instanceof Worker w && w.owner() == this;
+    }
+
+    private void startMissingWorkers() {
+        for (int i = 0; i < workers.length; i++) {
+            if (workers[i] == null || workers[i].ended) {
+                workers[i] = new Worker("wick-cpu-" + poolNumber + "-worker-" + ++workersStarted);
+                workers[i].start();
+            }
+        }
+    }
+
+    /** One forTasks call: its tasks are claimed one at a time by whoever comes first. */
+    private static final class Job {
+        final IntConsumer body;
+        final int tasks;
+        final long generation;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger finished = new AtomicInteger();
+        private Throwable failure;
+
+        Job(IntConsumer body, int tasks, long generation) {
+            this.body = body;
+            this.tasks = tasks;
+            this.generation = generation;
+        }
+
+        void claimAndRun() {
+            for (int t; (t = next.getAndIncrement()) < tasks; ) {
+                try {
+                    body.accept(t);
+                } catch (Throwable e) {
+                    fail(e);
+                } finally {
+                    finished.incrementAndGet();
+                }
+            }
+        }
+
+        private synchronized void fail(Throwable e) {
+            if (failure == null) failure = e;
+            else failure.addSuppressed(e);
+        }
+
+        /** Waits for tasks claimed by workers: they are running, so spin, yielding after a while. */
+        void awaitFinished() {
+            long start = System.nanoTime();
+            while (finished.get() < tasks) {
+                if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                else Thread.yield();
+            }
+        }
+
+        synchronized void rethrow() {
+            rethrow(failure);
+        }
+
+        static void rethrow(Throwable failure) {
+            if (failure instanceof RuntimeException r) throw r;
+            if (failure instanceof Error e) throw e;
+            if (failure != null) throw new IllegalStateException(failure);
+        }
+    }
+
+    /** A daemon thread that runs the tasks of each job it sees until the workers are closed. */
+    private final class Worker extends Thread {
+        /** Set before parking and cleared after, so that a caller knows to unpark it. */
+        volatile boolean parked;
+        /** Set when the thread is about to end (closed, or idle too long). */
+        volatile boolean ended;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        CpuWorkers owner() {
+            return CpuWorkers.this;
+        }
+
+        @Override
+        public void run() {
+            // Jobs published before this thread started are not its business.
+            long seen = generation();
+            for (Job job; (job = awaitJob(seen)) != null; ) {
+                seen = job.generation;
+                job.claimAndRun();
+            }
+            ended = true;
+        }
+
+        /**
+         * The next job after generation {@code seen}, or null once closed or parked idle for
+         * {@link #IDLE_EXIT_NANOS}: spins, then parks.
+         */
+        private Job awaitJob(long seen) {
+            long spinStart = System.nanoTime();
+            while (true) {
+                if (closed) return null;
+                Job job = current;
+                if (job != null && job.generation != seen) return job;
+                if (System.nanoTime() - spinStart < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                // Re-read after announcing: a job published before the flag was visible is seen
+                // here, and one published after it finds the flag and unparks this thread.
+                job = current;
+                if (!closed && (job == null || job.generation == seen)) {
+                    long parkStart = System.nanoTime();
+                    LockSupport.parkNanos(this, IDLE_EXIT_NANOS);
+                    job = current;
+                    if (System.nanoTime() - parkStart >= IDLE_EXIT_NANOS && (job == null || job.generation == seen)) {
+                        // Marked ended before parked is cleared: the next caller starts a new one.
+                        ended = true;
+                        parked = false;
+                        return null;
+                    }
+                }
+                parked = false;
+                spinStart = System.nanoTime();
+            }
+        }
     }
 
     /** A sum over elements [from, to) of some array. */
@@ -145,8 +297,22 @@ final class CpuWorkers implements AutoCloseable {
         return (int) Math.min(n, (long) block * REDUCTION_BLOCK);
     }
 
+    /** The generation of the last job published (a starting worker skips it). */
+    private long generation() {
+        Job job = current;
+        return job == null ? 0 : job.generation;
+    }
+
     @Override
     public void close() {
-        if (pool != null) pool.shutdownNow();
+        closed = true;
+        submitting.lock();
+        try {
+            for (Worker w : workers) {
+                if (w != null) LockSupport.unpark(w);
+            }
+        } finally {
+            submitting.unlock();
+        }
     }
 }

@@ -49,6 +49,15 @@ final class SimdFloatMath implements FloatArrayMath {
      * SUM_LANES elements (toArray would allocate on every row).
      */
     private static final FloatVector ONE = FloatVector.broadcast(SPECIES, 1f);
+    // The constants the polynomials' fused multiply-adds add, as vectors (FloatVector.fma takes
+    // two vectors or two scalars, and here the multiplier is a vector).
+    private static final FloatVector V_E2 = FloatVector.broadcast(SPECIES, E2), V_E3 = FloatVector.broadcast(SPECIES, E3);
+    private static final FloatVector V_E4 = FloatVector.broadcast(SPECIES, E4), V_E5 = FloatVector.broadcast(SPECIES, E5);
+    private static final FloatVector V_T2 = FloatVector.broadcast(SPECIES, T2), V_T3 = FloatVector.broadcast(SPECIES, T3);
+    private static final FloatVector V_T4 = FloatVector.broadcast(SPECIES, T4), V_T5 = FloatVector.broadcast(SPECIES, T5);
+    /** -ln 2 in two parts, for k (-ln 2) + v in two exact-product steps. */
+    private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(SPECIES, -LN2_HI);
+    private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(SPECIES, -LN2_LO);
     /**
      * 512-bit vectors mean AVX-512 and its 32 vector registers, room for the eight-row kernel's 24
      * accumulators; with 16 registers they would spill.
@@ -125,8 +134,14 @@ final class SimdFloatMath implements FloatArrayMath {
                 // exp(d + error) = exp(d) (1 + error) to first order, error being below ulp(d) / 2.
                 FloatVector d = x.sub(shift), xPart = d.add(shift);
                 FloatVector error = x.sub(xPart).add(negativeShift.sub(d.sub(xPart)));
-                FloatVector c = d.max(UNDERFLOW), rounded = c.fma(LOG2E, ROUND);
-                FloatVector e = expOfReduced(reduced(c, rounded)).mul(keep(d)).mul(powerOfTwo(rounded));
+                FloatVector c = d.max(UNDERFLOW), rounded = c.fma(LOG2E, ROUND), k = rounded.sub(ROUND);
+                FloatVector r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, c));
+                FloatVector p = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE).fma(r, ONE);
+                // keep: 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN.
+                FloatVector keep = d.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
+                FloatVector power = rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector e = p.mul(keep).mul(power);
                 e = e.fma(error, e);
                 e.intoArray(out, to);
                 // Kahan: a plain float sum would lose up to n roundings, and that error lands on
@@ -143,53 +158,12 @@ final class SimdFloatMath implements FloatArrayMath {
         return PortableFloatMath.total(sums, lost);
     }
 
-    // The kernels are written out in the loops, from helpers of at most 35 bytecodes: HotSpot
-    // inlines those everywhere, C1 included. A larger method taking or returning vectors can be
-    // compiled on its own first (while its caller is still interpreted), and C2 then declines to
-    // inline it ("already compiled into a big method"): every vector through the call is boxed,
-    // an allocation per vector, tens of times slower.
-
-    /** r = v - k ln 2 (ln 2 in two parts), from rounded = k + ROUND. */
-    private static FloatVector reduced(FloatVector v, FloatVector rounded) {
-        FloatVector k = rounded.sub(ROUND);
-        return fma(k, -LN2_LO, fma(k, -LN2_HI, v));
-    }
-
-    /** exp(r) for |r| <= ln 2 / 2: 1 + r (exp(r) - 1) / r, as PortableFloatMath's expNonPositive. */
-    private static FloatVector expOfReduced(FloatVector r) {
-        return fma(expm1OverR(r), r, 1f);
-    }
-
-    /** Lane for lane {@link PortableFloatMath#expm1OverR}. */
-    private static FloatVector expm1OverR(FloatVector r) {
-        return fma(fma(fma(expm1OverRHigh(r), r, E4), r, E3), r, E2).fma(r, ONE);
-    }
-
-    /** The first terms of expm1OverR's Horner scheme. */
-    private static FloatVector expm1OverRHigh(FloatVector r) {
-        return fma(r.fma(E7, E6), r, E5);
-    }
-
-    /** 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN. */
-    private static FloatVector keep(FloatVector v) {
-        return v.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
-    }
-
-    /** a b + c with one rounding: Math.fma(a, b, c) in every lane. */
-    private static FloatVector fma(FloatVector a, FloatVector b, float c) {
-        return a.fma(b, FloatVector.broadcast(SPECIES, c));
-    }
-
-    /** a b + c with one rounding, for a constant b. */
-    private static FloatVector fma(FloatVector a, float b, FloatVector c) {
-        return a.fma(FloatVector.broadcast(SPECIES, b), c);
-    }
-
-    /** 2^k from k + ROUND (k an integer in [-126, 127]): k + 127 moved into the exponent bits. */
-    private static FloatVector powerOfTwo(FloatVector rounded) {
-        IntVector bits = rounded.reinterpretAsInts();
-        return bits.sub(ROUND_BITS_LESS_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-    }
+    // The kernels are written out in the loops with the Vector API's own methods only, never a
+    // helper of Wick's that takes or returns a vector. Such a helper, however small, can be
+    // compiled on its own first (while its caller still runs in the interpreter), and C2 then
+    // declines to inline it into the caller ("already compiled into a big method"): every vector
+    // through the call is boxed, an allocation per vector and tens of times slower, in some JVMs
+    // and not others. The polynomials are therefore spelled out wherever they are used.
 
     @Override
     public void scale(float[] a, int off, int n, float s) {
@@ -558,11 +532,14 @@ final class SimdFloatMath implements FloatArrayMath {
         int i = 0;
         for (int bound = n - n % step; i < bound; i += step) {
             FloatVector in = FloatVector.fromArray(SPECIES, x, xOff + i), a = in.abs(), s = a.mul(a);
-            FloatVector series = a.fma(s.mul(tanhSeries(s)), a);
+            FloatVector series = a.fma(s.mul(s.fma(T0, T1).fma(s, V_T2).fma(s, V_T3).fma(s, V_T4).fma(s, V_T5)), a);
             // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1), as PortableFloatMath's tanhFromExp.
             FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
-            FloatVector r = reduced(v, rounded), power = powerOfTwo(rounded);
-            FloatVector tail = expm1OverR(r).mul(r).mul(power);
+            FloatVector k = rounded.sub(ROUND), r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, v));
+            FloatVector power = rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector expm1OverR = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE);
+            FloatVector tail = expm1OverR.mul(r).mul(power);
             FloatVector eh = tail.add(power), el = tail.sub(eh.sub(power));
             FloatVector nh = ONE.sub(eh), nl = ONE.sub(nh).sub(eh).sub(el);
             FloatVector dh = ONE.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
@@ -576,24 +553,19 @@ final class SimdFloatMath implements FloatArrayMath {
         if (i < n) PortableFloatMath.INSTANCE.tanh(x, xOff + i, y, yOff + i, n - i);
     }
 
-    /** P(s) of tanh's series, Horner. */
-    private static FloatVector tanhSeries(FloatVector s) {
-        return fma(fma(fma(tanhSeriesHigh(s), s, T3), s, T4), s, T5);
-    }
-
-    /** The first terms of tanhSeries. */
-    private static FloatVector tanhSeriesHigh(FloatVector s) {
-        return fma(s.fma(T0, T1), s, T2);
-    }
-
     @Override
     public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
         int step = SPECIES.length();
         int i = 0;
         for (int bound = n - n % step; i < bound; i += step) {
             FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i), m = v.abs().neg();
-            FloatVector c = m.max(UNDERFLOW), rounded = c.fma(LOG2E, ROUND);
-            FloatVector e = expOfReduced(reduced(c, rounded)).mul(keep(m)).mul(powerOfTwo(rounded));
+            FloatVector c = m.max(UNDERFLOW), rounded = c.fma(LOG2E, ROUND), k = rounded.sub(ROUND);
+            FloatVector r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, c));
+            FloatVector p = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE).fma(r, ONE);
+            FloatVector keep = m.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
+            FloatVector power = rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = p.mul(keep).mul(power);
             FloatVector sum = e.add(1f);
             FloatVector positive = ONE.div(sum);
             positive.blend(e.div(sum), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
