@@ -17,6 +17,8 @@ package dev.wick.core.cpu;
 interface FloatArrayMath {
     /** The system property that, set to {@code true}, keeps the CPU backend on the portable loops. */
     String PORTABLE_PROPERTY = "wick.cpu.portable";
+    /** Room past nb in each accumulator row of {@link #multiplyBlock}: one vector of 512 bits. */
+    int ACC_SLACK = 16;
 
     /** What a backend description says about this implementation. */
     String description();
@@ -63,7 +65,8 @@ interface FloatArrayMath {
      * aRowStride + q aColStride] and B(q, j) = b[bBase + q bRowStride + j] (B itself, or a packed
      * panel when B is transposed). Each element's result must not depend on nb or on where its
      * column falls in the block, so that GEMM's results do not depend on how C is split between
-     * threads. Only where {@link #multipliesUnpacked()}.
+     * threads. The acc rows have room for {@link #ACC_SLACK} elements past nb, which a kernel may
+     * fill with values nobody reads. Only where {@link #multipliesUnpacked()}.
      */
     void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b, int bBase,
                        int bRowStride, int nb, float[][] acc);

@@ -36,7 +36,7 @@ final class FloatGemm {
     /** Per-thread packing buffers and accumulators, reused by every call on that thread. */
     private static final class Scratch {
         final float[][] panel = new float[GemmPlan.KC][NC];
-        final float[][] acc = new float[GemmPlan.ROW_GROUP][NC];
+        final float[][] acc = new float[GemmPlan.ROW_GROUP][NC + FloatArrayMath.ACC_SLACK];
         final float[] aPack = new float[GemmPlan.ROW_GROUP * GemmPlan.KC];
         /** The packed panel for a kernel that reads A in place: row q at q * FLAT_STRIDE. */
         private float[] flatPanel;

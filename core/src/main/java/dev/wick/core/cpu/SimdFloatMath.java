@@ -239,13 +239,20 @@ final class SimdFloatMath implements FloatArrayMath {
             eightRowsTwoVectors(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
             j += 2 * step;
         }
-        if (j + step <= nb) {
+        // A last partial vector of columns is computed whole where B's array has the room: the
+        // lanes past nb read whatever follows and are never stored, and a lane's chain does not
+        // depend on its neighbours. Single columns are the fallback (eight times the work each).
+        for (; j < nb && (j + step <= nb || readable(b, bBase + j, bRowStride, kb)); j += step) {
             eightRowsOneVector(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
-            j += step;
         }
         for (; j < nb; j++) {
             eightRowsOneColumn(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
         }
+    }
+
+    /** Whether a whole vector can be read at column offset {@code bq0} of each of the kb rows of B. */
+    private static boolean readable(float[] b, int bq0, int bRowStride, int kb) {
+        return bq0 + (long) (kb - 1) * bRowStride + SPECIES.length() <= b.length;
     }
 
     /** Row r's offset in A, or row 0's for the rows past {@code rows} (computed, not stored). */
@@ -494,7 +501,7 @@ final class SimdFloatMath implements FloatArrayMath {
                 c31.intoArray(acc3, j + step);
             }
         }
-        for (; j + step <= nb; j += step) {
+        for (; j < nb && (j + step <= nb || readable(b, bBase + j, bRowStride, kb)); j += step) {
             FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
             for (int q = 0, aq = 0, bq = bBase + j; q < kb; q++, aq += aColStride, bq += bRowStride) {
                 FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
