@@ -17,8 +17,8 @@ final class GemmPlan {
     /** Rows of C computed together against one packed panel. */
     static final int ROW_GROUP = 8;
     /**
-     * Multiply-adds below which a product stays on the calling thread: about 50 us of work for one
-     * core, against 5-20 us measured to wake a pool worker and wait for it.
+     * Multiply-adds below which a product stays on the calling thread: a few tens of microseconds
+     * of work, too little to be worth handing a share to a worker.
      */
     static final long PARALLEL_MIN_MACS = 1L << 21;
     /**
