@@ -1466,7 +1466,7 @@ public final class F {
         Tensor[] h = timesteps(out2, steps, batch), g = timesteps(gates, steps, batch);
         Tensor[] k = timesteps(hiddenProj, steps, batch);
         projectInputs(x, weightIH, biasIH, null, gates, n);
-        if (biasHH != null) hiddenProj.copyFromInPlace(biasHH.value().broadcastTo(rows, 3 * hidden));
+        if (biasHH != null) hiddenProj.copyFromInPlace(biasHH.value());
         else hiddenProj.zeroInPlace();
         try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
             for (int t = 0; t < steps; t++) {
@@ -1537,13 +1537,24 @@ public final class F {
 
     /**
      * gates [T B, G H] = x W_ih^T + b_ih (+ b_hh when given): the input projection of every
-     * timestep at once.
+     * timestep at once. The biases are written first and the product added onto them, one pass
+     * over the gates instead of one per bias after it.
      */
     private static void projectInputs(Variable x, Variable weightIH, Variable biasIH, Variable biasHH, Tensor gates,
                                       RecurrentSizes n) {
-        Tensor.gemm(false, true, 1.0, x.value().reshape(n.steps * n.batch, n.input), weightIH.value(), 0.0, gates);
-        if (biasIH != null) gates.addInPlace(biasIH.value());
-        if (biasHH != null) gates.addInPlace(biasHH.value());
+        Tensor x2 = x.value().reshape(n.steps * n.batch, n.input);
+        if (biasIH == null) {
+            Tensor.gemm(false, true, 1.0, x2, weightIH.value(), 0.0, gates);
+            return;
+        }
+        if (biasHH == null) {
+            gates.copyFromInPlace(biasIH.value());
+        } else {
+            try (Tensor both = biasIH.value().add(biasHH.value())) {
+                gates.copyFromInPlace(both);
+            }
+        }
+        Tensor.gemm(false, true, 1.0, x2, weightIH.value(), 1.0, gates);
     }
 
     /**

@@ -277,15 +277,32 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * this = src (same shape and dtype).
+     * this = src, src broadcast to this shape where the shapes differ (numpy rules, as
+     * {@link #broadcastTo}), without the intermediate copy: a bias written into every row, say.
      *
-     * @param src the tensor whose values are copied
+     * @param src the tensor whose values are copied: this shape, or one that broadcasts to it, and
+     *     this dtype
      * @return this tensor
+     * @throws IllegalArgumentException if src does not broadcast to this shape, the dtypes or engines
+     *     differ, or src shares memory with this tensor while the shapes differ
      */
     public Tensor copyFromInPlace(Tensor src) {
-        checkSameShape("copy", this, src);
+        if (src.shape.equals(shape)) {
+            checkSameShape("copy", this, src);
+            written();
+            backend().copy(src.buffer, buffer, numel());
+            return this;
+        }
+        checkOpen();
+        src.checkOpen();
+        requireSameEngine(this, src);
+        requireSameDType(this, src, "copy");
+        if (!Strides.broadcastShape(src.shape, shape).equals(shape)) {
+            throw new IllegalArgumentException("copy: cannot broadcast " + src.shape + " to " + shape);
+        }
+        if (overlaps(src)) throw new IllegalArgumentException("copy: a broadcast source must not share memory with the destination");
         written();
-        backend().copy(src.buffer, buffer, numel());
+        if (numel() > 0) backend().copyStrided(src.buffer, buffer, Strides.broadcastTo(src.shape, shape));
         return this;
     }
 

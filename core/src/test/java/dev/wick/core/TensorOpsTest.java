@@ -225,6 +225,35 @@ class TensorOpsTest {
     }
 
     @Test
+    void copyFromInPlaceBroadcastsASmallerSourceAndRefusesWhatDoesNotFit() {
+        try (Engine e = Wick.cpu(2); Scope s = e.scope()) {
+            for (DType dtype : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
+                // 37 rows: more than one chunk per thread of the row-wise copy.
+                int rows = 37, cols = 5;
+                Tensor dst = e.zeros(dtype, rows, cols);
+                dst.copyFromInPlace(e.fromDoubles(new double[]{1, 2, 3, 4, 5}, cols).to(dtype));
+                double[] v = dst.toDoubleArray();
+                for (int i = 0; i < v.length; i++) assertEquals(i % cols + 1, v[i], 0, dtype + " at " + i);
+                double[] column = new double[rows];
+                for (int i = 0; i < rows; i++) column[i] = -i;
+                dst.copyFromInPlace(e.fromDoubles(column, rows, 1).to(dtype));
+                v = dst.toDoubleArray();
+                for (int i = 0; i < v.length; i++) assertEquals(-(i / cols), v[i], 0, dtype + " at " + i);
+
+                double[] before = dst.toDoubleArray();
+                IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                        () -> dst.copyFromInPlace(e.zeros(dtype, 4)));
+                assertTrue(ex.getMessage().contains("[4]"), ex.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> dst.copyFromInPlace(e.zeros(dtype, 2, rows, cols)));
+                assertThrows(IllegalArgumentException.class, () -> dst.copyFromInPlace(dst.slice(0, 1)));
+                assertThrows(IllegalArgumentException.class,
+                        () -> dst.copyFromInPlace(e.zeros(dtype == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32, cols)));
+                assertArrayEquals(before, dst.toDoubleArray(), 0, "a refused copy writes nothing");
+            }
+        }
+    }
+
+    @Test
     void badShapeArgumentsAreRefusedClearly() {
         try (Engine e = Wick.cpu(2); Scope s = e.scope()) {
             Tensor t = e.zeros(DType.FLOAT64, 2, 3);

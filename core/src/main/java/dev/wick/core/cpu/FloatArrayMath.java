@@ -57,19 +57,21 @@ interface FloatArrayMath {
      * Whether this implementation has a GEMM kernel ({@link #multiplyBlock}); without one,
      * FloatGemm packs both operands for its portable kernel ({@link FloatGemm#multiplyPanel}).
      */
-    boolean multipliesUnpacked();
+    boolean hasBlockKernel();
 
     /**
-     * The GEMM kernel on operands read in place: acc[r][j] = sum over q < kb of A(r, q) B(q, j) for
-     * r < rows (at most {@link GemmPlan#ROW_GROUP}) and j < nb, where A(r, q) = a[aBase + r
-     * aRowStride + q aColStride] and B(q, j) = b[bBase + q bRowStride + j] (B itself, or a packed
-     * panel when B is transposed). Each element's result must not depend on nb or on where its
-     * column falls in the block, so that GEMM's results do not depend on how C is split between
+     * The GEMM kernel: acc[r][j] = sum over q < kb of A(r, q) B(q, j) for r < rows (at most
+     * {@link GemmPlan#ROW_GROUP}) and j < nb, where a group of A's rows lies side by side,
+     * A(r, q) = a[aBase + q aDepthStride + r] (FloatGemm interleaves them, or passes a transposed A
+     * in place), all ROW_GROUP of them readable (the results of those past {@code rows} are
+     * dropped), and B is read in place, B(q, j) = b[bBase + q bRowStride + j] (B itself, or a
+     * packed panel when B is transposed). Each element's result must not depend on nb or on where
+     * its column falls in the block, so that GEMM's results do not depend on how C is split between
      * threads. The acc rows have room for {@link #ACC_SLACK} elements past nb, which a kernel may
-     * fill with values nobody reads. Only where {@link #multipliesUnpacked()}.
+     * fill with values nobody reads. Only where {@link #hasBlockKernel()}.
      */
-    void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b, int bBase,
-                       int bRowStride, int nb, float[][] acc);
+    void multiplyBlock(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b, int bBase, int bRowStride,
+                       int nb, float[][] acc);
 
     /** The Vector API implementation when this JVM has the module and it works, else the portable one. */
     static FloatArrayMath best() {

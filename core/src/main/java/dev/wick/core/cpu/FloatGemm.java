@@ -6,8 +6,8 @@ import java.util.Arrays;
  * float32 GEMM: the packing and the kernels behind {@link GemmPlan}.
  *
  * <p>Two kernels multiply a group of rows of A by a panel of B. With the Vector API,
- * {@link FloatArrayMath#multiplyBlock}: register-blocked, on A in place and on B in place or
- * packed flat (BENCHMARKS.md has its rates against libtorch's). Else the portable
+ * {@link FloatArrayMath#multiplyBlock}: register-blocked, on a group of A's rows interleaved and
+ * on B in place or packed flat (BENCHMARKS.md has its rates against libtorch's). Else the portable
  * {@link #multiplyPanel} here, on packed operands: it adds four packed panel rows, weighted by four
  * elements of a row of A, into one C row kept in a zero-based scratch array. C2 vectorises it
  * because every array in it is indexed by the bare loop variable (an invariant offset on any of
@@ -80,7 +80,7 @@ final class FloatGemm {
         private final FloatArrayMath math;
         private final float[] a, b, c;
         private final float alpha, beta;
-        /** The kernel reads A in place, and B too unless B is transposed (then packed flat). */
+        /** The block kernel: A's rows interleaved, B read in place unless transposed (then packed flat). */
         private final boolean direct;
         private final float[] flatPanel;
         /** Where the current panel's rows are for the direct kernel: B itself or flatPanel. */
@@ -98,7 +98,7 @@ final class FloatGemm {
             this.c = c;
             this.alpha = alpha;
             this.beta = beta;
-            this.direct = math.multipliesUnpacked();
+            this.direct = math.hasBlockKernel();
             this.flatPanel = direct ? s.flatPanel() : null;
         }
 
@@ -178,14 +178,42 @@ final class FloatGemm {
         @Override
         public void multiplyRows(int ic, int rows, int pc, int kb, int jc, int nb, boolean first) {
             if (direct) {
-                int aBase = p.aOffset + ic * p.aRowStride + pc * p.aColStride;
-                math.multiplyBlock(a, aBase, p.aRowStride, p.aColStride, rows, kb, panelArray, panelBase, panelRowStride,
-                        nb, acc);
+                int group = GemmPlan.ROW_GROUP;
+                if (p.aRowStride == 1 && rows == group) {
+                    // A transposed (a weight gradient's): a depth step's rows are already side by side.
+                    math.multiplyBlock(a, p.aOffset + ic + pc * p.aColStride, p.aColStride, rows, kb, panelArray, panelBase,
+                            panelRowStride, nb, acc);
+                } else {
+                    interleaveRows(ic, rows, pc, kb);
+                    math.multiplyBlock(aPack, 0, group, rows, kb, panelArray, panelBase, panelRowStride, nb, acc);
+                }
             } else {
                 packRows(ic, rows, pc, kb);
                 multiplyPanel(aPack, rows, kb, panel, nb, acc);
             }
             for (int r = 0; r < rows; r++) store(ic + r, jc, nb, acc[r], first);
+        }
+
+        /**
+         * aPack[q * ROW_GROUP + r] = op(A)[ic + r, pc + q], and 0 for the lanes past {@code rows}:
+         * the block kernel's interleaved layout.
+         */
+        private void interleaveRows(int ic, int rows, int pc, int kb) {
+            int rowStride = p.aRowStride, colStride = p.aColStride, group = GemmPlan.ROW_GROUP;
+            int base = p.aOffset + ic * rowStride + pc * colStride;
+            if (colStride == 1) {
+                for (int r = 0; r < rows; r++) {
+                    for (int q = 0, src = base + r * rowStride; q < kb; q++) aPack[q * group + r] = a[src + q];
+                }
+            } else {
+                for (int q = 0; q < kb; q++) {
+                    int src = base + q * colStride, dst = q * group;
+                    for (int r = 0; r < rows; r++) aPack[dst + r] = a[src + r * rowStride];
+                }
+            }
+            if (rows < group) {
+                for (int q = 0; q < kb; q++) Arrays.fill(aPack, q * group + rows, (q + 1) * group, 0f);
+            }
         }
 
         /** aPack[r * kb + q] = op(A)[ic + r, pc + q]. */

@@ -71,8 +71,27 @@ final class PortableFloatMath implements FloatArrayMath {
         return Math.max(Math.max(m0, m1), Math.max(m2, m3));
     }
 
+    /**
+     * expShifted for the one shift with no float below it, -Float.MAX_VALUE, where the floor that
+     * keeps the rounding-error term finite does not exist (-infinity would make it NaN). Every input
+     * is then the shift itself (exp 1), -infinity (0), NaN, or above the shift (exp overflows). Both
+     * implementations take this path, so they agree here too.
+     */
+    static double expShiftedByLowestFloat(float[] src, int sOff, float[] dst, int dOff, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float x = src[sOff + i];
+            float e = x == -Float.MAX_VALUE ? 1f : x == Float.NEGATIVE_INFINITY ? 0f
+                    : Float.isNaN(x) ? Float.NaN : Float.POSITIVE_INFINITY;
+            dst[dOff + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
     @Override
     public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
+        if (shift == -Float.MAX_VALUE) return expShiftedByLowestFloat(src, sOff, dst, dOff, n);
         Scratch s = SCRATCH.get();
         float[] v = s.value, error = s.error, sums = s.sums, lost = s.lost;
         java.util.Arrays.fill(sums, 0f);
@@ -203,13 +222,13 @@ final class PortableFloatMath implements FloatArrayMath {
 
     /** No: C2 vectorises the portable kernel only on packed, zero-based rows. */
     @Override
-    public boolean multipliesUnpacked() {
+    public boolean hasBlockKernel() {
         return false;
     }
 
     @Override
-    public void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b,
-                              int bBase, int bRowStride, int nb, float[][] acc) {
+    public void multiplyBlock(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b, int bBase,
+                              int bRowStride, int nb, float[][] acc) {
         throw new UnsupportedOperationException("no in-place GEMM kernel here: FloatGemm packs for its portable one");
     }
 

@@ -102,6 +102,7 @@ final class SimdFloatMath implements FloatArrayMath {
 
     @Override
     public double expShifted(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
+        if (shift == -Float.MAX_VALUE) return PortableFloatMath.expShiftedByLowestFloat(src, sOff, dst, dOff, n);
         float[][] lanes = LANES.get();
         float[] sums = lanes[0], lost = lanes[1], tail = lanes[2];
         int bound = n - n % SUM_LANES;
@@ -195,7 +196,7 @@ final class SimdFloatMath implements FloatArrayMath {
     }
 
     @Override
-    public boolean multipliesUnpacked() {
+    public boolean hasBlockKernel() {
         return true;
     }
 
@@ -204,19 +205,21 @@ final class SimdFloatMath implements FloatArrayMath {
      * multiply-adds from zero in depth order, so results depend neither on where a column falls nor
      * on how rows are grouped. With 512-bit vectors (AVX-512, which has 32 vector registers) groups
      * of five to eight rows take {@link #multiplyEightRows}; the rest, and every group on narrower
-     * vectors (AVX2 has 16 registers), take {@link #multiplyFourRows} in groups of four.
+     * vectors (AVX2 has 16 registers), take {@link #multiplyFourRows} in groups of four. A's rows
+     * are adjacent ({@link FloatArrayMath#multiplyBlock}): the eight reads of a depth step are one
+     * index plus constants, whose bounds checks C2 merges into one, where rows a run-time stride
+     * apart cost a check each (measured at about a fifth of the kernel's rate).
      */
     @Override
-    public void multiplyBlock(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb, float[] b,
-                              int bBase, int bRowStride, int nb, float[][] acc) {
+    public void multiplyBlock(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b, int bBase,
+                              int bRowStride, int nb, float[][] acc) {
         if (WIDE_REGISTER_FILE && rows > 4) {
-            multiplyEightRows(a, aBase, aRowStride, aColStride, rows, kb, b, bBase, bRowStride, nb, acc);
+            multiplyEightRows(a, aBase, aDepthStride, rows, kb, b, bBase, bRowStride, nb, acc);
             return;
         }
         for (int r = 0; r < rows; r += 4) {
-            multiplyFourRows(a, aBase + r * aRowStride, aRowStride, aColStride, Math.min(4, rows - r), kb, b, bBase,
-                    bRowStride, nb, acc[r], acc[Math.min(r + 1, rows - 1)], acc[Math.min(r + 2, rows - 1)],
-                    acc[Math.min(r + 3, rows - 1)]);
+            multiplyFourRows(a, aBase + r, aDepthStride, Math.min(4, rows - r), kb, b, bBase, bRowStride, nb, acc[r],
+                    acc[Math.min(r + 1, rows - 1)], acc[Math.min(r + 2, rows - 1)], acc[Math.min(r + 3, rows - 1)]);
         }
     }
 
@@ -225,28 +228,27 @@ final class SimdFloatMath implements FloatArrayMath {
      * through the whole depth (per depth step: three vector loads, eight broadcasts, 24 fused
      * multiply-adds), which keeps both FMA pipes busy where four rows by two vectors waits on loads
      * and latency; then, for the last columns, two vectors (16 accumulators) or one (eight), then
-     * single columns. Rows beyond
-     * {@code rows} repeat row 0's work and are not stored.
+     * single columns. All eight lanes of A are computed; rows beyond {@code rows} are not stored.
      */
-    private static void multiplyEightRows(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
-                                          float[] b, int bBase, int bRowStride, int nb, float[][] acc) {
+    private static void multiplyEightRows(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
+                                          int bBase, int bRowStride, int nb, float[][] acc) {
         int step = SPECIES.length();
         int j = 0;
         for (; j + 3 * step <= nb; j += 3 * step) {
-            eightRowsThreeVectors(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            eightRowsThreeVectors(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, acc, j);
         }
         if (j + 2 * step <= nb) {
-            eightRowsTwoVectors(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            eightRowsTwoVectors(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, acc, j);
             j += 2 * step;
         }
         // A last partial vector of columns is computed whole where B's array has the room: the
         // lanes past nb read whatever follows and are never stored, and a lane's chain does not
         // depend on its neighbours. Single columns are the fallback (eight times the work each).
         for (; j < nb && (j + step <= nb || readable(b, bBase + j, bRowStride, kb)); j += step) {
-            eightRowsOneVector(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            eightRowsOneVector(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, acc, j);
         }
         for (; j < nb; j++) {
-            eightRowsOneColumn(a, aBase, aRowStride, aColStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            eightRowsOneColumn(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, acc, j);
         }
     }
 
@@ -255,54 +257,46 @@ final class SimdFloatMath implements FloatArrayMath {
         return bq0 + (long) (kb - 1) * bRowStride + SPECIES.length() <= b.length;
     }
 
-    /** Row r's offset in A, or row 0's for the rows past {@code rows} (computed, not stored). */
-    private static int row(int aBase, int aRowStride, int rows, int r) {
-        return r < rows ? aBase + r * aRowStride : aBase;
-    }
-
-    private static void eightRowsThreeVectors(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+    private static void eightRowsThreeVectors(float[] a, int aBase, int aDepthStride, int rows, int kb,
                                               float[] b, int bq0, int bRowStride, float[][] acc, int j) {
         int step = SPECIES.length();
-        int a0 = aBase, a1 = aBase + aRowStride, a2 = aBase + 2 * aRowStride, a3 = aBase + 3 * aRowStride;
-        int a4 = aBase + 4 * aRowStride, a5 = row(aBase, aRowStride, rows, 5), a6 = row(aBase, aRowStride, rows, 6);
-        int a7 = row(aBase, aRowStride, rows, 7);
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
         FloatVector c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
         FloatVector c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
-        for (int q = 0, aq = 0, bq = bq0; q < kb; q++, aq += aColStride, bq += bRowStride) {
+        for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bq);
             FloatVector b1 = FloatVector.fromArray(SPECIES, b, bq + step);
             FloatVector b2 = FloatVector.fromArray(SPECIES, b, bq + 2 * step);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + aq]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[aq]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
-            x = FloatVector.broadcast(SPECIES, a[a1 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
             c12 = x.fma(b2, c12);
-            x = FloatVector.broadcast(SPECIES, a[a2 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
-            x = FloatVector.broadcast(SPECIES, a[a3 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
             c32 = x.fma(b2, c32);
-            x = FloatVector.broadcast(SPECIES, a[a4 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 4]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
             c42 = x.fma(b2, c42);
-            x = FloatVector.broadcast(SPECIES, a[a5 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 5]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
             c52 = x.fma(b2, c52);
-            x = FloatVector.broadcast(SPECIES, a[a6 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 6]);
             c60 = x.fma(b0, c60);
             c61 = x.fma(b1, c61);
             c62 = x.fma(b2, c62);
-            x = FloatVector.broadcast(SPECIES, a[a7 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 7]);
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
             c72 = x.fma(b2, c72);
@@ -339,40 +333,37 @@ final class SimdFloatMath implements FloatArrayMath {
         }
     }
 
-    private static void eightRowsTwoVectors(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+    private static void eightRowsTwoVectors(float[] a, int aBase, int aDepthStride, int rows, int kb,
                                             float[] b, int bq0, int bRowStride, float[][] acc, int j) {
         int step = SPECIES.length();
-        int a0 = aBase, a1 = aBase + aRowStride, a2 = aBase + 2 * aRowStride, a3 = aBase + 3 * aRowStride;
-        int a4 = aBase + 4 * aRowStride, a5 = row(aBase, aRowStride, rows, 5), a6 = row(aBase, aRowStride, rows, 6);
-        int a7 = row(aBase, aRowStride, rows, 7);
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-        for (int q = 0, aq = 0, bq = bq0; q < kb; q++, aq += aColStride, bq += bRowStride) {
+        for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bq);
             FloatVector b1 = FloatVector.fromArray(SPECIES, b, bq + step);
-            FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + aq]);
+            FloatVector x = FloatVector.broadcast(SPECIES, a[aq]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a[a1 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a[a2 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a[a3 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, a[a4 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 4]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, a[a5 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 5]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, a[a6 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 6]);
             c60 = x.fma(b0, c60);
             c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, a[a7 + aq]);
+            x = FloatVector.broadcast(SPECIES, a[aq + 7]);
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
@@ -400,22 +391,19 @@ final class SimdFloatMath implements FloatArrayMath {
         }
     }
 
-    private static void eightRowsOneVector(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+    private static void eightRowsOneVector(float[] a, int aBase, int aDepthStride, int rows, int kb,
                                            float[] b, int bq0, int bRowStride, float[][] acc, int j) {
-        int a0 = aBase, a1 = aBase + aRowStride, a2 = aBase + 2 * aRowStride, a3 = aBase + 3 * aRowStride;
-        int a4 = aBase + 4 * aRowStride, a5 = row(aBase, aRowStride, rows, 5), a6 = row(aBase, aRowStride, rows, 6);
-        int a7 = row(aBase, aRowStride, rows, 7);
         FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        for (int q = 0, aq = 0, bq = bq0; q < kb; q++, aq += aColStride, bq += bRowStride) {
+        for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
             FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
-            c0 = FloatVector.broadcast(SPECIES, a[a0 + aq]).fma(x, c0);
-            c1 = FloatVector.broadcast(SPECIES, a[a1 + aq]).fma(x, c1);
-            c2 = FloatVector.broadcast(SPECIES, a[a2 + aq]).fma(x, c2);
-            c3 = FloatVector.broadcast(SPECIES, a[a3 + aq]).fma(x, c3);
-            c4 = FloatVector.broadcast(SPECIES, a[a4 + aq]).fma(x, c4);
-            c5 = FloatVector.broadcast(SPECIES, a[a5 + aq]).fma(x, c5);
-            c6 = FloatVector.broadcast(SPECIES, a[a6 + aq]).fma(x, c6);
-            c7 = FloatVector.broadcast(SPECIES, a[a7 + aq]).fma(x, c7);
+            c0 = FloatVector.broadcast(SPECIES, a[aq]).fma(x, c0);
+            c1 = FloatVector.broadcast(SPECIES, a[aq + 1]).fma(x, c1);
+            c2 = FloatVector.broadcast(SPECIES, a[aq + 2]).fma(x, c2);
+            c3 = FloatVector.broadcast(SPECIES, a[aq + 3]).fma(x, c3);
+            c4 = FloatVector.broadcast(SPECIES, a[aq + 4]).fma(x, c4);
+            c5 = FloatVector.broadcast(SPECIES, a[aq + 5]).fma(x, c5);
+            c6 = FloatVector.broadcast(SPECIES, a[aq + 6]).fma(x, c6);
+            c7 = FloatVector.broadcast(SPECIES, a[aq + 7]).fma(x, c7);
         }
         c0.intoArray(acc[0], j);
         c1.intoArray(acc[1], j);
@@ -427,22 +415,19 @@ final class SimdFloatMath implements FloatArrayMath {
         if (rows > 7) c7.intoArray(acc[7], j);
     }
 
-    private static void eightRowsOneColumn(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
+    private static void eightRowsOneColumn(float[] a, int aBase, int aDepthStride, int rows, int kb,
                                            float[] b, int bq0, int bRowStride, float[][] acc, int j) {
-        int a0 = aBase, a1 = aBase + aRowStride, a2 = aBase + 2 * aRowStride, a3 = aBase + 3 * aRowStride;
-        int a4 = aBase + 4 * aRowStride, a5 = row(aBase, aRowStride, rows, 5), a6 = row(aBase, aRowStride, rows, 6);
-        int a7 = row(aBase, aRowStride, rows, 7);
         float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f, c4 = 0f, c5 = 0f, c6 = 0f, c7 = 0f;
-        for (int q = 0, aq = 0, bq = bq0; q < kb; q++, aq += aColStride, bq += bRowStride) {
+        for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
             float x = b[bq];
-            c0 = Math.fma(a[a0 + aq], x, c0);
-            c1 = Math.fma(a[a1 + aq], x, c1);
-            c2 = Math.fma(a[a2 + aq], x, c2);
-            c3 = Math.fma(a[a3 + aq], x, c3);
-            c4 = Math.fma(a[a4 + aq], x, c4);
-            c5 = Math.fma(a[a5 + aq], x, c5);
-            c6 = Math.fma(a[a6 + aq], x, c6);
-            c7 = Math.fma(a[a7 + aq], x, c7);
+            c0 = Math.fma(a[aq], x, c0);
+            c1 = Math.fma(a[aq + 1], x, c1);
+            c2 = Math.fma(a[aq + 2], x, c2);
+            c3 = Math.fma(a[aq + 3], x, c3);
+            c4 = Math.fma(a[aq + 4], x, c4);
+            c5 = Math.fma(a[aq + 5], x, c5);
+            c6 = Math.fma(a[aq + 6], x, c6);
+            c7 = Math.fma(a[aq + 7], x, c7);
         }
         acc[0][j] = c0;
         acc[1][j] = c1;
@@ -458,31 +443,30 @@ final class SimdFloatMath implements FloatArrayMath {
      * Up to four rows of A against two vectors of B's columns, the eight accumulators held in
      * registers through the whole depth (per depth step: two vector loads, four broadcasts, eight
      * fused multiply-adds); narrower tails use one vector, then scalars. Eight accumulators fit the
-     * sixteen registers of AVX2. Rows beyond {@code rows} repeat row 0's work and are not stored.
+     * sixteen registers of AVX2. {@code aBase} is the first of the four adjacent rows; all four
+     * are computed, and rows beyond {@code rows} are not stored.
      */
-    private static void multiplyFourRows(float[] a, int aBase, int aRowStride, int aColStride, int rows, int kb,
-                                         float[] b, int bBase, int bRowStride, int nb, float[] acc0, float[] acc1,
-                                         float[] acc2, float[] acc3) {
+    private static void multiplyFourRows(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
+                                         int bBase, int bRowStride, int nb, float[] acc0, float[] acc1, float[] acc2,
+                                         float[] acc3) {
         int step = SPECIES.length();
-        int a0 = aBase, a1 = rows > 1 ? aBase + aRowStride : aBase;
-        int a2 = rows > 2 ? aBase + 2 * aRowStride : aBase, a3 = rows > 3 ? aBase + 3 * aRowStride : aBase;
         int j = 0;
         for (; j + 2 * step <= nb; j += 2 * step) {
             FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
             FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-            for (int q = 0, aq = 0, bq = bBase + j; q < kb; q++, aq += aColStride, bq += bRowStride) {
+            for (int q = 0, aq = aBase, bq = bBase + j; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bq);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bq + step);
-                FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + aq]);
+                FloatVector x = FloatVector.broadcast(SPECIES, a[aq]);
                 c00 = x.fma(b0, c00);
                 c01 = x.fma(b1, c01);
-                x = FloatVector.broadcast(SPECIES, a[a1 + aq]);
+                x = FloatVector.broadcast(SPECIES, a[aq + 1]);
                 c10 = x.fma(b0, c10);
                 c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(SPECIES, a[a2 + aq]);
+                x = FloatVector.broadcast(SPECIES, a[aq + 2]);
                 c20 = x.fma(b0, c20);
                 c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(SPECIES, a[a3 + aq]);
+                x = FloatVector.broadcast(SPECIES, a[aq + 3]);
                 c30 = x.fma(b0, c30);
                 c31 = x.fma(b1, c31);
             }
@@ -503,12 +487,12 @@ final class SimdFloatMath implements FloatArrayMath {
         }
         for (; j < nb && (j + step <= nb || readable(b, bBase + j, bRowStride, kb)); j += step) {
             FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
-            for (int q = 0, aq = 0, bq = bBase + j; q < kb; q++, aq += aColStride, bq += bRowStride) {
+            for (int q = 0, aq = aBase, bq = bBase + j; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
                 FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
-                c0 = FloatVector.broadcast(SPECIES, a[a0 + aq]).fma(x, c0);
-                c1 = FloatVector.broadcast(SPECIES, a[a1 + aq]).fma(x, c1);
-                c2 = FloatVector.broadcast(SPECIES, a[a2 + aq]).fma(x, c2);
-                c3 = FloatVector.broadcast(SPECIES, a[a3 + aq]).fma(x, c3);
+                c0 = FloatVector.broadcast(SPECIES, a[aq]).fma(x, c0);
+                c1 = FloatVector.broadcast(SPECIES, a[aq + 1]).fma(x, c1);
+                c2 = FloatVector.broadcast(SPECIES, a[aq + 2]).fma(x, c2);
+                c3 = FloatVector.broadcast(SPECIES, a[aq + 3]).fma(x, c3);
             }
             c0.intoArray(acc0, j);
             if (rows > 1) c1.intoArray(acc1, j);
@@ -518,12 +502,12 @@ final class SimdFloatMath implements FloatArrayMath {
         for (; j < nb; j++) {
             // Four independent chains at once: one alone would wait on each fused multiply-add.
             float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f;
-            for (int q = 0, aq = 0, bq = bBase + j; q < kb; q++, aq += aColStride, bq += bRowStride) {
+            for (int q = 0, aq = aBase, bq = bBase + j; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
                 float x = b[bq];
-                c0 = Math.fma(a[a0 + aq], x, c0);
-                c1 = Math.fma(a[a1 + aq], x, c1);
-                c2 = Math.fma(a[a2 + aq], x, c2);
-                c3 = Math.fma(a[a3 + aq], x, c3);
+                c0 = Math.fma(a[aq], x, c0);
+                c1 = Math.fma(a[aq + 1], x, c1);
+                c2 = Math.fma(a[aq + 2], x, c2);
+                c3 = Math.fma(a[aq + 3], x, c3);
             }
             acc0[j] = c0;
             if (rows > 1) acc1[j] = c1;
