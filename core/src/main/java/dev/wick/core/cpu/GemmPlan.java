@@ -29,6 +29,13 @@ final class GemmPlan {
     private static final int COLUMN_ALIGN = 48;
     /** Outputs narrower than this are computed transposed, so the kernels run along the long side. */
     private static final int NARROW = 16;
+    /**
+     * Below this many rows of C (a recurrent step's batch, say), threads split whole row groups
+     * between them wherever each gets at least one: every thread then interleaves only its own rows
+     * of A (split by columns, each would interleave all of them), and none is left C's ragged last
+     * columns. B is not packed at these sizes, so no thread repeats another's packing of it.
+     */
+    private static final int FEW_ROWS = 128;
 
     final int m, n, k;
     final int aOffset, aRowStride, aColStride;
@@ -82,13 +89,25 @@ final class GemmPlan {
     /** How many tasks to split this product into on {@code workers}. */
     int taskCount(CpuWorkers workers) {
         if ((long) m * n * k < PARALLEL_MIN_MACS) return 1;
+        int threads = workers.threads();
+        if (splitsRowGroups(threads)) return Math.min(threads, m / ROW_GROUP);
         int units = splitColumns ? (n + COLUMN_ALIGN - 1) / COLUMN_ALIGN : m;
-        return Math.min(workers.threads(), units);
+        return Math.min(threads, units);
+    }
+
+    /** Whether {@code tasks} tasks take whole row groups each (see {@link #FEW_ROWS}). */
+    private boolean splitsRowGroups(int tasks) {
+        return tasks > 1 && m < FEW_ROWS && m >= tasks * ROW_GROUP;
     }
 
     /** Runs task {@code t} of {@code tasks}: its share of C's columns or rows. */
     void runTask(Blocks blocks, int t, int tasks, int nc) {
-        if (splitColumns) {
+        if (splitsRowGroups(tasks)) {
+            int groups = (m + ROW_GROUP - 1) / ROW_GROUP;
+            int i0 = Math.min(m, ROW_GROUP * CpuWorkers.chunkStart(groups, tasks, t));
+            int i1 = Math.min(m, ROW_GROUP * CpuWorkers.chunkStart(groups, tasks, t + 1));
+            run(blocks, i0, i1, 0, n, nc);
+        } else if (splitColumns) {
             int units = (n + COLUMN_ALIGN - 1) / COLUMN_ALIGN;
             int j0 = Math.min(n, COLUMN_ALIGN * CpuWorkers.chunkStart(units, tasks, t));
             int j1 = Math.min(n, COLUMN_ALIGN * CpuWorkers.chunkStart(units, tasks, t + 1));

@@ -110,8 +110,9 @@ class CpuGemmTest {
     void resultsDoNotDependOnTheThreadCount() {
         TestData data = TestData.fresh();
         for (DType dtype : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
-            // Large enough to be split (>= 2^21 multiply-adds), both by columns (n >= m) and by rows.
-            for (int[] s : new int[][]{{24, 300, 300}, {300, 70, 100}, {129, 67, 250}}) {
+            // Large enough to be split (>= 2^21 multiply-adds): by whole row groups (few rows, the
+            // last group short in 44), by columns (n >= m) and by rows.
+            for (int[] s : new int[][]{{24, 300, 300}, {44, 500, 100}, {300, 70, 100}, {129, 67, 250}, {130, 400, 50}}) {
                 for (int t = 0; t < 4; t++) {
                     boolean ta = t >= 2, tb = (t & 1) == 1;
                     int m = s[0], n = s[1], k = s[2];
