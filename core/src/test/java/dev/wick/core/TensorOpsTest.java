@@ -225,6 +225,30 @@ class TensorOpsTest {
     }
 
     @Test
+    void transposesOfEverySizeMatchTheDefinition() {
+        // The float copy transposes in tiles of rows: sizes below, at and past a tile, with tails.
+        TestData data = TestData.fresh();
+        try (Engine e = Wick.cpu(2); Scope s = e.scope()) {
+            for (int[] d : new int[][]{{1, 5}, {7, 3}, {8, 8}, {37, 19}, {64, 256}, {300, 9}}) {
+                int rows = d[0], cols = d[1];
+                double[] x = data.uniform(rows * cols, 1);
+                for (DType dtype : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
+                    Tensor t = e.fromDoubles(x, rows, cols).to(dtype);
+                    double[] y = t.transpose(0, 1).toDoubleArray();
+                    double[] z = t.reshape(1, rows, cols).permute(2, 0, 1).toDoubleArray();
+                    for (int i = 0; i < rows; i++) {
+                        for (int j = 0; j < cols; j++) {
+                            double want = dtype == DType.FLOAT32 ? (float) x[i * cols + j] : x[i * cols + j];
+                            assertEquals(want, y[j * rows + i], 0, dtype + " " + rows + "x" + cols + " at " + i + "," + j);
+                            assertEquals(want, z[j * rows + i], 0, dtype + " permuted " + rows + "x" + cols);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void copyFromInPlaceBroadcastsASmallerSourceAndRefusesWhatDoesNotFit() {
         try (Engine e = Wick.cpu(2); Scope s = e.scope()) {
             for (DType dtype : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
