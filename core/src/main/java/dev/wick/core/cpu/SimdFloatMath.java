@@ -49,6 +49,11 @@ final class SimdFloatMath implements FloatArrayMath {
      * SUM_LANES elements (toArray would allocate on every row).
      */
     private static final FloatVector ONE = FloatVector.broadcast(SPECIES, 1f);
+    /** Integer lanes of SPECIES's shape, for the bit operations that choose between results. */
+    private static final VectorSpecies<Integer> INT_SPECIES = SPECIES.withLanes(int.class);
+    private static final IntVector ONE_BITS = ONE.reinterpretAsInts();
+    private static final IntVector SIGN_BIT = IntVector.broadcast(INT_SPECIES, 0x80000000);
+    private static final IntVector TANH_SERIES_END_BITS = IntVector.broadcast(INT_SPECIES, Float.floatToRawIntBits(TANH_SERIES_END));
     // The constants the polynomials' fused multiply-adds add, as vectors (FloatVector.fma takes
     // two vectors or two scalars, and here the multiplier is a vector).
     private static final FloatVector V_E2 = FloatVector.broadcast(SPECIES, E2), V_E3 = FloatVector.broadcast(SPECIES, E3);
@@ -516,15 +521,35 @@ final class SimdFloatMath implements FloatArrayMath {
         }
     }
 
-    /** Lane for lane {@link PortableFloatMath#tanh(float)}: both halves, blended. */
+    /** Elements per block of {@link #tanh}'s two passes: a scratch row that stays in L1. */
+    private static final int TANH_BLOCK = 512;
+    private static final ThreadLocal<float[]> TANH_SCRATCH = ThreadLocal.withInitial(() -> new float[TANH_BLOCK]);
+
+    /**
+     * Lane for lane {@link PortableFloatMath#tanh(float)}, in two passes per block: the exp-based
+     * half into a scratch row, then the series, the choice between them and the sign. One loop
+     * holding both halves is large enough that C2, in some JVM runs, stops expanding the Vector
+     * API's intrinsics before the end of its body and leaves the last operations as calls into
+     * their boxing Java fallbacks (seen in a training step's profile: several times slower, and
+     * allocating); each pass alone stays well inside its budget.
+     */
     @Override
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
-        int step = SPECIES.length();
-        int i = 0;
-        for (int bound = n - n % step; i < bound; i += step) {
-            FloatVector in = FloatVector.fromArray(SPECIES, x, xOff + i), a = in.abs(), s = a.mul(a);
-            FloatVector series = a.fma(s.mul(s.fma(T0, T1).fma(s, V_T2).fma(s, V_T3).fma(s, V_T4).fma(s, V_T5)), a);
-            // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1), as PortableFloatMath's tanhFromExp.
+        int bound = n - n % SPECIES.length();
+        float[] scratch = TANH_SCRATCH.get();
+        for (int b = 0; b < bound; b += TANH_BLOCK) {
+            int length = Math.min(TANH_BLOCK, bound - b);
+            tanhFromExp(x, xOff + b, scratch, length);
+            tanhFinish(x, xOff + b, scratch, y, yOff + b, length);
+        }
+        if (bound < n) PortableFloatMath.INSTANCE.tanh(x, xOff + bound, y, yOff + bound, n - bound);
+    }
+
+    /** e[i] = (1 - exp(-2a)) / (1 + exp(-2a)) for a = |x[xOff + i]|, as PortableFloatMath's tanhFromExp. */
+    private static void tanhFromExp(float[] x, int xOff, float[] e, int n) {
+        for (int i = 0; i < n; i += SPECIES.length()) {
+            FloatVector a = FloatVector.fromArray(SPECIES, x, xOff + i).abs();
+            // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1).
             FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
             FloatVector k = rounded.sub(ROUND), r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, v));
             FloatVector power = rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
@@ -536,12 +561,24 @@ final class SimdFloatMath implements FloatArrayMath {
             FloatVector dh = ONE.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
             FloatVector q = nh.div(dh);
             FloatVector remainder = q.neg().fma(dh, nh);
-            FloatVector fromExp = q.add(remainder.add(q.neg().fma(dl, nl)).div(dh));
-            FloatVector t = fromExp.blend(series, a.compare(VectorOperators.LT, TANH_SERIES_END));
-            t = t.blend(t.neg(), in.compare(VectorOperators.LT, 0f)).blend(in, in.compare(VectorOperators.EQ, 0f));
-            t.intoArray(y, yOff + i);
+            q.add(remainder.add(q.neg().fma(dl, nl)).div(dh)).intoArray(e, i);
         }
-        if (i < n) PortableFloatMath.INSTANCE.tanh(x, xOff + i, y, yOff + i, n - i);
+    }
+
+    /** y = the series below TANH_SERIES_END, else e (from {@link #tanhFromExp}), with x's sign. */
+    private static void tanhFinish(float[] x, int xOff, float[] e, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i += SPECIES.length()) {
+            FloatVector in = FloatVector.fromArray(SPECIES, x, xOff + i), a = in.abs(), s = a.mul(a);
+            FloatVector series = a.fma(s.mul(s.fma(T0, T1).fma(s, V_T2).fma(s, V_T3).fma(s, V_T4).fma(s, V_T5)), a);
+            // Chosen with integer bit operations rather than a compare and a blend (fewer nodes for
+            // C2). a is never negative, so its bits order as its values: bits(a) - bits(end) is
+            // negative, all ones after the shift, exactly where a < end (NaN goes to e, as there).
+            // x's sign is then copied bit for bit, which also keeps -0 (the series gives +0 there).
+            IntVector belowEnd = a.reinterpretAsInts().sub(TANH_SERIES_END_BITS).lanewise(VectorOperators.ASHR, 31);
+            IntVector chosen = series.reinterpretAsInts().and(belowEnd)
+                    .or(FloatVector.fromArray(SPECIES, e, i).reinterpretAsInts().lanewise(VectorOperators.AND_NOT, belowEnd));
+            chosen.or(in.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats().intoArray(y, yOff + i);
+        }
     }
 
     @Override
@@ -558,8 +595,11 @@ final class SimdFloatMath implements FloatArrayMath {
                     .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector e = p.mul(keep).mul(power);
             FloatVector sum = e.add(1f);
-            FloatVector positive = ONE.div(sum);
-            positive.blend(e.div(sum), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
+            // 1 / (1 + e) where v >= 0, e / (1 + e) where v's sign bit is set (at -0, e is 1 and the
+            // two agree), the numerator chosen with integer bit operations as in tanh.
+            IntVector negative = v.reinterpretAsInts().lanewise(VectorOperators.ASHR, 31);
+            e.reinterpretAsInts().and(negative).or(ONE_BITS.lanewise(VectorOperators.AND_NOT, negative))
+                    .reinterpretAsFloats().div(sum).intoArray(y, yOff + i);
         }
         if (i < n) PortableFloatMath.INSTANCE.sigmoid(x, xOff + i, y, yOff + i, n - i);
     }
