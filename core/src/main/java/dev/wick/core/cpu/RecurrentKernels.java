@@ -31,9 +31,13 @@ final class RecurrentKernels {
                             float[] h, int ho, int hidden, int from, int to) {
         for (int b = from; b < to; b++) {
             int g = go + 4 * hidden * b, p = po + hidden * b, s = co + hidden * b, o = ho + hidden * b;
-            math.sigmoid(gates, g, gates, g, 2 * hidden);
+            // i and f, then o, through one call site: the JIT inlines sigmoid wherever it is called,
+            // and two copies of it made this method big enough to lose Vector API intrinsics.
+            for (int part = 0; part < 2; part++) {
+                int at = part == 0 ? g : g + 3 * hidden;
+                math.sigmoid(gates, at, gates, at, part == 0 ? 2 * hidden : hidden);
+            }
             math.tanh(gates, g + 2 * hidden, gates, g + 2 * hidden, hidden);
-            math.sigmoid(gates, g + 3 * hidden, gates, g + 3 * hidden, hidden);
             for (int j = 0; j < hidden; j++) {
                 c[s + j] = Math.fma(gates[g + hidden + j], cPrev[p + j], gates[g + j] * gates[g + 2 * hidden + j]);
             }
