@@ -30,10 +30,11 @@ final class GemmPlan {
     /** Outputs narrower than this are computed transposed, so the kernels run along the long side. */
     private static final int NARROW = 16;
     /**
-     * Below this many rows of C (a recurrent step's batch, say), threads split whole row groups
-     * between them wherever each gets at least one: every thread then interleaves only its own rows
-     * of A (split by columns, each would interleave all of them), and none is left C's ragged last
-     * columns. B is not packed at these sizes, so no thread repeats another's packing of it.
+     * Below this many rows of C (a recurrent step's batch, say), with B row-major, threads split
+     * whole row groups between them wherever each gets at least one: every thread then interleaves
+     * only its own rows of A (split by columns, each would interleave all of them), and none is left
+     * C's ragged last columns. The float kernel reads such a B in place, so no thread repeats
+     * another's packing of it; a transposed B is gathered into panels, and keeps the column split.
      */
     private static final int FEW_ROWS = 128;
 
@@ -97,7 +98,7 @@ final class GemmPlan {
 
     /** Whether {@code tasks} tasks take whole row groups each (see {@link #FEW_ROWS}). */
     private boolean splitsRowGroups(int tasks) {
-        return tasks > 1 && m < FEW_ROWS && m >= tasks * ROW_GROUP;
+        return tasks > 1 && m < FEW_ROWS && m >= tasks * ROW_GROUP && bColStride == 1;
     }
 
     /** Runs task {@code t} of {@code tasks}: its share of C's columns or rows. */
