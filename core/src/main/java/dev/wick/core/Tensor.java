@@ -287,16 +287,15 @@ public final class Tensor implements AutoCloseable {
      *     differ, or src shares memory with this tensor while the shapes differ
      */
     public Tensor copyFromInPlace(Tensor src) {
-        if (src.shape.equals(shape)) {
-            checkSameShape("copy", this, src);
-            written();
-            backend().copy(src.buffer, buffer, numel());
-            return this;
-        }
         checkOpen();
         src.checkOpen();
         requireSameEngine(this, src);
         requireSameDType(this, src, "copy");
+        if (src.shape.equals(shape)) {
+            written();
+            backend().copy(src.buffer, buffer, numel());
+            return this;
+        }
         if (!Strides.broadcastShape(src.shape, shape).equals(shape)) {
             throw new IllegalArgumentException("copy: cannot broadcast " + src.shape + " to " + shape);
         }
