@@ -1402,28 +1402,20 @@ public final class F {
         Tensor cells = e.empty(x.dtype(), rows, hidden);
         Tensor zeros = h0 == null || c0 == null ? e.zeros(x.dtype(), batch, hidden) : null;
         Tensor hInit = h0 == null ? zeros : h0.value(), cInit = c0 == null ? zeros : c0.value();
-        Tensor[] h = timesteps(out2, steps, batch), g = timesteps(gates, steps, batch), c = timesteps(cells, steps, batch);
         projectInputs(x, weightIH, biasIH, biasHH, gates, n);
         try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
-            for (int t = 0; t < steps; t++) {
-                Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : hInit;
-                if (prev != null) Tensor.gemm(false, false, 1.0, prev, whhT, 1.0, g[t]);
-                Tensor.lstmCellForward(g[t], t > 0 ? c[t - 1] : cInit, c[t], h[t]);
-            }
+            Tensor.lstmSequenceForward(gates.reshape(steps, batch, 4 * hidden), whhT, hInit, h0 == null, cInit,
+                    cells.reshape(steps, batch, hidden), packed.slice(0, steps));
         }
-        packed.slice(steps, steps + 1).reshape(batch, hidden).copyFromInPlace(c[steps - 1]);
+        packed.slice(steps, steps + 1).reshape(batch, hidden).copyFromInPlace(cells.slice(rows - batch, rows));
         Variable all = record(packed, grad -> {
-            Tensor gradOut = grad.slice(0, steps).reshape(rows, hidden);
-            Tensor[] dh = timesteps(gradOut, steps, batch);
             // dc carries the cell gradient back through time in place: dL/dc_T on entry (the last
             // slab, the tape's scratch once this node has it), dL/dc0 at the end.
             Tensor dc = grad.slice(steps, steps + 1).reshape(batch, hidden);
             Tensor dGates = e.empty(x.dtype(), rows, 4 * hidden);
             Tensor[] dg = timesteps(dGates, steps, batch);
-            for (int t = steps - 1; t >= 0; t--) {
-                Tensor.lstmCellBackward(g[t], t > 0 ? c[t - 1] : cInit, c[t], dh[t], dc, dg[t]);
-                if (t > 0) Tensor.gemm(false, false, 1.0, dg[t], weightHH.value(), 1.0, dh[t - 1]);
-            }
+            Tensor.lstmSequenceBackward(gates.reshape(steps, batch, 4 * hidden), weightHH.value(), cInit,
+                    cells.reshape(steps, batch, hidden), grad.slice(0, steps), dc, dGates.reshape(steps, batch, 4 * hidden));
             if (h0 != null && h0.requiresGrad()) {
                 h0.accumulate((dh0, add) -> Tensor.gemm(false, false, 1.0, dg[0], weightHH.value(), beta(add), dh0));
             }
@@ -1463,29 +1455,20 @@ public final class F {
         Tensor hiddenProj = e.empty(x.dtype(), rows, 3 * hidden);
         Tensor zeros = h0 == null ? e.zeros(x.dtype(), batch, hidden) : null;
         Tensor hInit = h0 == null ? zeros : h0.value();
-        Tensor[] h = timesteps(out2, steps, batch), g = timesteps(gates, steps, batch);
-        Tensor[] k = timesteps(hiddenProj, steps, batch);
         projectInputs(x, weightIH, biasIH, null, gates, n);
         if (biasHH != null) hiddenProj.copyFromInPlace(biasHH.value());
         else hiddenProj.zeroInPlace();
+        int[] gateSteps = {steps, batch, 3 * hidden};
         try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
-            for (int t = 0; t < steps; t++) {
-                Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : hInit;
-                if (prev != null) Tensor.gemm(false, false, 1.0, prev, whhT, 1.0, k[t]);
-                Tensor.gruCellForward(g[t], k[t], t > 0 ? h[t - 1] : hInit, h[t]);
-            }
+            Tensor.gruSequenceForward(gates.reshape(gateSteps), hiddenProj.reshape(gateSteps), whhT, hInit, h0 == null, out);
         }
         return record(out, grad -> {
-            Tensor gradOut = grad.reshape(rows, hidden);
-            Tensor[] dh = timesteps(gradOut, steps, batch);
             Tensor dGi = e.empty(x.dtype(), rows, 3 * hidden), dGh = e.empty(x.dtype(), rows, 3 * hidden);
-            Tensor[] di = timesteps(dGi, steps, batch), dk = timesteps(dGh, steps, batch);
+            Tensor[] dk = timesteps(dGh, steps, batch);
             // Step 0 adds dh z into this (kept as dL/dh0's direct part when h0 takes a gradient).
             Tensor dh0 = e.zeros(x.dtype(), batch, hidden);
-            for (int t = steps - 1; t >= 0; t--) {
-                Tensor.gruCellBackward(g[t], k[t], t > 0 ? h[t - 1] : hInit, dh[t], di[t], dk[t], t > 0 ? dh[t - 1] : dh0);
-                if (t > 0) Tensor.gemm(false, false, 1.0, dk[t], weightHH.value(), 1.0, dh[t - 1]);
-            }
+            Tensor.gruSequenceBackward(gates.reshape(gateSteps), hiddenProj.reshape(gateSteps), weightHH.value(), hInit, out,
+                    grad, dGi.reshape(gateSteps), dGh.reshape(gateSteps), dh0);
             if (h0 != null && h0.requiresGrad()) {
                 Tensor.gemm(false, false, 1.0, dk[0], weightHH.value(), 1.0, dh0);
                 h0.accumulate(dh0);

@@ -1531,6 +1531,154 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    // ---- recurrent layers: every timestep in one call ----------------------------------------------
+
+    /**
+     * The recurrence of an LSTM layer over all T timesteps: for each t, gates_t += h_{t-1} whhT, then
+     * {@link #lstmCellForward}(gates_t, c_{t-1}, c_t, h_t), starting from hInit and cInit. The input
+     * projection and biases are already in {@code gates}. See {@link Backend#lstmSequenceForward}.
+     *
+     * @param gates [T, B, 4H]: the input projection and biases in, the gate activations out
+     * @param whhT the recurrent weight transposed, [H, 4H]
+     * @param hInit the initial hidden state [B, H]
+     * @param hInitZero whether hInit holds zeros (the first step's product is then skipped)
+     * @param cInit the initial cell state [B, H]
+     * @param c the cell states [T, B, H], written
+     * @param h the hidden states [T, B, H], written
+     * @throws IllegalArgumentException if a shape, dtype or engine does not match, T is 0, or operands share memory
+     */
+    public static void lstmSequenceForward(Tensor gates, Tensor whhT, Tensor hInit, boolean hInitZero, Tensor cInit,
+                                           Tensor c, Tensor h) {
+        String op = "lstmSequenceForward";
+        int[] tbh = checkSequence(op, 4, gates, whhT, true, new Tensor[]{hInit, cInit}, c, h);
+        // hInit and cInit may be one tensor (both only read): zeros when a layer is given no state.
+        requireDistinct(op, gates, whhT, hInit, c, h);
+        requireDistinct(op, gates, whhT, cInit, c, h);
+        if (tbh[1] > 0 && tbh[2] > 0) {
+            gates.backend().lstmSequenceForward(gates.buffer, whhT.buffer, hInit.buffer, hInitZero, cInit.buffer, c.buffer,
+                    h.buffer, tbh[0], tbh[1], tbh[2]);
+        }
+    }
+
+    /**
+     * The backward of {@link #lstmSequenceForward}: for t from T - 1 down, {@link #lstmCellBackward} at
+     * step t, then dh_{t-1} += dGates_t whh. dh ends as the whole gradient reaching each h_t, dc as
+     * cInit's gradient. See {@link Backend#lstmSequenceBackward}.
+     *
+     * @param gates the forward's gate activations [T, B, 4H]
+     * @param whh the recurrent weight [4H, H]
+     * @param cInit the initial cell state [B, H]
+     * @param c the forward's cell states [T, B, H]
+     * @param dh the gradients reaching h from outside the layer [T, B, H]; the recurrent part is added in
+     * @param dc the gradient reaching the last cell state [B, H]; becomes cInit's
+     * @param dGates the pre-activation gradients [T, B, 4H], written (may be gates itself)
+     * @throws IllegalArgumentException if a shape, dtype or engine does not match, T is 0, or operands share memory
+     */
+    public static void lstmSequenceBackward(Tensor gates, Tensor whh, Tensor cInit, Tensor c, Tensor dh, Tensor dc,
+                                            Tensor dGates) {
+        String op = "lstmSequenceBackward";
+        int[] tbh = checkSequence(op, 4, gates, whh, false, new Tensor[]{cInit, dc}, c, dh);
+        checkSameShape(op, gates, dGates);
+        requireDistinct(op, gates, whh, cInit, c, dh, dc);
+        if (dGates != gates) requireDistinct(op, dGates, whh, cInit, c, dh, dc);
+        if (tbh[1] > 0 && tbh[2] > 0) {
+            gates.backend().lstmSequenceBackward(gates.buffer, whh.buffer, cInit.buffer, c.buffer, dh.buffer, dc.buffer,
+                    dGates.buffer, tbh[0], tbh[1], tbh[2]);
+        }
+    }
+
+    /**
+     * The recurrence of a GRU layer over all T timesteps: for each t, gh_t += h_{t-1} whhT, then
+     * {@link #gruCellForward}(gi_t, gh_t, h_{t-1}, h_t), starting from hInit. See
+     * {@link Backend#gruSequenceForward}.
+     *
+     * @param gi [T, B, 3H]: the input projection and b_ih in, r, z, n out
+     * @param gh [T, B, 3H]: b_hh in, the hidden projections out
+     * @param whhT the recurrent weight transposed, [H, 3H]
+     * @param hInit the initial hidden state [B, H]
+     * @param hInitZero whether hInit holds zeros (the first step's product is then skipped)
+     * @param h the hidden states [T, B, H], written
+     * @throws IllegalArgumentException if a shape, dtype or engine does not match, T is 0, or operands share memory
+     */
+    public static void gruSequenceForward(Tensor gi, Tensor gh, Tensor whhT, Tensor hInit, boolean hInitZero, Tensor h) {
+        String op = "gruSequenceForward";
+        int[] tbh = checkSequence(op, 3, gi, whhT, true, new Tensor[]{hInit}, h);
+        checkSameShape(op, gi, gh);
+        requireDistinct(op, gi, gh, whhT, hInit, h);
+        if (tbh[1] > 0 && tbh[2] > 0) {
+            gi.backend().gruSequenceForward(gi.buffer, gh.buffer, whhT.buffer, hInit.buffer, hInitZero, h.buffer, tbh[0],
+                    tbh[1], tbh[2]);
+        }
+    }
+
+    /**
+     * The backward of {@link #gruSequenceForward}: for t from T - 1 down, {@link #gruCellBackward} at
+     * step t (adding into dh_{t-1}, or into dhInit at t = 0), then dh_{t-1} += dGh_t whh. See
+     * {@link Backend#gruSequenceBackward}.
+     *
+     * @param gates the forward's r, z, n [T, B, 3H]
+     * @param gh the forward's hidden projections [T, B, 3H]
+     * @param whh the recurrent weight [3H, H]
+     * @param hInit the initial hidden state [B, H]
+     * @param h the forward's hidden states [T, B, H]
+     * @param dh the gradients reaching h from outside the layer [T, B, H]; the recurrent part is added in
+     * @param dGi the input projections' gradients [T, B, 3H], written (may be gates itself)
+     * @param dGh the hidden projections' gradients [T, B, 3H], written
+     * @param dhInit hInit's gradient [B, H], added into (its direct part)
+     * @throws IllegalArgumentException if a shape, dtype or engine does not match, T is 0, or operands share memory
+     */
+    public static void gruSequenceBackward(Tensor gates, Tensor gh, Tensor whh, Tensor hInit, Tensor h, Tensor dh,
+                                           Tensor dGi, Tensor dGh, Tensor dhInit) {
+        String op = "gruSequenceBackward";
+        int[] tbh = checkSequence(op, 3, gates, whh, false, new Tensor[]{hInit, dhInit}, h, dh);
+        checkSameShape(op, gates, gh);
+        checkSameShape(op, gates, dGi);
+        checkSameShape(op, gates, dGh);
+        requireDistinct(op, gates, gh, whh, hInit, h, dh, dGh, dhInit);
+        if (dGi != gates) requireDistinct(op, dGi, gh, whh, hInit, h, dh, dGh, dhInit);
+        if (tbh[1] > 0 && tbh[2] > 0) {
+            gates.backend().gruSequenceBackward(gates.buffer, gh.buffer, whh.buffer, hInit.buffer, h.buffer, dh.buffer,
+                    dGi.buffer, dGh.buffer, dhInit.buffer, tbh[0], tbh[1], tbh[2]);
+        }
+    }
+
+    /**
+     * Checks a recurrent layer's operands: {@code gates} [T, B, gateCount * H] with T at least 1,
+     * the weight [H, gateCount * H] when {@code transposed} else [gateCount * H, H], every state
+     * [B, H] and every sequence [T, B, H]; all floating, one dtype, one engine. Returns T, B, H.
+     */
+    private static int[] checkSequence(String op, int gateCount, Tensor gates, Tensor weight, boolean transposed,
+                                       Tensor[] states, Tensor... sequences) {
+        requireFloating(gates, op);
+        if (gates.rank() != 3 || gates.shape.dim(2) % gateCount != 0) {
+            throw new IllegalArgumentException(op + ": gates " + gates.shape + " must be [T, B, " + gateCount + " * H]");
+        }
+        int steps = gates.shape.dim(0), batch = gates.shape.dim(1), hidden = gates.shape.dim(2) / gateCount;
+        if (steps == 0) throw new IllegalArgumentException(op + ": the sequence is empty (gates " + gates.shape + ")");
+        Shape w = transposed ? Shape.of(hidden, gateCount * hidden) : Shape.of(gateCount * hidden, hidden);
+        checkPair(op, gates, weight);
+        if (!weight.shape.equals(w)) {
+            throw new IllegalArgumentException(op + ": weight " + weight.shape + " does not match gates " + gates.shape
+                    + " (expected " + w + ")");
+        }
+        Shape state = Shape.of(batch, hidden), sequence = Shape.of(steps, batch, hidden);
+        for (Tensor s : states) {
+            checkPair(op, gates, s);
+            if (!s.shape.equals(state)) {
+                throw new IllegalArgumentException(op + ": state " + s.shape + " does not match gates " + gates.shape
+                        + " (expected " + state + ")");
+            }
+        }
+        for (Tensor s : sequences) {
+            checkPair(op, gates, s);
+            if (!s.shape.equals(sequence)) {
+                throw new IllegalArgumentException(op + ": sequence " + s.shape + " does not match gates " + gates.shape
+                        + " (expected " + sequence + ")");
+            }
+        }
+        return new int[]{steps, batch, hidden};
+    }
+
     /**
      * Checks a cell's operands: {@code gates} [B, gateCount * H] and every state [B, H], floating,
      * one dtype, one engine. Returns H.

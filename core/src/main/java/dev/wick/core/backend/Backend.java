@@ -402,6 +402,128 @@ public interface Backend extends AutoCloseable {
     void gruCellBackward(Buffer gates, Buffer gh, Buffer hPrev, Buffer dh, Buffer dGi, Buffer dGh, Buffer dhPrev,
                          int batch, int hidden);
 
+    // ---- recurrent layers: every timestep of one layer in one call -------------------------------
+
+    /**
+     * The recurrence of an LSTM layer over {@code steps} timesteps, all tensors time-major. For
+     * t = 0 .. T - 1: gates_t += h_{t-1} whhT, then {@link #lstmCellForward}(gates_t, c_{t-1}, c_t,
+     * h_t), where h_{-1} = hInit and c_{-1} = cInit. The default does exactly that, one gemm and one
+     * cell call per step. A backend may run the sequence its own way (the rows of a batch never meet,
+     * so a thread can own some rows for every step) if each element sees the same operations.
+     *
+     * @param gates [T, B, 4H]: the input projection and biases on entry, the activations on return
+     * @param whhT the recurrent weight transposed, [H, 4H]
+     * @param hInit the initial hidden state, [B, H]
+     * @param hInitZero whether hInit holds zeros: the first step's product is then skipped
+     * @param cInit the initial cell state, [B, H]
+     * @param c the cell states, [T, B, H], written
+     * @param h the hidden states, [T, B, H], written
+     * @param steps T, at least 1
+     * @param batch the rows B
+     * @param hidden the hidden size H
+     */
+    default void lstmSequenceForward(Buffer gates, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
+                                     Buffer h, int steps, int batch, int hidden) {
+        int state = batch * hidden, width = 4 * state;
+        for (int t = 0; t < steps; t++) {
+            Buffer g = gates.slice(t * width, width);
+            if (t > 0 || !hInitZero) {
+                gemm(false, false, batch, 4 * hidden, hidden, 1.0, t > 0 ? h.slice((t - 1) * state, state) : hInit, whhT,
+                        1.0, g);
+            }
+            lstmCellForward(g, t > 0 ? c.slice((t - 1) * state, state) : cInit, c.slice(t * state, state),
+                    h.slice(t * state, state), batch, hidden);
+        }
+    }
+
+    /**
+     * The backward of {@link #lstmSequenceForward}. For t = T - 1 .. 0: {@link #lstmCellBackward}(gates_t,
+     * c_{t-1}, c_t, dh_t, dc, dGates_t), then, for t above 0, dh_{t-1} += dGates_t whh. On return dh_t
+     * holds the whole gradient reaching h_t and dc the gradient of cInit; the initial state's
+     * recurrent gradient, dGates_0 whh, and the weight gradients are left to the caller.
+     *
+     * @param gates the saved activations, [T, B, 4H]
+     * @param whh the recurrent weight, [4H, H]
+     * @param cInit the initial cell state, [B, H]
+     * @param c the saved cell states, [T, B, H]
+     * @param dh [T, B, H]: the gradients reaching each h_t from outside the layer; the recurrent
+     *     part is added in
+     * @param dc [B, H]: the gradient reaching the last cell state on entry, cInit's on return
+     * @param dGates the pre-activation gradients, [T, B, 4H], written (may be gates, exactly)
+     * @param steps T, at least 1
+     * @param batch the rows B
+     * @param hidden the hidden size H
+     */
+    default void lstmSequenceBackward(Buffer gates, Buffer whh, Buffer cInit, Buffer c, Buffer dh, Buffer dc,
+                                      Buffer dGates, int steps, int batch, int hidden) {
+        int state = batch * hidden, width = 4 * state;
+        for (int t = steps - 1; t >= 0; t--) {
+            Buffer dg = dGates.slice(t * width, width);
+            lstmCellBackward(gates.slice(t * width, width), t > 0 ? c.slice((t - 1) * state, state) : cInit,
+                    c.slice(t * state, state), dh.slice(t * state, state), dc, dg, batch, hidden);
+            if (t > 0) gemm(false, false, batch, hidden, 4 * hidden, 1.0, dg, whh, 1.0, dh.slice((t - 1) * state, state));
+        }
+    }
+
+    /**
+     * The recurrence of a GRU layer over {@code steps} timesteps, all tensors time-major. For
+     * t = 0 .. T - 1: gh_t += h_{t-1} whhT, then {@link #gruCellForward}(gi_t, gh_t, h_{t-1}, h_t),
+     * where h_{-1} = hInit. The default does exactly that; a backend may run it its own way as
+     * {@link #lstmSequenceForward} says.
+     *
+     * @param gi [T, B, 3H]: the input projection and b_ih on entry, the activations r, z, n on return
+     * @param gh [T, B, 3H]: b_hh on entry, the hidden projection on return
+     * @param whhT the recurrent weight transposed, [H, 3H]
+     * @param hInit the initial hidden state, [B, H]
+     * @param hInitZero whether hInit holds zeros: the first step's product is then skipped
+     * @param h the hidden states, [T, B, H], written
+     * @param steps T, at least 1
+     * @param batch the rows B
+     * @param hidden the hidden size H
+     */
+    default void gruSequenceForward(Buffer gi, Buffer gh, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer h,
+                                    int steps, int batch, int hidden) {
+        int state = batch * hidden, width = 3 * state;
+        for (int t = 0; t < steps; t++) {
+            Buffer k = gh.slice(t * width, width), prev = t > 0 ? h.slice((t - 1) * state, state) : hInit;
+            if (t > 0 || !hInitZero) gemm(false, false, batch, 3 * hidden, hidden, 1.0, prev, whhT, 1.0, k);
+            gruCellForward(gi.slice(t * width, width), k, prev, h.slice(t * state, state), batch, hidden);
+        }
+    }
+
+    /**
+     * The backward of {@link #gruSequenceForward}. For t = T - 1 .. 0: {@link #gruCellBackward}(gates_t,
+     * gh_t, h_{t-1}, dh_t, dGi_t, dGh_t, dh_{t-1}), then, for t above 0, dh_{t-1} += dGh_t whh; at
+     * t = 0 the cell adds into dhInit instead. The initial state's recurrent gradient, dGh_0 whh,
+     * and the weight gradients are left to the caller.
+     *
+     * @param gates the saved activations r, z, n, [T, B, 3H]
+     * @param gh the saved hidden projections, [T, B, 3H]
+     * @param whh the recurrent weight, [3H, H]
+     * @param hInit the initial hidden state, [B, H]
+     * @param h the saved hidden states, [T, B, H]
+     * @param dh [T, B, H]: the gradients reaching each h_t from outside the layer; the recurrent
+     *     part is added in
+     * @param dGi the input projection's gradients, [T, B, 3H], written (may be gates, exactly)
+     * @param dGh the hidden projection's gradients, [T, B, 3H], written
+     * @param dhInit [B, H]: added into (the direct part of hInit's gradient)
+     * @param steps T, at least 1
+     * @param batch the rows B
+     * @param hidden the hidden size H
+     */
+    default void gruSequenceBackward(Buffer gates, Buffer gh, Buffer whh, Buffer hInit, Buffer h, Buffer dh, Buffer dGi,
+                                     Buffer dGh, Buffer dhInit, int steps, int batch, int hidden) {
+        int state = batch * hidden, width = 3 * state;
+        for (int t = steps - 1; t >= 0; t--) {
+            Buffer dk = dGh.slice(t * width, width);
+            Buffer dPrev = t > 0 ? dh.slice((t - 1) * state, state) : dhInit;
+            gruCellBackward(gates.slice(t * width, width), gh.slice(t * width, width),
+                    t > 0 ? h.slice((t - 1) * state, state) : hInit, dh.slice(t * state, state), dGi.slice(t * width, width),
+                    dk, dPrev, batch, hidden);
+            if (t > 0) gemm(false, false, batch, hidden, 3 * hidden, 1.0, dk, whh, 1.0, dPrev);
+        }
+    }
+
     // ---- loss ----------------------------------------------------------------------------------
 
     /**

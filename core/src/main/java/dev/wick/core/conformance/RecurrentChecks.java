@@ -72,6 +72,13 @@ final class RecurrentChecks extends Checks {
                 s -> joined(lstm, k -> lstmBackward(s, k, null, true)));
         suite.compare("lstmCellBackward on the saved forward (" + steps + ")", chained,
                 s -> joined(lstm, k -> lstmBackward(s, k, lstmForward(s, k, false), false)));
+        suite.compare("lstmSequenceForward (" + steps + " through the recurrent weight; odd offsets)", chained,
+                s -> joined(lstm, k -> {
+                    SequenceRun r = lstmSequence(s, k);
+                    return outputs(s.read(r.gates), s.read(r.c), s.read(r.h));
+                }));
+        suite.compare("lstmSequenceBackward on the saved forward (" + steps + ")", chained,
+                s -> joined(lstm, k -> lstmSequenceBackward(s, k, lstmSequence(s, k))));
 
         List<GruCase> gru = new ArrayList<>();
         for (int[] s : shapes) gru.add(gruCase(s[0], s[1]));
@@ -86,6 +93,13 @@ final class RecurrentChecks extends Checks {
                 s -> joined(gru, k -> gruBackward(s, k, null, true)));
         suite.compare("gruCellBackward on the saved forward (" + steps + ")", chained,
                 s -> joined(gru, k -> gruBackward(s, k, gruForward(s, k, false), false)));
+        suite.compare("gruSequenceForward (" + steps + " through the recurrent weight; odd offsets)", chained,
+                s -> joined(gru, k -> {
+                    SequenceRun r = gruSequence(s, k);
+                    return outputs(s.read(r.gates), s.read(r.gh), s.read(r.h));
+                }));
+        suite.compare("gruSequenceBackward on the saved forward (" + steps + ")", chained,
+                s -> joined(gru, k -> gruSequenceBackward(s, k, gruSequence(s, k))));
     }
 
     // ---- inputs ------------------------------------------------------------------------------------
@@ -137,7 +151,7 @@ final class RecurrentChecks extends Checks {
      * forward).
      */
     private record LstmCase(int batch, int hidden, double[][] pre, double[][] dh, double[] dcLast, double[][] act,
-                            double[][] c) {
+                            double[][] c, double[] whh) {
         int units() {
             return batch * hidden;
         }
@@ -146,7 +160,8 @@ final class RecurrentChecks extends Checks {
     private LstmCase lstmCase(int batch, int hidden) {
         int units = batch * hidden;
         return new LstmCase(batch, hidden, preActivations(STEPS, 4 * units), normals(STEPS, units, 1), in.normal(units, 1),
-                activations(preActivations(STEPS, 4 * units), 4, hidden, 2), normals(STEPS + 1, units, 2));
+                activations(preActivations(STEPS, 4 * units), 4, hidden, 2), normals(STEPS + 1, units, 2),
+                in.normal(4 * hidden * hidden, 1 / Math.sqrt(hidden)));
     }
 
     /**
@@ -156,7 +171,7 @@ final class RecurrentChecks extends Checks {
      * adds to), and r, z, n per step for the backward on given values.
      */
     private record GruCase(int batch, int hidden, double[][] gi, double[][] gh, double[][] h, double[][] dh,
-                           double[][] act) {
+                           double[][] act, double[] whh) {
         int units() {
             return batch * hidden;
         }
@@ -167,7 +182,8 @@ final class RecurrentChecks extends Checks {
         double[][] h = new double[STEPS + 1][];
         for (int t = 0; t <= STEPS; t++) h[t] = in.uniform(units, -1, 1);
         return new GruCase(batch, hidden, preActivations(STEPS, 3 * units), preActivations(STEPS, 3 * units), h,
-                normals(STEPS + 1, units, 1), activations(preActivations(STEPS, 3 * units), 3, hidden, 2));
+                normals(STEPS + 1, units, 1), activations(preActivations(STEPS, 3 * units), 3, hidden, 2),
+                in.normal(3 * hidden * hidden, 1 / Math.sqrt(hidden)));
     }
 
     // ---- one side's work ---------------------------------------------------------------------------
@@ -273,6 +289,66 @@ final class RecurrentChecks extends Checks {
             }
         });
         return outputs(read(s, dGi), read(s, dGh), read(s, Arrays.copyOf(dh, STEPS)));
+    }
+
+    // ---- whole sequences ---------------------------------------------------------------------------
+
+    /** A whole-sequence forward's buffers, time-major: gates [T, B, G H], and c (LSTM only) and h [T, B, H]. */
+    private record SequenceRun(Buffer gates, Buffer gh, Buffer c, Buffer h) {
+    }
+
+    /**
+     * The LSTM layer's recurrence over every step in one call, from the case's pre-activations
+     * (as the input projections), h_0 = its first dh, c_0 and recurrent weight.
+     */
+    private static SequenceRun lstmSequence(Side s, LstmCase k) {
+        int units = k.units();
+        Buffer gates = place(s, concat(List.of(k.pre())), true), whhT = place(s, transpose(k.whh(), 4 * k.hidden, k.hidden), true);
+        Buffer hInit = place(s, k.dh()[0], true), cInit = place(s, k.c()[0], true);
+        Buffer c = placeNans(s, STEPS * units, true), h = placeNans(s, STEPS * units, true);
+        s.timed(() -> s.backend().lstmSequenceForward(gates, whhT, hInit, false, cInit, c, h, STEPS, k.batch, k.hidden));
+        return new SequenceRun(gates, null, c, h);
+    }
+
+    /** Its backward on the side's own forward: dGates, the dh that reaches each h_t, and c_0's gradient. */
+    private static double[][] lstmSequenceBackward(Side s, LstmCase k, SequenceRun f) {
+        int units = k.units();
+        Buffer whh = place(s, k.whh(), true), cInit = place(s, k.c()[0], true);
+        Buffer dh = place(s, concat(List.of(k.dh())), true), dc = place(s, k.dcLast(), true);
+        Buffer dGates = placeNans(s, STEPS * 4 * units, true);
+        s.timed(() -> s.backend().lstmSequenceBackward(f.gates, whh, cInit, f.c, dh, dc, dGates, STEPS, k.batch, k.hidden));
+        return outputs(s.read(dGates), s.read(dh), s.read(dc));
+    }
+
+    /** The GRU layer's recurrence over every step in one call, from the case's projections (gh as b_hh) and h_0. */
+    private static SequenceRun gruSequence(Side s, GruCase k) {
+        int units = k.units();
+        Buffer gi = place(s, concat(List.of(k.gi())), true), gh = place(s, concat(List.of(k.gh())), true);
+        Buffer whhT = place(s, transpose(k.whh(), 3 * k.hidden, k.hidden), true), hInit = place(s, k.h()[0], true);
+        Buffer h = placeNans(s, STEPS * units, true);
+        s.timed(() -> s.backend().gruSequenceForward(gi, gh, whhT, hInit, false, h, STEPS, k.batch, k.hidden));
+        return new SequenceRun(gi, gh, null, h);
+    }
+
+    /** Its backward on the side's own forward: dGi, dGh, the dh that reaches each h_t, and h_0's direct gradient. */
+    private static double[][] gruSequenceBackward(Side s, GruCase k, SequenceRun f) {
+        int units = k.units();
+        Buffer whh = place(s, k.whh(), true), hInit = place(s, k.h()[0], true);
+        Buffer dh = place(s, concat(List.of(Arrays.copyOfRange(k.dh(), 1, STEPS + 1))), true);
+        Buffer dhInit = place(s, k.dh()[0], true);
+        Buffer dGi = placeNans(s, STEPS * 3 * units, true), dGh = placeNans(s, STEPS * 3 * units, true);
+        s.timed(() -> s.backend().gruSequenceBackward(f.gates, f.gh, whh, hInit, f.h, dh, dGi, dGh, dhInit, STEPS, k.batch,
+                k.hidden));
+        return outputs(s.read(dGi), s.read(dGh), s.read(dh), s.read(dhInit));
+    }
+
+    /** The transpose of a row-major [rows, cols] matrix. */
+    private static double[] transpose(double[] m, int rows, int cols) {
+        double[] t = new double[m.length];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) t[j * rows + r] = m[r * cols + j];
+        }
+        return t;
     }
 
     // ---- buffers and outputs -------------------------------------------------------------------------

@@ -489,6 +489,56 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ---- recurrent layers ----------------------------------------------------------------------
+
+    @Override
+    public void lstmSequenceForward(Buffer gates, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
+                                    Buffer h, int steps, int batch, int hidden) {
+        int tasks = RecurrentSequences.tasks(threads, batch);
+        if (tasks == 0) {
+            Backend.super.lstmSequenceForward(gates, whhT, hInit, hInitZero, cInit, c, h, steps, batch, hidden);
+        } else {
+            RecurrentSequences.lstmForward(workers, math, cb(gates), cb(whhT), cb(hInit), hInitZero, cb(cInit), cb(c),
+                    cb(h), steps, batch, hidden, tasks);
+        }
+    }
+
+    @Override
+    public void lstmSequenceBackward(Buffer gates, Buffer whh, Buffer cInit, Buffer c, Buffer dh, Buffer dc,
+                                     Buffer dGates, int steps, int batch, int hidden) {
+        int tasks = RecurrentSequences.tasks(threads, batch);
+        if (tasks == 0) {
+            Backend.super.lstmSequenceBackward(gates, whh, cInit, c, dh, dc, dGates, steps, batch, hidden);
+        } else {
+            RecurrentSequences.lstmBackward(workers, math, cb(gates), cb(whh), cb(cInit), cb(c), cb(dh), cb(dc),
+                    cb(dGates), steps, batch, hidden, tasks);
+        }
+    }
+
+    @Override
+    public void gruSequenceForward(Buffer gi, Buffer gh, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer h,
+                                   int steps, int batch, int hidden) {
+        int tasks = RecurrentSequences.tasks(threads, batch);
+        if (tasks == 0) {
+            Backend.super.gruSequenceForward(gi, gh, whhT, hInit, hInitZero, h, steps, batch, hidden);
+        } else {
+            RecurrentSequences.gruForward(workers, math, cb(gi), cb(gh), cb(whhT), cb(hInit), hInitZero, cb(h), steps,
+                    batch, hidden, tasks);
+        }
+    }
+
+    @Override
+    public void gruSequenceBackward(Buffer gates, Buffer gh, Buffer whh, Buffer hInit, Buffer h, Buffer dh, Buffer dGi,
+                                    Buffer dGh, Buffer dhInit, int steps, int batch, int hidden) {
+        int tasks = RecurrentSequences.tasks(threads, batch);
+        if (tasks == 0) {
+            Backend.super.gruSequenceBackward(gates, gh, whh, hInit, h, dh, dGi, dGh, dhInit, steps, batch, hidden);
+        } else {
+            RecurrentSequences.gruBackward(workers, math, cb(gates), cb(gh), cb(whh), cb(hInit), cb(h), cb(dh), cb(dGi),
+                    cb(dGh), cb(dhInit), steps, batch, hidden, tasks);
+        }
+    }
+
     // ---- loss ----------------------------------------------------------------------------------
 
     @Override

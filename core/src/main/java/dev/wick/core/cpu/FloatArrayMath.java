@@ -48,6 +48,26 @@ interface FloatArrayMath {
     void sigmoid(float[] x, int xOff, float[] y, int yOff, int n);
 
     /**
+     * The LSTM cell's new cell state from its activated gates, for j in [0, n): c[cOff + j] =
+     * fma(f, cPrev[pOff + j], i g), where the gates i, f, g of element j are gates[gOff + j +
+     * {0, 1, 2} stride]. Both implementations give the same bits (a product and a fused multiply-add).
+     */
+    void lstmState(float[] gates, int gOff, int stride, float[] cPrev, int pOff, float[] c, int cOff, int n);
+
+    /** y[yOff + i] *= x[xOff + i] for i in [0, n) (the LSTM's h = o tanh(c), in place on tanh(c)). */
+    void multiplyInto(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /**
+     * The LSTM cell's gradients for j in [0, n), with i, f, g, o the saved activations at
+     * gates[gOff + j + {0, 1, 2, 3} stride], t = tanhC[tOff + j], dh = dh[dhOff + j]:
+     * total = fma(dh o, fma(-t, t, 1), dc), then dGates (same layout as gates) = [total g i (1 - i),
+     * total cPrev f (1 - f), total i fma(-g, g, 1), dh t o (1 - o)] and dc = total f. dGates may be
+     * gates (exactly). Both implementations give the same bits, each operation in this order.
+     */
+    void lstmGradients(float[] gates, int gOff, int stride, float[] cPrev, int pOff, float[] tanhC, int tOff,
+                       float[] dh, int dhOff, float[] dc, int dcOff, float[] dGates, int dgOff, int n);
+
+    /**
      * c[cBase + j] = alpha row[j] + beta c[cBase + j] for j < n; C is not read when beta is 0 (NaN
      * there stays out), as in BLAS. GEMM adds each slice's result into C with it.
      */

@@ -86,6 +86,10 @@ final class FloatGemm {
         /** Where the current panel's rows are for the direct kernel: B itself or flatPanel. */
         private float[] panelArray;
         private int panelBase, panelRowStride;
+        /** Whether the direct kernel reads a row-major B in place (few rows of A to share a packed panel). */
+        private final boolean bInPlace;
+        /** The rows and slice of A that aPack holds interleaved, so that the next panel reuses them. */
+        private int interleavedIc = -1, interleavedPc = -1;
 
         Task(GemmPlan p, Scratch s, FloatArrayMath math, float[] a, float[] b, float[] c, float alpha, float beta) {
             this.p = p;
@@ -100,6 +104,12 @@ final class FloatGemm {
             this.beta = beta;
             this.direct = math.hasBlockKernel();
             this.flatPanel = direct ? s.flatPanel() : null;
+            this.bInPlace = direct && p.bColStride == 1 && p.m < DIRECT_B_MAX_ROWS;
+        }
+
+        @Override
+        public boolean readsBInPlace() {
+            return bInPlace;
         }
 
         @Override
@@ -107,7 +117,7 @@ final class FloatGemm {
             int rowStride = p.bRowStride, colStride = p.bColStride;
             int base = p.bOffset + pc * rowStride + jc * colStride;
             if (direct) {
-                if (colStride == 1 && p.m < DIRECT_B_MAX_ROWS) {
+                if (bInPlace) {
                     // Few rows of A to share the panel: packing would cost more than it saves.
                     panelArray = b;
                     panelBase = base;
@@ -184,7 +194,11 @@ final class FloatGemm {
                     math.multiplyBlock(a, p.aOffset + ic + pc * p.aColStride, p.aColStride, rows, kb, panelArray, panelBase,
                             panelRowStride, nb, acc);
                 } else {
-                    interleaveRows(ic, rows, pc, kb);
+                    if (ic != interleavedIc || pc != interleavedPc) {
+                        interleaveRows(ic, rows, pc, kb);
+                        interleavedIc = ic;
+                        interleavedPc = pc;
+                    }
                     math.multiplyBlock(aPack, 0, group, rows, kb, panelArray, panelBase, panelRowStride, nb, acc);
                 }
             } else {

@@ -283,4 +283,33 @@ final class PortableFloatMath implements FloatArrayMath {
             }
         }
     }
+
+    @Override
+    public void lstmState(float[] gates, int gOff, int stride, float[] cPrev, int pOff, float[] c, int cOff, int n) {
+        for (int j = 0; j < n; j++) {
+            int g = gOff + j;
+            c[cOff + j] = Math.fma(gates[g + stride], cPrev[pOff + j], gates[g] * gates[g + 2 * stride]);
+        }
+    }
+
+    @Override
+    public void multiplyInto(float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] *= x[xOff + i];
+    }
+
+    @Override
+    public void lstmGradients(float[] gates, int gOff, int stride, float[] cPrev, int pOff, float[] tanhC, int tOff,
+                              float[] dh, int dhOff, float[] dc, int dcOff, float[] dGates, int dgOff, int n) {
+        for (int j = 0; j < n; j++) {
+            int g = gOff + j, dg = dgOff + j;
+            float i = gates[g], f = gates[g + stride], gg = gates[g + 2 * stride], o = gates[g + 3 * stride];
+            float t = tanhC[tOff + j], dhj = dh[dhOff + j];
+            float total = Math.fma(dhj * o, Math.fma(-t, t, 1f), dc[dcOff + j]);
+            dGates[dg] = total * gg * (i * (1f - i));
+            dGates[dg + stride] = total * cPrev[pOff + j] * (f * (1f - f));
+            dGates[dg + 2 * stride] = total * i * Math.fma(-gg, gg, 1f);
+            dGates[dg + 3 * stride] = dhj * t * (o * (1f - o));
+            dc[dcOff + j] = total * f;
+        }
+    }
 }

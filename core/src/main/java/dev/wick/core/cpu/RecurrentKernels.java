@@ -38,11 +38,9 @@ final class RecurrentKernels {
                 math.sigmoid(gates, at, gates, at, part == 0 ? 2 * hidden : hidden);
             }
             math.tanh(gates, g + 2 * hidden, gates, g + 2 * hidden, hidden);
-            for (int j = 0; j < hidden; j++) {
-                c[s + j] = Math.fma(gates[g + hidden + j], cPrev[p + j], gates[g + j] * gates[g + 2 * hidden + j]);
-            }
+            math.lstmState(gates, g, hidden, cPrev, p, c, s, hidden);
             math.tanh(c, s, h, o, hidden);
-            for (int j = 0; j < hidden; j++) h[o + j] *= gates[g + 3 * hidden + j];
+            math.multiplyInto(gates, g + 3 * hidden, h, o, hidden);
         }
     }
 
@@ -54,16 +52,7 @@ final class RecurrentKernels {
             int g = go + 4 * hidden * b, dg = dgo + 4 * hidden * b, p = po + hidden * b;
             int s = co + hidden * b, d = dho + hidden * b, e = dco + hidden * b;
             math.tanh(c, s, tc, 0, hidden);
-            for (int j = 0; j < hidden; j++) {
-                float i = gates[g + j], f = gates[g + hidden + j], gg = gates[g + 2 * hidden + j];
-                float o = gates[g + 3 * hidden + j], t = tc[j], dhj = dh[d + j];
-                float total = Math.fma(dhj * o, Math.fma(-t, t, 1f), dc[e + j]);
-                dGates[dg + j] = total * gg * (i * (1f - i));
-                dGates[dg + hidden + j] = total * cPrev[p + j] * (f * (1f - f));
-                dGates[dg + 2 * hidden + j] = total * i * Math.fma(-gg, gg, 1f);
-                dGates[dg + 3 * hidden + j] = dhj * t * (o * (1f - o));
-                dc[e + j] = total * f;
-            }
+            math.lstmGradients(gates, g, hidden, cPrev, p, tc, 0, dh, d, dc, e, dGates, dg, hidden);
         }
     }
 

@@ -603,4 +603,51 @@ final class SimdFloatMath implements FloatArrayMath {
         }
         if (i < n) PortableFloatMath.INSTANCE.sigmoid(x, xOff + i, y, yOff + i, n - i);
     }
+
+    @Override
+    public void lstmState(float[] gates, int gOff, int stride, float[] cPrev, int pOff, float[] c, int cOff, int n) {
+        int step = SPECIES.length(), j = 0;
+        for (int bound = n - n % step; j < bound; j += step) {
+            int g = gOff + j;
+            FloatVector i = FloatVector.fromArray(SPECIES, gates, g);
+            FloatVector f = FloatVector.fromArray(SPECIES, gates, g + stride);
+            FloatVector gg = FloatVector.fromArray(SPECIES, gates, g + 2 * stride);
+            f.fma(FloatVector.fromArray(SPECIES, cPrev, pOff + j), i.mul(gg)).intoArray(c, cOff + j);
+        }
+        if (j < n) PortableFloatMath.INSTANCE.lstmState(gates, gOff + j, stride, cPrev, pOff + j, c, cOff + j, n - j);
+    }
+
+    @Override
+    public void multiplyInto(float[] x, int xOff, float[] y, int yOff, int n) {
+        int step = SPECIES.length(), i = 0;
+        for (int bound = n - n % step; i < bound; i += step) {
+            FloatVector.fromArray(SPECIES, y, yOff + i).mul(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        if (i < n) PortableFloatMath.INSTANCE.multiplyInto(x, xOff + i, y, yOff + i, n - i);
+    }
+
+    @Override
+    public void lstmGradients(float[] gates, int gOff, int stride, float[] cPrev, int pOff, float[] tanhC, int tOff,
+                              float[] dh, int dhOff, float[] dc, int dcOff, float[] dGates, int dgOff, int n) {
+        int step = SPECIES.length(), j = 0;
+        for (int bound = n - n % step; j < bound; j += step) {
+            int g = gOff + j, dg = dgOff + j;
+            FloatVector i = FloatVector.fromArray(SPECIES, gates, g);
+            FloatVector f = FloatVector.fromArray(SPECIES, gates, g + stride);
+            FloatVector gg = FloatVector.fromArray(SPECIES, gates, g + 2 * stride);
+            FloatVector o = FloatVector.fromArray(SPECIES, gates, g + 3 * stride);
+            FloatVector t = FloatVector.fromArray(SPECIES, tanhC, tOff + j);
+            FloatVector dhj = FloatVector.fromArray(SPECIES, dh, dhOff + j);
+            FloatVector total = dhj.mul(o).fma(t.neg().fma(t, ONE), FloatVector.fromArray(SPECIES, dc, dcOff + j));
+            total.mul(gg).mul(i.mul(ONE.sub(i))).intoArray(dGates, dg);
+            total.mul(FloatVector.fromArray(SPECIES, cPrev, pOff + j)).mul(f.mul(ONE.sub(f))).intoArray(dGates, dg + stride);
+            total.mul(i).mul(gg.neg().fma(gg, ONE)).intoArray(dGates, dg + 2 * stride);
+            dhj.mul(t).mul(o.mul(ONE.sub(o))).intoArray(dGates, dg + 3 * stride);
+            total.mul(f).intoArray(dc, dcOff + j);
+        }
+        if (j < n) {
+            PortableFloatMath.INSTANCE.lstmGradients(gates, gOff + j, stride, cPrev, pOff + j, tanhC, tOff + j, dh, dhOff + j,
+                    dc, dcOff + j, dGates, dgOff + j, n - j);
+        }
+    }
 }

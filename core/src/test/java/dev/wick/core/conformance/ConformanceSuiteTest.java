@@ -76,6 +76,11 @@ class ConformanceSuiteTest {
                     "scatterAdd DETERMINISTIC twice: bit-identical",
                     "gemm NN (alpha, beta != 0)", "gemm NT (alpha, beta != 0)", "gemm TN (alpha, beta != 0)",
                     "gemm TT (alpha, beta != 0)", "gemm TN, k = 1", "gemm NT, k = 0 (C = beta C)",
+                    // the recurrent layers' default path adds each step's product into the gates with gemm
+                    "lstmSequenceForward (3 steps through the recurrent weight; odd offsets)",
+                    "lstmSequenceBackward on the saved forward (3 steps)",
+                    "gruSequenceForward (3 steps through the recurrent weight; odd offsets)",
+                    "gruSequenceBackward on the saved forward (3 steps)",
                     "unary tanh (and in place at an odd offset)",
                     "softmaxCrossEntropy (some targets ignored)", "softmaxCrossEntropy (large logits, |x| ~ 1000)",
                     "softmaxCrossEntropy (1031 classes)",

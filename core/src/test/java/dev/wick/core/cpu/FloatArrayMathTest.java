@@ -255,6 +255,44 @@ class FloatArrayMathTest {
         }
     }
 
+    /**
+     * The LSTM cell's loops: the SIMD ones give the portable bits for every row length up to 70 and
+     * a long one, at odd offsets, with the gradients written over the gates (in place) and apart.
+     */
+    @Test
+    void simdLstmCellLoopsGiveThePortableBits() {
+        long seed = new SplittableRandom().nextLong();
+        SplittableRandom random = new SplittableRandom(seed);
+        FloatArrayMath simd = SimdFloatMath.create(), portable = PortableFloatMath.INSTANCE;
+        for (int n = 0; n <= 71; n++) {
+            int length = n == 71 ? 1031 : n, stride = length + random.nextInt(5);
+            float[] gates = new float[4 * stride + 9], cPrev = new float[length + 3], tanhC = new float[length + 2];
+            float[] dh = new float[length + 4], dc = new float[length + 1], h = new float[length + 6];
+            for (float[] v : List.of(cPrev, tanhC, dh, dc, h)) {
+                for (int i = 0; i < v.length; i++) v[i] = (float) (2 * random.nextDouble() - 1);
+            }
+            for (int i = 0; i < gates.length; i++) gates[i] = (float) random.nextDouble(); // activations in [0, 1)
+            String what = "seed " + seed + ", length " + length;
+            float[] cP = new float[length + 5], cS = new float[length + 5];
+            portable.lstmState(gates, 7, stride, cPrev, 3, cP, 5, length);
+            simd.lstmState(gates, 7, stride, cPrev, 3, cS, 5, length);
+            assertSameBits(cP, cS, what + ", lstmState");
+            float[] hP = h.clone(), hS = h.clone();
+            portable.multiplyInto(gates, 9, hP, 6, length);
+            simd.multiplyInto(gates, 9, hS, 6, length);
+            assertSameBits(hP, hS, what + ", multiplyInto");
+            for (boolean inPlace : new boolean[]{false, true}) {
+                float[] gP = gates.clone(), gS = gates.clone(), dcP = dc.clone(), dcS = dc.clone();
+                float[] dgP = inPlace ? gP : new float[4 * stride + 2], dgS = inPlace ? gS : new float[4 * stride + 2];
+                int dgOff = inPlace ? 5 : 2;
+                portable.lstmGradients(gP, 5, stride, cPrev, 3, tanhC, 2, dh, 4, dcP, 1, dgP, dgOff, length);
+                simd.lstmGradients(gS, 5, stride, cPrev, 3, tanhC, 2, dh, 4, dcS, 1, dgS, dgOff, length);
+                assertSameBits(dgP, dgS, what + ", lstmGradients dGates" + (inPlace ? " in place" : ""));
+                assertSameBits(dcP, dcS, what + ", lstmGradients dc" + (inPlace ? " in place" : ""));
+            }
+        }
+    }
+
     /** exp(x - shift) and the sum of the row, to the bit, over rows of every short length and long ones. */
     @Test
     void simdExpShiftedGivesThePortableBitsAndSum() {
