@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The conformance cases of the recurrent cells: the LSTM and GRU timesteps, forward and backward,
+ * The conformance cases of the recurrent cells and layers: the LSTM and GRU timesteps, forward and backward,
  * each over several timesteps chained the way a layer chains them (the cell state or the hidden
  * state of one step is the next step's input; the backward walks the steps in reverse, passing dc
  * or dhPrev down), so an error that compounds is seen. Every check runs at batch and hidden sizes of
@@ -25,6 +25,10 @@ import java.util.List;
  * rounding of s left, so one ulp of difference in a sigmoid becomes a relative difference of
  * 1 / (1 - s) in that derivative, carried into dr' = dn' gh_n r (1 - r) by a large gh_n. Both
  * bounds stay far below what a swapped gate or a wrong derivative changes (the whole value).
+ *
+ * <p>The whole-sequence calls (Backend's lstmSequence and gruSequence methods) run the same cases
+ * through a recurrent weight, so each step's product feeds the next cell; they are held to the
+ * second bound.
  */
 final class RecurrentChecks extends Checks {
     /** Timesteps of every chained check. */

@@ -309,6 +309,11 @@ public final class CpuBackend implements Backend {
             tanh(x, y, length);
             return;
         }
+        if (op == UnaryOp.SIGMOID && f32(X)) { // the recurrent cells' sigmoid, SIMD where the Vector API is present
+            float[] xa = X.f(), ya = Y.f();
+            workers.forRange(length, COSTLY_GRAIN, (from, to) -> math.sigmoid(xa, X.offset + from, ya, Y.offset + from, to - from));
+            return;
+        }
         if (f32(X)) {
             float[] xa = X.f(), ya = Y.f();
             workers.forRange(length, COSTLY_GRAIN, (from, to) -> OpKernels.unary(op, xa, X.offset, ya, Y.offset, from, to));
