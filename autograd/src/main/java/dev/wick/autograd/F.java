@@ -1316,14 +1316,11 @@ public final class F {
         Tensor out = x.engine().empty(x.dtype(), steps, batch, hidden);
         Tensor out2 = out.reshape(rows, hidden);
         Tensor x2 = x.value().reshape(rows, in);
-        Tensor[] h = timesteps(out2, steps, batch);
         Tensor.gemm(false, true, 1.0, x2, weightIH.value(), 0.0, out2);
         out2.addInPlace(bias.value());
-        try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
-            for (int t = 0; t < steps; t++) {
-                Tensor prev = t > 0 ? h[t - 1] : h0 == null ? null : h0.value();
-                if (prev != null) Tensor.gemm(false, false, 1.0, prev, whhT, 1.0, h[t]);
-                h[t].applyInPlace(UnaryOp.TANH);
+        if (steps > 0) {
+            try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
+                Tensor.rnnTanhSequenceForward(out, whhT, h0 == null ? null : h0.value());
             }
         }
         return record(out, g -> {
@@ -1332,10 +1329,7 @@ public final class F {
             Tensor g2 = g.reshape(rows, hidden);
             Tensor[] gt = timesteps(g2, steps, batch);
             Tensor w = weightHH.value();
-            for (int t = steps - 1; t >= 0; t--) {
-                gt[t].tanhBackwardInPlace(h[t], gt[t], false);
-                if (t > 0) Tensor.gemm(false, false, 1.0, gt[t], w, 1.0, gt[t - 1]);
-            }
+            if (steps > 0) Tensor.rnnTanhSequenceBackward(out, w, g);
             if (h0 != null && h0.requiresGrad() && steps > 0) {
                 h0.accumulate((dh, add) -> Tensor.gemm(false, false, 1.0, gt[0], w, beta(add), dh));
             }

@@ -1534,6 +1534,44 @@ public final class Tensor implements AutoCloseable {
     // ---- recurrent layers: every timestep in one call ----------------------------------------------
 
     /**
+     * The recurrence of a tanh RNN layer over all T timesteps: h_t = tanh(h_t + h_{t-1} whhT) for each
+     * t in place, from hInit (null: zeros). The input projection and bias are already in h. See
+     * {@link Backend#rnnTanhSequenceForward}.
+     *
+     * @param h [T, B, H]: the input projections and bias in, the hidden states out
+     * @param whhT the recurrent weight transposed, [H, H]
+     * @param hInit the initial hidden state [B, H], or null for zeros
+     * @throws IllegalArgumentException if a shape, dtype or engine does not match, T is 0, or operands share memory
+     */
+    public static void rnnTanhSequenceForward(Tensor h, Tensor whhT, Tensor hInit) {
+        String op = "rnnTanhSequenceForward";
+        int[] tbh = checkSequence(op, 1, h, whhT, true, hInit == null ? new Tensor[0] : new Tensor[]{hInit});
+        if (hInit != null) requireDistinct(op, h, whhT, hInit);
+        else requireDistinct(op, h, whhT);
+        if (tbh[1] > 0 && tbh[2] > 0) {
+            h.backend().rnnTanhSequenceForward(h.buffer, whhT.buffer, hInit == null ? null : hInit.buffer, tbh[0], tbh[1],
+                    tbh[2]);
+        }
+    }
+
+    /**
+     * The backward of {@link #rnnTanhSequenceForward}: for t from T - 1 down, dh_t *= 1 - h_t^2, then
+     * dh_{t-1} += dh_t whh; dh ends as the pre-activation gradients. See
+     * {@link Backend#rnnTanhSequenceBackward}.
+     *
+     * @param h the forward's hidden states [T, B, H]
+     * @param whh the recurrent weight [H, H]
+     * @param dh the gradients reaching h from outside the layer [T, B, H]; becomes the pre-activation gradients
+     * @throws IllegalArgumentException if a shape, dtype or engine does not match, T is 0, or operands share memory
+     */
+    public static void rnnTanhSequenceBackward(Tensor h, Tensor whh, Tensor dh) {
+        String op = "rnnTanhSequenceBackward";
+        int[] tbh = checkSequence(op, 1, h, whh, false, new Tensor[0], dh);
+        requireDistinct(op, h, whh, dh);
+        if (tbh[1] > 0 && tbh[2] > 0) h.backend().rnnTanhSequenceBackward(h.buffer, whh.buffer, dh.buffer, tbh[0], tbh[1], tbh[2]);
+    }
+
+    /**
      * The recurrence of an LSTM layer over all T timesteps: for each t, gates_t += h_{t-1} whhT, then
      * {@link #lstmCellForward}(gates_t, c_{t-1}, c_t, h_t), starting from hInit and cInit. The input
      * projection and biases are already in {@code gates}. See {@link Backend#lstmSequenceForward}.

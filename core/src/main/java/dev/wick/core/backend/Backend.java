@@ -405,6 +405,52 @@ public interface Backend extends AutoCloseable {
     // ---- recurrent layers: every timestep of one layer in one call -------------------------------
 
     /**
+     * The recurrence of a tanh RNN layer over {@code steps} timesteps, time-major: for t = 0 .. T - 1,
+     * h_t = tanh(h_t + h_{t-1} whhT), where h holds the input projections and bias on entry and
+     * h_{-1} = hInit (null: zeros, and the first step's product is skipped). The default runs one
+     * gemm and one tanh per step; a backend may run it its own way as {@link #lstmSequenceForward} says.
+     *
+     * @param h [T, B, H]: the pre-activations without the recurrent term on entry, the hidden states on return
+     * @param whhT the recurrent weight transposed, [H, H]
+     * @param hInit the initial hidden state, [B, H], or null for zeros
+     * @param steps T, at least 1
+     * @param batch the rows B
+     * @param hidden the hidden size H
+     */
+    default void rnnTanhSequenceForward(Buffer h, Buffer whhT, Buffer hInit, int steps, int batch, int hidden) {
+        int state = batch * hidden;
+        for (int t = 0; t < steps; t++) {
+            Buffer ht = h.slice(t * state, state);
+            if (t > 0 || hInit != null) {
+                gemm(false, false, batch, hidden, hidden, 1.0, t > 0 ? h.slice((t - 1) * state, state) : hInit, whhT, 1.0, ht);
+            }
+            unary(UnaryOp.TANH, ht, ht, state);
+        }
+    }
+
+    /**
+     * The backward of {@link #rnnTanhSequenceForward}: for t = T - 1 .. 0, dh_t = dh_t (1 - h_t^2)
+     * in place ({@link #tanhBackward}), then, for t above 0, dh_{t-1} += dh_t whh. On return dh holds
+     * the pre-activation gradients; hInit's gradient and the weight gradients are left to the caller.
+     *
+     * @param h the saved hidden states, [T, B, H]
+     * @param whh the recurrent weight, [H, H]
+     * @param dh [T, B, H]: the gradients reaching each h_t from outside the layer on entry, the
+     *     pre-activation gradients on return
+     * @param steps T, at least 1
+     * @param batch the rows B
+     * @param hidden the hidden size H
+     */
+    default void rnnTanhSequenceBackward(Buffer h, Buffer whh, Buffer dh, int steps, int batch, int hidden) {
+        int state = batch * hidden;
+        for (int t = steps - 1; t >= 0; t--) {
+            Buffer g = dh.slice(t * state, state);
+            tanhBackward(h.slice(t * state, state), g, g, state, false);
+            if (t > 0) gemm(false, false, batch, hidden, hidden, 1.0, g, whh, 1.0, dh.slice((t - 1) * state, state));
+        }
+    }
+
+    /**
      * The recurrence of an LSTM layer over {@code steps} timesteps, all tensors time-major. For
      * t = 0 .. T - 1: gates_t += h_{t-1} whhT, then {@link #lstmCellForward}(gates_t, c_{t-1}, c_t,
      * h_t), where h_{-1} = hInit and c_{-1} = cInit. The default does exactly that, one gemm and one

@@ -26,7 +26,7 @@ import java.util.List;
  * 1 / (1 - s) in that derivative, carried into dr' = dn' gh_n r (1 - r) by a large gh_n. Both
  * bounds stay far below what a swapped gate or a wrong derivative changes (the whole value).
  *
- * <p>The whole-sequence calls (Backend's lstmSequence and gruSequence methods) run the same cases
+ * <p>The whole-sequence calls (Backend's rnnTanhSequence, lstmSequence and gruSequence methods) run the same cases
  * through a recurrent weight, so each step's product feeds the next cell; they are held to the
  * second bound.
  */
@@ -76,6 +76,8 @@ final class RecurrentChecks extends Checks {
                 s -> joined(lstm, k -> lstmBackward(s, k, null, true)));
         suite.compare("lstmCellBackward on the saved forward (" + steps + ")", chained,
                 s -> joined(lstm, k -> lstmBackward(s, k, lstmForward(s, k, false), false)));
+        suite.compare("rnnTanhSequenceForward and Backward (" + steps + " through the recurrent weight)", chained,
+                s -> joined(lstm, k -> rnnTanhSequence(s, k)));
         suite.compare("lstmSequenceForward (" + steps + " through the recurrent weight; odd offsets)", chained,
                 s -> joined(lstm, k -> {
                     SequenceRun r = lstmSequence(s, k);
@@ -312,6 +314,27 @@ final class RecurrentChecks extends Checks {
         Buffer c = placeNans(s, STEPS * units, true), h = placeNans(s, STEPS * units, true);
         s.timed(() -> s.backend().lstmSequenceForward(gates, whhT, hInit, false, cInit, c, h, STEPS, k.batch, k.hidden));
         return new SequenceRun(gates, null, c, h);
+    }
+
+    /**
+     * The tanh RNN layer's recurrence over every step, forward then backward, on the first H columns
+     * of the LSTM case's pre-activations and recurrent weight, from h_0 = its first dh: the hidden
+     * states and the pre-activation gradients.
+     */
+    private static double[][] rnnTanhSequence(Side s, LstmCase k) {
+        int hidden = k.hidden, units = k.units();
+        double[] pre = new double[STEPS * units];
+        for (int t = 0; t < STEPS; t++) {
+            for (int b = 0; b < k.batch; b++) System.arraycopy(k.pre()[t], b * 4 * hidden, pre, t * units + b * hidden, hidden);
+        }
+        double[] whh = Arrays.copyOf(k.whh(), hidden * hidden);
+        Buffer h = place(s, pre, true), whhT = place(s, transpose(whh, hidden, hidden), true), w = place(s, whh, true);
+        Buffer hInit = place(s, k.dh()[0], true), dh = place(s, concat(List.of(k.dh())), true);
+        s.timed(() -> {
+            s.backend().rnnTanhSequenceForward(h, whhT, hInit, STEPS, k.batch, hidden);
+            s.backend().rnnTanhSequenceBackward(h, w, dh, STEPS, k.batch, hidden);
+        });
+        return outputs(s.read(h), s.read(dh));
     }
 
     /** Its backward on the side's own forward: dGates, the dh that reaches each h_t, and c_0's gradient. */

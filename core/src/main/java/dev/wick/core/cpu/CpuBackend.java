@@ -497,6 +497,27 @@ public final class CpuBackend implements Backend {
     // ---- recurrent layers ----------------------------------------------------------------------
 
     @Override
+    public void rnnTanhSequenceForward(Buffer h, Buffer whhT, Buffer hInit, int steps, int batch, int hidden) {
+        int tasks = RecurrentSequences.tasks(threads, batch);
+        if (tasks == 0) {
+            Backend.super.rnnTanhSequenceForward(h, whhT, hInit, steps, batch, hidden);
+        } else {
+            RecurrentSequences.rnnTanhForward(workers, math, cb(h), cb(whhT), hInit == null ? null : cb(hInit), steps, batch,
+                    hidden, tasks);
+        }
+    }
+
+    @Override
+    public void rnnTanhSequenceBackward(Buffer h, Buffer whh, Buffer dh, int steps, int batch, int hidden) {
+        int tasks = RecurrentSequences.tasks(threads, batch);
+        if (tasks == 0) {
+            Backend.super.rnnTanhSequenceBackward(h, whh, dh, steps, batch, hidden);
+        } else {
+            RecurrentSequences.rnnTanhBackward(workers, math, cb(h), cb(whh), cb(dh), steps, batch, hidden, tasks);
+        }
+    }
+
+    @Override
     public void lstmSequenceForward(Buffer gates, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
                                     Buffer h, int steps, int batch, int hidden) {
         int tasks = RecurrentSequences.tasks(threads, batch);

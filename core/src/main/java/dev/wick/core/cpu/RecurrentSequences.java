@@ -39,6 +39,60 @@ final class RecurrentSequences {
                 CpuWorkers.chunkStart(batch, tasks, task + 1)));
     }
 
+    // ---- tanh RNN ------------------------------------------------------------------------------
+
+    static void rnnTanhForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer h, CpuBuffer whhT, CpuBuffer hInit,
+                               int steps, int batch, int hidden, int tasks) {
+        int state = batch * hidden;
+        boolean f32 = h.dtype == DType.FLOAT32;
+        splitBatch(workers, batch, tasks, (from, to) -> {
+            int rows = to - from, length = rows * hidden;
+            for (int t = 0; t < steps; t++) {
+                int ho = h.offset + t * state + from * hidden;
+                boolean first = t == 0;
+                int po = first ? (hInit == null ? 0 : hInit.offset + from * hidden) : ho - state;
+                if (f32) {
+                    if (!first || hInit != null) {
+                        FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, hidden, hidden, 1f,
+                                first ? hInit.f() : h.f(), po, whhT.f(), whhT.offset, 1f, h.f(), ho);
+                    }
+                    math.tanh(h.f(), ho, h.f(), ho, length);
+                } else {
+                    if (!first || hInit != null) {
+                        DoubleGemm.gemm(CALLING_THREAD, false, false, rows, hidden, hidden, 1.0,
+                                first ? hInit.d() : h.d(), po, whhT.d(), whhT.offset, 1.0, h.d(), ho);
+                    }
+                    DoubleKernels.tanh(h.d(), ho, h.d(), ho, 0, length);
+                }
+            }
+        });
+    }
+
+    static void rnnTanhBackward(CpuWorkers workers, FloatArrayMath math, CpuBuffer h, CpuBuffer whh, CpuBuffer dh,
+                                int steps, int batch, int hidden, int tasks) {
+        int state = batch * hidden;
+        boolean f32 = h.dtype == DType.FLOAT32;
+        splitBatch(workers, batch, tasks, (from, to) -> {
+            int rows = to - from, length = rows * hidden;
+            for (int t = steps - 1; t >= 0; t--) {
+                int ho = h.offset + t * state + from * hidden, go = dh.offset + t * state + from * hidden;
+                if (f32) {
+                    FloatKernels.tanhBackward(h.f(), ho, dh.f(), go, dh.f(), go, 0, length, false);
+                    if (t > 0) {
+                        FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, hidden, hidden, 1f, dh.f(), go, whh.f(),
+                                whh.offset, 1f, dh.f(), go - state);
+                    }
+                } else {
+                    DoubleKernels.tanhBackward(h.d(), ho, dh.d(), go, dh.d(), go, 0, length, false);
+                    if (t > 0) {
+                        DoubleGemm.gemm(CALLING_THREAD, false, false, rows, hidden, hidden, 1.0, dh.d(), go, whh.d(),
+                                whh.offset, 1.0, dh.d(), go - state);
+                    }
+                }
+            }
+        });
+    }
+
     // ---- LSTM ----------------------------------------------------------------------------------
 
     static void lstmForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer gates, CpuBuffer whhT, CpuBuffer hInit,

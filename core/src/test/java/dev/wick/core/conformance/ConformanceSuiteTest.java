@@ -77,6 +77,7 @@ class ConformanceSuiteTest {
                     "gemm NN (alpha, beta != 0)", "gemm NT (alpha, beta != 0)", "gemm TN (alpha, beta != 0)",
                     "gemm TT (alpha, beta != 0)", "gemm TN, k = 1", "gemm NT, k = 0 (C = beta C)",
                     // the recurrent layers' default path adds each step's product into the gates with gemm
+                    "rnnTanhSequenceForward and Backward (3 steps through the recurrent weight)",
                     "lstmSequenceForward (3 steps through the recurrent weight; odd offsets)",
                     "lstmSequenceBackward on the saved forward (3 steps)",
                     "gruSequenceForward (3 steps through the recurrent weight; odd offsets)",

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The CPU's whole-sequence recurrences (each thread owning some batch rows for every timestep)
+ * The CPU's whole-sequence recurrences (tanh RNN, LSTM, GRU) (each thread owning some batch rows for every timestep)
  * give exactly the bits of the step-by-step path they replace, one GEMM and one cell call per
  * timestep, on 1 to 4 threads: with batches split into whole row groups, into ragged ones
  * (37 rows on 3 threads), and too small to split (where the backend falls back to that path).
@@ -20,6 +20,40 @@ class RecurrentSequencesTest {
     /** {steps, batch, hidden}: one step, hidden sizes of 1 to 64, batches below and above 8 rows per thread. */
     private static final int[][] SHAPES = {{1, 16, 5}, {5, 37, 3}, {4, 20, 45}, {3, 33, 64}, {2, 7, 1}};
     private static final int[] THREADS = {1, 2, 3, 4};
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64"})
+    void tanhRnnForwardAndBackwardGiveTheStepByStepBits(DType dtype) {
+        TestData data = TestData.fresh();
+        for (int[] s : SHAPES) {
+            int steps = s[0], batch = s[1], hidden = s[2], state = batch * hidden;
+            double[] pre = data.uniform(steps * state, 2), whh = data.uniform(hidden * hidden, 0.5);
+            double[] hInit = data.uniform(state, 1), dh = data.uniform(steps * state, 1);
+            assertSameBitsOnEveryThreadCount(data, dtype, "tanh rnn", new String[]{"h", "dh"}, s, (io, zeroInit, stepByStep) -> {
+                CpuBackend b = (CpuBackend) io.backend;
+                Buffer h = io.putAt(pre, 3), whhT = io.putAt(transpose(whh, hidden, hidden), 2), w = io.putAt(whh, 5);
+                Buffer h0 = zeroInit ? null : io.putAt(hInit, 1), g = io.putAt(dh, 4);
+                if (stepByStep) {
+                    for (int t = 0; t < steps; t++) {
+                        Buffer ht = h.slice(t * state, state);
+                        if (t > 0 || h0 != null) {
+                            b.gemm(false, false, batch, hidden, hidden, 1, t > 0 ? h.slice((t - 1) * state, state) : h0, whhT, 1, ht);
+                        }
+                        b.unary(dev.wick.core.ops.UnaryOp.TANH, ht, ht, state);
+                    }
+                    for (int t = steps - 1; t >= 0; t--) {
+                        Buffer gt = g.slice(t * state, state);
+                        b.tanhBackward(h.slice(t * state, state), gt, gt, state, false);
+                        if (t > 0) b.gemm(false, false, batch, hidden, hidden, 1, gt, w, 1, g.slice((t - 1) * state, state));
+                    }
+                } else {
+                    b.rnnTanhSequenceForward(h, whhT, h0, steps, batch, hidden);
+                    b.rnnTanhSequenceBackward(h, w, g, steps, batch, hidden);
+                }
+                return List.of(io.get(h), io.get(g));
+            });
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64"})
