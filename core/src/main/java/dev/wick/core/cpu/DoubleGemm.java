@@ -66,11 +66,6 @@ final class DoubleGemm {
         }
 
         @Override
-        public boolean readsBInPlace() {
-            return false; // B is always packed here
-        }
-
-        @Override
         public void packPanel(int pc, int kb, int jc, int nb) {
             int rowStride = p.bRowStride, colStride = p.bColStride;
             int base = p.bOffset + pc * rowStride + jc * colStride;

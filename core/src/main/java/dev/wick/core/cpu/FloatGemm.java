@@ -29,6 +29,11 @@ final class FloatGemm {
     private static final int FLAT_STRIDE = NC + 16;
     /** Below this many rows of C, the direct kernel reads a row-major B in place instead of packing it. */
     private static final int DIRECT_B_MAX_ROWS = 128;
+    /**
+     * Most floats of A kept interleaved for a whole product (see {@link Task#interleaved}): a
+     * recurrent step's 32 x 2,048 operand, and far from an L2's size.
+     */
+    private static final int A_CACHE_MAX = 1 << 17;
 
     private FloatGemm() {
     }
@@ -38,6 +43,13 @@ final class FloatGemm {
         final float[][] panel = new float[GemmPlan.KC][NC];
         final float[][] acc = new float[GemmPlan.ROW_GROUP][NC + FloatArrayMath.ACC_SLACK];
         final float[] aPack = new float[GemmPlan.ROW_GROUP * GemmPlan.KC];
+        /** Every row group and slice of A interleaved, for products that read B in place. */
+        private float[] aCache = new float[0];
+
+        float[] aCache(int length) {
+            if (aCache.length < length) aCache = new float[length];
+            return aCache;
+        }
         /** The packed panel for a kernel that reads A in place: row q at q * FLAT_STRIDE. */
         private float[] flatPanel;
 
@@ -88,8 +100,16 @@ final class FloatGemm {
         private int panelBase, panelRowStride;
         /** Whether the direct kernel reads a row-major B in place (few rows of A to share a packed panel). */
         private final boolean bInPlace;
-        /** The rows and slice of A that aPack holds interleaved, so that the next panel reuses them. */
-        private int interleavedIc = -1, interleavedPc = -1;
+        /**
+         * Where B is read in place and A is small: all of A's row groups and slices interleaved on
+         * the first panel of columns, [(ic / ROW_GROUP) slices + pc / KC] blocks of ROW_GROUP x KC,
+         * and reused by the later panels (else each panel would interleave them again). Null: each
+         * group is interleaved into aPack when it is multiplied.
+         */
+        private final float[] interleaved;
+        private final int slices;
+        /** The first panel this task multiplies, the one that fills {@link #interleaved}. */
+        private int firstJc = -1;
 
         Task(GemmPlan p, Scratch s, FloatArrayMath math, float[] a, float[] b, float[] c, float alpha, float beta) {
             this.p = p;
@@ -105,11 +125,10 @@ final class FloatGemm {
             this.direct = math.hasBlockKernel();
             this.flatPanel = direct ? s.flatPanel() : null;
             this.bInPlace = direct && p.bColStride == 1 && p.m < DIRECT_B_MAX_ROWS;
-        }
-
-        @Override
-        public boolean readsBInPlace() {
-            return bInPlace;
+            this.slices = (p.k + GemmPlan.KC - 1) / GemmPlan.KC;
+            int groups = (p.m + GemmPlan.ROW_GROUP - 1) / GemmPlan.ROW_GROUP, block = GemmPlan.ROW_GROUP * GemmPlan.KC;
+            boolean cache = bInPlace && (long) groups * slices * block <= A_CACHE_MAX;
+            this.interleaved = cache ? s.aCache(groups * slices * block) : null;
         }
 
         @Override
@@ -193,12 +212,13 @@ final class FloatGemm {
                     // A transposed (a weight gradient's): a depth step's rows are already side by side.
                     math.multiplyBlock(a, p.aOffset + ic + pc * p.aColStride, p.aColStride, rows, kb, panelArray, panelBase,
                             panelRowStride, nb, acc);
+                } else if (interleaved != null) {
+                    if (firstJc < 0) firstJc = jc;
+                    int at = ((ic / group) * slices + pc / GemmPlan.KC) * group * GemmPlan.KC;
+                    if (jc == firstJc) interleaveRows(ic, rows, pc, kb, interleaved, at);
+                    math.multiplyBlock(interleaved, at, group, rows, kb, panelArray, panelBase, panelRowStride, nb, acc);
                 } else {
-                    if (ic != interleavedIc || pc != interleavedPc) {
-                        interleaveRows(ic, rows, pc, kb);
-                        interleavedIc = ic;
-                        interleavedPc = pc;
-                    }
+                    interleaveRows(ic, rows, pc, kb, aPack, 0);
                     math.multiplyBlock(aPack, 0, group, rows, kb, panelArray, panelBase, panelRowStride, nb, acc);
                 }
             } else {
@@ -209,24 +229,24 @@ final class FloatGemm {
         }
 
         /**
-         * aPack[q * ROW_GROUP + r] = op(A)[ic + r, pc + q], and 0 for the lanes past {@code rows}:
+         * dst[at + q * ROW_GROUP + r] = op(A)[ic + r, pc + q], and 0 for the lanes past {@code rows}:
          * the block kernel's interleaved layout.
          */
-        private void interleaveRows(int ic, int rows, int pc, int kb) {
+        private void interleaveRows(int ic, int rows, int pc, int kb, float[] dst, int at) {
             int rowStride = p.aRowStride, colStride = p.aColStride, group = GemmPlan.ROW_GROUP;
             int base = p.aOffset + ic * rowStride + pc * colStride;
             if (colStride == 1) {
                 for (int r = 0; r < rows; r++) {
-                    for (int q = 0, src = base + r * rowStride; q < kb; q++) aPack[q * group + r] = a[src + q];
+                    for (int q = 0, src = base + r * rowStride; q < kb; q++) dst[at + q * group + r] = a[src + q];
                 }
             } else {
                 for (int q = 0; q < kb; q++) {
-                    int src = base + q * colStride, dst = q * group;
-                    for (int r = 0; r < rows; r++) aPack[dst + r] = a[src + r * rowStride];
+                    int src = base + q * colStride, to = at + q * group;
+                    for (int r = 0; r < rows; r++) dst[to + r] = a[src + r * rowStride];
                 }
             }
             if (rows < group) {
-                for (int q = 0; q < kb; q++) Arrays.fill(aPack, q * group + rows, (q + 1) * group, 0f);
+                for (int q = 0; q < kb; q++) Arrays.fill(dst, at + q * group + rows, at + (q + 1) * group, 0f);
             }
         }
 

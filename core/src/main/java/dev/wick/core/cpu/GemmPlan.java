@@ -56,12 +56,6 @@ final class GemmPlan {
          * into C; {@code first} marks the first slice, where beta applies.
          */
         void multiplyRows(int ic, int rows, int pc, int kb, int jc, int nb, boolean first);
-
-        /**
-         * Whether B is read where it lies rather than packed: there is then no panel worth keeping
-         * in cache, and the rows of A are better prepared once per slice for the whole width.
-         */
-        boolean readsBInPlace();
     }
 
     private GemmPlan(int m, int n, int k, int aOffset, int aRowStride, int aColStride, int bOffset, int bRowStride,
@@ -125,21 +119,6 @@ final class GemmPlan {
     }
 
     private void run(Blocks blocks, int i0, int i1, int j0, int j1, int nc) {
-        if (blocks.readsBInPlace()) {
-            // Each element still takes its slices in order (beta with the first), so the result is
-            // the same as in the panel order below.
-            for (int pc = 0; pc < k; pc += KC) {
-                int kb = Math.min(KC, k - pc);
-                for (int ic = i0; ic < i1; ic += ROW_GROUP) {
-                    for (int jc = j0; jc < j1; jc += nc) {
-                        int nb = Math.min(nc, j1 - jc);
-                        blocks.packPanel(pc, kb, jc, nb);
-                        blocks.multiplyRows(ic, Math.min(ROW_GROUP, i1 - ic), pc, kb, jc, nb, pc == 0);
-                    }
-                }
-            }
-            return;
-        }
         for (int jc = j0; jc < j1; jc += nc) {
             int nb = Math.min(nc, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {

@@ -532,53 +532,52 @@ final class SimdFloatMath implements FloatArrayMath {
      * API's intrinsics before the end of its body and leaves the last operations as calls into
      * their boxing Java fallbacks (seen in a training step's profile: several times slower, and
      * allocating); each pass alone stays well inside its budget.
+     *
+     * <p>Both passes are written out here rather than in helpers, which makes this method's
+     * bytecode longer than C2 inlines into a hot caller (FreqInlineSize, 325 bytes): it compiles on
+     * its own. Inlined into a large caller (the LSTM cell inside a recurrent layer's task), the
+     * caller's node budget ran out and the first pass's intrinsics were left unexpanded again
+     * (JFR showed Float512Vector allocations in it; with the JVM told not to inline tanh, the
+     * layer's forward took about a fifth less time).
      */
     @Override
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
-        int bound = n - n % SPECIES.length();
-        float[] scratch = TANH_SCRATCH.get();
+        int step = SPECIES.length(), bound = n - n % step;
+        float[] e = TANH_SCRATCH.get();
         for (int b = 0; b < bound; b += TANH_BLOCK) {
-            int length = Math.min(TANH_BLOCK, bound - b);
-            tanhFromExp(x, xOff + b, scratch, length);
-            tanhFinish(x, xOff + b, scratch, y, yOff + b, length);
+            int length = Math.min(TANH_BLOCK, bound - b), from = xOff + b, to = yOff + b;
+            // e[i] = (1 - exp(-2a)) / (1 + exp(-2a)) for a = |x|, as PortableFloatMath's tanhFromExp.
+            for (int i = 0; i < length; i += step) {
+                FloatVector a = FloatVector.fromArray(SPECIES, x, from + i).abs();
+                // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1).
+                FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
+                FloatVector k = rounded.sub(ROUND), r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, v));
+                FloatVector power = rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector expm1OverR = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE);
+                FloatVector tail = expm1OverR.mul(r).mul(power);
+                FloatVector eh = tail.add(power), el = tail.sub(eh.sub(power));
+                FloatVector nh = ONE.sub(eh), nl = ONE.sub(nh).sub(eh).sub(el);
+                FloatVector dh = ONE.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
+                FloatVector q = nh.div(dh);
+                FloatVector remainder = q.neg().fma(dh, nh);
+                q.add(remainder.add(q.neg().fma(dl, nl)).div(dh)).intoArray(e, i);
+            }
+            // y = the series below TANH_SERIES_END, else e, with x's sign.
+            for (int i = 0; i < length; i += step) {
+                FloatVector in = FloatVector.fromArray(SPECIES, x, from + i), a = in.abs(), s = a.mul(a);
+                FloatVector series = a.fma(s.mul(s.fma(T0, T1).fma(s, V_T2).fma(s, V_T3).fma(s, V_T4).fma(s, V_T5)), a);
+                // Chosen with integer bit operations rather than a compare and a blend (fewer nodes for
+                // C2). a is never negative, so its bits order as its values: bits(a) - bits(end) is
+                // negative, all ones after the shift, exactly where a < end (NaN goes to e, as there).
+                // x's sign is then copied bit for bit, which also keeps -0 (the series gives +0 there).
+                IntVector belowEnd = a.reinterpretAsInts().sub(TANH_SERIES_END_BITS).lanewise(VectorOperators.ASHR, 31);
+                IntVector chosen = series.reinterpretAsInts().and(belowEnd)
+                        .or(FloatVector.fromArray(SPECIES, e, i).reinterpretAsInts().lanewise(VectorOperators.AND_NOT, belowEnd));
+                chosen.or(in.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats().intoArray(y, to + i);
+            }
         }
         if (bound < n) PortableFloatMath.INSTANCE.tanh(x, xOff + bound, y, yOff + bound, n - bound);
-    }
-
-    /** e[i] = (1 - exp(-2a)) / (1 + exp(-2a)) for a = |x[xOff + i]|, as PortableFloatMath's tanhFromExp. */
-    private static void tanhFromExp(float[] x, int xOff, float[] e, int n) {
-        for (int i = 0; i < n; i += SPECIES.length()) {
-            FloatVector a = FloatVector.fromArray(SPECIES, x, xOff + i).abs();
-            // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1).
-            FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
-            FloatVector k = rounded.sub(ROUND), r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, v));
-            FloatVector power = rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector expm1OverR = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE);
-            FloatVector tail = expm1OverR.mul(r).mul(power);
-            FloatVector eh = tail.add(power), el = tail.sub(eh.sub(power));
-            FloatVector nh = ONE.sub(eh), nl = ONE.sub(nh).sub(eh).sub(el);
-            FloatVector dh = ONE.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
-            FloatVector q = nh.div(dh);
-            FloatVector remainder = q.neg().fma(dh, nh);
-            q.add(remainder.add(q.neg().fma(dl, nl)).div(dh)).intoArray(e, i);
-        }
-    }
-
-    /** y = the series below TANH_SERIES_END, else e (from {@link #tanhFromExp}), with x's sign. */
-    private static void tanhFinish(float[] x, int xOff, float[] e, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i += SPECIES.length()) {
-            FloatVector in = FloatVector.fromArray(SPECIES, x, xOff + i), a = in.abs(), s = a.mul(a);
-            FloatVector series = a.fma(s.mul(s.fma(T0, T1).fma(s, V_T2).fma(s, V_T3).fma(s, V_T4).fma(s, V_T5)), a);
-            // Chosen with integer bit operations rather than a compare and a blend (fewer nodes for
-            // C2). a is never negative, so its bits order as its values: bits(a) - bits(end) is
-            // negative, all ones after the shift, exactly where a < end (NaN goes to e, as there).
-            // x's sign is then copied bit for bit, which also keeps -0 (the series gives +0 there).
-            IntVector belowEnd = a.reinterpretAsInts().sub(TANH_SERIES_END_BITS).lanewise(VectorOperators.ASHR, 31);
-            IntVector chosen = series.reinterpretAsInts().and(belowEnd)
-                    .or(FloatVector.fromArray(SPECIES, e, i).reinterpretAsInts().lanewise(VectorOperators.AND_NOT, belowEnd));
-            chosen.or(in.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats().intoArray(y, yOff + i);
-        }
     }
 
     @Override
