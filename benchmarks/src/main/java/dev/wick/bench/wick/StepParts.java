@@ -17,9 +17,9 @@ import java.util.List;
 
 /**
  * A rough profile of Wick's LSTM and GRU training step ({@link CharRnnProblem#standard(CharRnnProblem.Cell, long)}):
- * median times of its forward, backward and clipping with Adam, and of the recurrence's GEMM shapes
- * on their own (the forward product h W_hh^T as F.lstm and F.gru call it and with W_hh transposed
- * beforehand, the backward product, the input projection, the weight gradient dW_hh). Not a JMH
+ * median times of its forward, backward and clipping with Adam, and of the layer's parts on their
+ * own (the whole recurrence forward and backward, one backend call each, the input projection, the
+ * weight gradient dW_hh). Not a JMH
  * benchmark: for finding where the time goes, not for quoting against another library.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.wick.bench.wick.StepParts [passes]</pre>
@@ -36,7 +36,7 @@ public final class StepParts {
             for (int pass = 0; pass < passes; pass++) {
                 for (CharRnnProblem.Cell cell : new CharRnnProblem.Cell[]{CharRnnProblem.Cell.LSTM, CharRnnProblem.Cell.GRU}) {
                     phases(e, CharRnnProblem.standard(cell, 41));
-                    gemms(e, CharRnnProblem.standard(cell, 41));
+                    layerParts(e, CharRnnProblem.standard(cell, 41));
                 }
             }
         }
@@ -72,23 +72,31 @@ public final class StepParts {
                 p.cell(), ms(forward), ms(backward), ms(update), RUNS);
     }
 
-    private static void gemms(Engine e, CharRnnProblem p) {
+    private static void layerParts(Engine e, CharRnnProblem p) {
         int t = p.steps(), b = p.batch(), h = p.hidden(), in = p.embed(), gh = p.cell().gates() * h, rows = t * b;
+        boolean lstm = p.cell() == CharRnnProblem.Cell.LSTM;
         try (Scope scope = e.scope()) {
             Tensor state = e.zeros(DType.FLOAT32, b, h), dState = e.zeros(DType.FLOAT32, b, h);
             Tensor weightHH = e.zeros(DType.FLOAT32, gh, h), weightHHt = e.zeros(DType.FLOAT32, h, gh);
-            Tensor gates = e.zeros(DType.FLOAT32, b, gh);
+            Tensor gates = e.zeros(DType.FLOAT32, t, b, gh), hiddenProj = e.zeros(DType.FLOAT32, t, b, gh);
+            Tensor dGates = e.zeros(DType.FLOAT32, t, b, gh), dHiddenProj = e.zeros(DType.FLOAT32, t, b, gh);
+            Tensor cells = e.zeros(DType.FLOAT32, t, b, h), states = e.zeros(DType.FLOAT32, t, b, h);
+            Tensor dStates = e.zeros(DType.FLOAT32, t, b, h);
             Tensor x = e.zeros(DType.FLOAT32, rows, in), weightIH = e.zeros(DType.FLOAT32, gh, in);
-            Tensor allGates = e.zeros(DType.FLOAT32, rows, gh), allStates = e.zeros(DType.FLOAT32, rows, h);
             Tensor dWeightHH = e.zeros(DType.FLOAT32, gh, h);
-            System.out.printf("  %d x h W_hh^T (%d x %d x %d, W_hh as stored): %.1f ms; with W_hh transposed beforehand: %.1f ms;"
-                            + " %d x dGates W_hh (%d x %d x %d): %.1f ms%n",
-                    t, b, h, gh, t * time(() -> Tensor.gemm(false, true, 1, state, weightHH, 1, gates)),
-                    t * time(() -> Tensor.gemm(false, false, 1, state, weightHHt, 1, gates)),
-                    t, b, gh, h, t * time(() -> Tensor.gemm(false, false, 1, gates, weightHH, 1, dState)));
+            Runnable forward = lstm
+                    ? () -> Tensor.lstmSequenceForward(gates, weightHHt, state, true, state, cells, states)
+                    : () -> Tensor.gruSequenceForward(gates, hiddenProj, weightHHt, state, true, states);
+            Runnable backward = lstm
+                    ? () -> Tensor.lstmSequenceBackward(gates, weightHH, state, cells, dStates, dState, dGates)
+                    : () -> Tensor.gruSequenceBackward(gates, hiddenProj, weightHH, state, states, dStates, dGates, dHiddenProj,
+                    dState);
+            System.out.printf("  recurrence over %d steps (%d x %d x %d products and the cells): forward %.1f ms, backward %.1f ms%n",
+                    t, b, h, gh, time(forward), time(backward));
             System.out.printf("  input projection x W_ih^T (%d x %d x %d): %.1f ms; dW_hh = dGates^T H (%d x %d x %d): %.1f ms%n",
-                    rows, in, gh, time(() -> Tensor.gemm(false, true, 1, x, weightIH, 0, allGates)),
-                    gh, rows, h, time(() -> Tensor.gemm(true, false, 1, allGates, allStates, 0, dWeightHH)));
+                    rows, in, gh, time(() -> Tensor.gemm(false, true, 1, x, weightIH, 0, gates.reshape(rows, gh))),
+                    gh, rows, h, time(() -> Tensor.gemm(true, false, 1, dGates.reshape(rows, gh), states.reshape(rows, h), 0,
+                            dWeightHH)));
         }
     }
 

@@ -3,8 +3,8 @@ package dev.wick.core.cpu;
 import dev.wick.core.DType;
 
 /**
- * A whole LSTM or GRU recurrence (Backend's lstmSequence and gruSequence methods) with each thread
- * owning some rows of the batch for every timestep.
+ * A whole tanh RNN, LSTM or GRU recurrence (Backend's rnnTanhSequence, lstmSequence and gruSequence
+ * methods) with each thread owning some rows of the batch for every timestep.
  *
  * <p>The rows of a batch never meet in a recurrent layer: row b of h_t depends only on row b of
  * h_{t-1} and of the input. So instead of splitting each timestep's small GEMM and cell kernel
