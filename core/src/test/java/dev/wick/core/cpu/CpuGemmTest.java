@@ -29,7 +29,7 @@ class CpuGemmTest {
     private static final int[][] SHAPES = {
             {1, 1, 1}, {1, 37, 5}, {37, 1, 5}, {5, 3, 1}, {1, 1, 300}, {3, 2, 7},
             {6, 9, 4}, {17, 15, 19}, {33, 600, 3}, {7, 531, 263}, {70, 13, 259}, {5, 300, 515},
-            {130, 70, 66}, {4, 4, 257},
+            {130, 70, 66}, {4, 4, 257}, {50, 1100, 300},
     };
 
     private static final double[][] ALPHA_BETA = {{1, 0}, {1, 1}, {-0.5, 0}, {1.5, -0.75}, {0.25, 2}};
@@ -111,8 +111,10 @@ class CpuGemmTest {
         TestData data = TestData.fresh();
         for (DType dtype : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
             // Large enough to be split (>= 2^21 multiply-adds): by whole row groups (few rows, the
-            // last group short in 44), by columns (n >= m) and by rows.
-            for (int[] s : new int[][]{{24, 300, 300}, {44, 500, 100}, {300, 70, 100}, {129, 67, 250}, {130, 400, 50}}) {
+            // last group short in 44), by columns (n >= m) and by rows. 50 x 1100 x 300 keeps its
+            // interleaved A across three panels of B and two slices of the depth.
+            for (int[] s : new int[][]{{24, 300, 300}, {44, 500, 100}, {300, 70, 100}, {129, 67, 250}, {130, 400, 50},
+                    {50, 1100, 300}}) {
                 for (int t = 0; t < 4; t++) {
                     boolean ta = t >= 2, tb = (t & 1) == 1;
                     int m = s[0], n = s[1], k = s[2];
