@@ -1327,11 +1327,11 @@ public final class F {
             // g starts as dL/dh_t and becomes dL/dpre_t in place, step by step from the last (the
             // output's gradient is the tape's scratch once this node has it).
             Tensor g2 = g.reshape(rows, hidden);
-            Tensor[] gt = timesteps(g2, steps, batch);
+            Tensor g0 = steps > 0 ? g2.slice(0, batch) : null; // dL/dpre_0, once the backward below has run
             Tensor w = weightHH.value();
             if (steps > 0) Tensor.rnnTanhSequenceBackward(out, w, g);
             if (h0 != null && h0.requiresGrad() && steps > 0) {
-                h0.accumulate((dh, add) -> Tensor.gemm(false, false, 1.0, gt[0], w, beta(add), dh));
+                h0.accumulate((dh, add) -> Tensor.gemm(false, false, 1.0, g0, w, beta(add), dh));
             }
             if (weightHH.requiresGrad() && (steps > 1 || (h0 != null && steps > 0))) {
                 weightHH.accumulate((dW, add) -> {
@@ -1341,7 +1341,7 @@ public final class F {
                         Tensor.gemm(true, false, 1.0, g2.slice(batch, rows), out2.slice(0, n), beta, dW);
                         beta = 1.0;
                     }
-                    if (h0 != null) Tensor.gemm(true, false, 1.0, gt[0], h0.value(), beta, dW);
+                    if (h0 != null) Tensor.gemm(true, false, 1.0, g0, h0.value(), beta, dW);
                 });
             }
             if (weightIH.requiresGrad()) weightIH.accumulate((dW, add) -> Tensor.gemm(true, false, 1.0, g2, x2, beta(add), dW));
@@ -1369,7 +1369,7 @@ public final class F {
      * biasHH [4H] (both null for none). With gates = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh:
      * c_t = f c_{t-1} + i g, h_t = o tanh(c_t). One tape node: the input projection of all
      * timesteps is one GEMM, the recurrence one small GEMM and one fused cell kernel per step each
-     * way (Backend's lstmCell methods), and the weight gradients one GEMM each.
+     * way (one call of Backend's lstmSequence methods), and the weight gradients one GEMM each.
      *
      * @param x the input sequence, [T, B, E] with T at least 1
      * @param h0 the initial hidden state, [B, H], or null for zeros
@@ -1407,11 +1407,10 @@ public final class F {
             // slab, the tape's scratch once this node has it), dL/dc0 at the end.
             Tensor dc = grad.slice(steps, steps + 1).reshape(batch, hidden);
             Tensor dGates = e.empty(x.dtype(), rows, 4 * hidden);
-            Tensor[] dg = timesteps(dGates, steps, batch);
             Tensor.lstmSequenceBackward(gates.reshape(steps, batch, 4 * hidden), weightHH.value(), cInit,
                     cells.reshape(steps, batch, hidden), grad.slice(0, steps), dc, dGates.reshape(steps, batch, 4 * hidden));
             if (h0 != null && h0.requiresGrad()) {
-                h0.accumulate((dh0, add) -> Tensor.gemm(false, false, 1.0, dg[0], weightHH.value(), beta(add), dh0));
+                h0.accumulate((dh0, add) -> Tensor.gemm(false, false, 1.0, dGates.slice(0, batch), weightHH.value(), beta(add), dh0));
             }
             if (c0 != null && c0.requiresGrad()) c0.accumulate(dc);
             accumulateProjections(x, h0, weightIH, weightHH, biasIH, biasHH, dGates, dGates, out2, n);
@@ -1458,13 +1457,12 @@ public final class F {
         }
         return record(out, grad -> {
             Tensor dGi = e.empty(x.dtype(), rows, 3 * hidden), dGh = e.empty(x.dtype(), rows, 3 * hidden);
-            Tensor[] dk = timesteps(dGh, steps, batch);
             // Step 0 adds dh z into this (kept as dL/dh0's direct part when h0 takes a gradient).
             Tensor dh0 = e.zeros(x.dtype(), batch, hidden);
             Tensor.gruSequenceBackward(gates.reshape(gateSteps), hiddenProj.reshape(gateSteps), weightHH.value(), hInit, out,
                     grad, dGi.reshape(gateSteps), dGh.reshape(gateSteps), dh0);
             if (h0 != null && h0.requiresGrad()) {
-                Tensor.gemm(false, false, 1.0, dk[0], weightHH.value(), 1.0, dh0);
+                Tensor.gemm(false, false, 1.0, dGh.slice(0, batch), weightHH.value(), 1.0, dh0);
                 h0.accumulate(dh0);
             }
             accumulateProjections(x, h0, weightIH, weightHH, biasIH, biasHH, dGi, dGh, out2, n);
@@ -1576,13 +1574,6 @@ public final class F {
      */
     private static Tensor recurrentWeightForSteps(Variable weightHH) {
         return weightHH.value().transpose(0, 1);
-    }
-
-    /** Views of the [B, H] timesteps of a sequence seen as [T * B, H]. */
-    private static Tensor[] timesteps(Tensor rows, int steps, int batch) {
-        Tensor[] views = new Tensor[steps];
-        for (int t = 0; t < steps; t++) views[t] = rows.slice(t * batch, (t + 1) * batch);
-        return views;
     }
 
     // ---- plumbing ------------------------------------------------------------------------------
