@@ -68,6 +68,15 @@ final class SimdFloatMath implements FloatArrayMath {
      * accumulators; with 16 registers they would spill.
      */
     private static final boolean WIDE_REGISTER_FILE = SPECIES.vectorBitSize() >= 512;
+
+    /**
+     * The float lanes of integer bits, in SPECIES itself. reinterpretAsFloats would give the same
+     * bits, but its species is derived at run time, so C2 cannot treat it as a constant: a store
+     * straight from such a vector is not intrinsified and boxes every vector it writes.
+     */
+    private static FloatVector asFloats(IntVector bits) {
+        return (FloatVector) bits.reinterpretShape(SPECIES, 0);
+    }
     private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[3][SUM_LANES]);
 
     private SimdFloatMath() {
@@ -145,8 +154,8 @@ final class SimdFloatMath implements FloatArrayMath {
                 FloatVector p = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE).fma(r, ONE);
                 // keep: 0 below the underflow bound (and for -infinity), 1 above it, NaN for NaN.
                 FloatVector keep = d.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
-                FloatVector power = rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
-                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector power = asFloats(rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
+                        .lanewise(VectorOperators.LSHL, 23));
                 FloatVector e = p.mul(keep).mul(power);
                 e = e.fma(error, e);
                 e.intoArray(out, to);
@@ -552,8 +561,8 @@ final class SimdFloatMath implements FloatArrayMath {
                 // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1).
                 FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
                 FloatVector k = rounded.sub(ROUND), r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, v));
-                FloatVector power = rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
-                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector power = asFloats(rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
+                        .lanewise(VectorOperators.LSHL, 23));
                 FloatVector expm1OverR = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE);
                 FloatVector tail = expm1OverR.mul(r).mul(power);
                 FloatVector eh = tail.add(power), el = tail.sub(eh.sub(power));
@@ -574,7 +583,7 @@ final class SimdFloatMath implements FloatArrayMath {
                 IntVector belowEnd = a.reinterpretAsInts().sub(TANH_SERIES_END_BITS).lanewise(VectorOperators.ASHR, 31);
                 IntVector chosen = series.reinterpretAsInts().and(belowEnd)
                         .or(FloatVector.fromArray(SPECIES, e, i).reinterpretAsInts().lanewise(VectorOperators.AND_NOT, belowEnd));
-                chosen.or(in.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats().intoArray(y, to + i);
+                asFloats(chosen.or(in.reinterpretAsInts().and(SIGN_BIT))).intoArray(y, to + i);
             }
         }
         if (bound < n) PortableFloatMath.INSTANCE.tanh(x, xOff + bound, y, yOff + bound, n - bound);
@@ -590,15 +599,15 @@ final class SimdFloatMath implements FloatArrayMath {
             FloatVector r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, c));
             FloatVector p = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE).fma(r, ONE);
             FloatVector keep = m.sub(UNDERFLOW).mul(0x1p100f).max(0f).min(1f);
-            FloatVector power = rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector power = asFloats(rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
+                    .lanewise(VectorOperators.LSHL, 23));
             FloatVector e = p.mul(keep).mul(power);
             FloatVector sum = e.add(1f);
             // 1 / (1 + e) where v >= 0, e / (1 + e) where v's sign bit is set (at -0, e is 1 and the
             // two agree), the numerator chosen with integer bit operations as in tanh.
             IntVector negative = v.reinterpretAsInts().lanewise(VectorOperators.ASHR, 31);
-            e.reinterpretAsInts().and(negative).or(ONE_BITS.lanewise(VectorOperators.AND_NOT, negative))
-                    .reinterpretAsFloats().div(sum).intoArray(y, yOff + i);
+            asFloats(e.reinterpretAsInts().and(negative).or(ONE_BITS.lanewise(VectorOperators.AND_NOT, negative)))
+                    .div(sum).intoArray(y, yOff + i);
         }
         if (i < n) PortableFloatMath.INSTANCE.sigmoid(x, xOff + i, y, yOff + i, n - i);
     }
