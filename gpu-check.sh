@@ -5,17 +5,20 @@
 #   JARS    the folder holding the project's runnable jars (wick-cuda-selfcheck.jar, wick-lm.jar, ...)
 #   OUT     the folder for result files
 #   CORPUS  a text file to train on (tiny Shakespeare)
-# Steps, each under its own timeout (70 + 60 + 50 + 90 + 50 s; 40 s more for the diagnostic rerun
+# Steps, each under its own timeout (70 + 60 + 50 + 40 + 100 + 50 s; 40 s more for the diagnostic rerun
 # that follows only a failed first selfcheck; up to 20 s before them looking for libcublas.so.13
-# where the loader does not know it; device-run.sh allows 330 s in all, so the most telling steps
-# come first):
+# where the loader does not know it; device-run.sh allows 330 s in all, less than these ceilings
+# add up to, so the most telling steps come first and the last is the one cut short):
 #   1. selfcheck, GEMM through cuBLAS (CUDA 13's through the FFM binding on Java 22+, else CUDA 12's
 #      through JCublas2; the "device:" line says which): the conformance suite, CUDA against the
 #      CPU, float32 and float64, plus the CUDA backend checks (allocator steady state, two
 #      backends, misuse); if it fails, once more in float32 with CUDA_LAUNCH_BLOCKING=1 and the same seed
 #   2. wick-lm train on the GPU for 300 steps on CORPUS (tokens per second, losses), if wick-lm.jar is there
 #   3. wick-lm selfcheck: the suite again plus a few training steps compared on CUDA and the CPU
-#   4. the GPU benchmarks (benchmarks/gpu-subset.sh), if benchmarks.jar is there
+#   3b. the training run of step 2 again with the tanh recurrence step by step
+#      (-Dwick.cuda.persistent=false): tokens per second with and without the persistent kernel
+#   4. the GPU benchmarks (benchmarks/gpu-subset.sh), if benchmarks.jar is there, the recurrent steps
+#      with and without the persistent kernels
 #   5. selfcheck, GEMM through Wick's PTX kernel (-Dwick.gemm=ptx): the fallback for machines without
 #      a cuBLAS Wick can load
 # Both selfchecks write their tables to $OUT/selfcheck.txt. A summary table ends the output, with
@@ -108,6 +111,11 @@ if [[ -f "$lm_jar" ]]; then
   fi
   run_step "wick-lm selfcheck (suite + 5 training steps)" 50 "$OUT/lm-selfcheck.txt" \
     "$JAVA" -jar "$lm_jar" selfcheck
+  if [[ -n "$CORPUS" && -f "$CORPUS" ]]; then
+    run_step "wick-lm train, recurrence step by step" 40 "$OUT/lm-train.txt" \
+      "$JAVA" -Dwick.cuda.persistent=false -Djava.awt.headless=true -jar "$lm_jar" train --device cuda \
+      --text "$CORPUS" --steps 300 --eval-every 100 --out "$OUT/lm-run-stepwise"
+  fi
 else
   record "wick-lm (cuda)" "SKIP" "-" 0 "no wick-lm.jar in \$JARS"
 fi
@@ -120,7 +128,7 @@ for candidate in "$here/benchmarks/gpu-subset.sh" "$here/../benchmarks/gpu-subse
   [[ -f "$candidate" ]] && subset=$candidate && break
 done
 if [[ -f "$bench_jar" && -n "$subset" ]]; then
-  run_step "benchmarks (wick-cuda)" 90 "$OUT/benchmarks.txt" \
+  run_step "benchmarks (wick-cuda)" 100 "$OUT/benchmarks.txt" \
     env JAVA="$JAVA" JARS="$JARS" OUT="$OUT" bash "$subset"
 else
   record "benchmarks (wick-cuda)" "SKIP" "-" 0 "no benchmarks.jar in \$JARS or no benchmarks/gpu-subset.sh"

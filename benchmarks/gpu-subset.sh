@@ -7,12 +7,15 @@
 #   softmax cross-entropy forward + backward 2048 x 50,000;
 #   the char-RNN training step (torch_ref: char_rnn_small_eager / _fused), with the
 #     driverAllocations counter, which must stay 0 in a steady state;
-#   the same step with an LSTM or a GRU layer (torch_ref: char_lstm_small_fused, char_gru_small_fused).
-# One fork each, 1 warm-up and 3 measurement iterations of 1 s: eight forks of about 6 s (not yet
-# timed on a GPU; give the step a 90 s timeout). Needs only the shaded jar, no Maven:
+#   the same step with an LSTM or a GRU layer (torch_ref: char_lstm_small_fused, char_gru_small_fused);
+#   then the three steps again with each recurrence step by step (-Dwick.cuda.persistent=false,
+#   bench-gpu-stepwise.md), for what the persistent kernels gain on this card.
+# One fork each, 1 warm-up and 3 measurement iterations of 1 s: eleven forks of about 6 s (not yet
+# timed on a GPU; give the step a 100 s timeout). Needs only the shaded jar, no Maven:
 #   JAVA  a java binary (default: java)
 #   JARS  the folder holding benchmarks.jar (required)
-#   OUT   where results go (default: /tmp/out): bench-gpu.md (medians) and bench-gpu.json (JMH)
+#   OUT   where results go (default: /tmp/out): bench-gpu.md (medians), bench-gpu.json (JMH) and
+#         bench-gpu-stepwise.md (the steps without the persistent kernels)
 # Exits 0 and says why when wick-cuda cannot run here (no GPU, no driver, no CUDA backend in the jar).
 # Extra arguments go to JMH (e.g. -p mkn=1024x1024x1024 to change a size).
 set -uo pipefail
@@ -27,10 +30,16 @@ if ! "$JAVA" -cp "$jar" dev.wick.bench.Backends --available wick-cuda >/dev/null
   exit 0
 fi
 # --enable-native-access: Java 22+ lets the FFM cuBLAS binding (cuBLAS 13) run, and JMH's forks inherit it.
-exec "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.wick.bench.Compare --markdown "$OUT/bench-gpu.md" \
+"$JAVA" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.wick.bench.Compare --markdown "$OUT/bench-gpu.md" \
   'GemmBench|EmbeddingBench.forwardBackward|SoftmaxCrossEntropyBench|CharRnnStepBench|LstmGruStepBench' \
   -p backend=wick-cuda \
   -p mkn=4096x4096x4096,2048x512x65 \
   -p lookup=100000x256/262144/all,100000x256/262144/100 \
   -p logits=2048x50000 \
   -f 1 -wi 1 -i 3 -w 1 -r 1 -rf json -rff "$OUT/bench-gpu.json" "$@"
+status=$?
+"$JAVA" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.wick.bench.Compare --markdown "$OUT/bench-gpu-stepwise.md" \
+  'CharRnnStepBench|LstmGruStepBench' -p backend=wick-cuda -f 1 -wi 1 -i 3 -w 1 -r 1 \
+  -jvmArgsAppend -Dwick.cuda.persistent=false "$@"
+stepwise=$?
+exit $(( status != 0 ? status : stepwise ))

@@ -3,7 +3,7 @@
 // protocol on stdin/stdout (little-endian), one launch per request:
 //
 //   request:  int32 magic 0x57494B4C, int32 name length, name bytes,
-//             int32 gridX, gridY, blockX, blockY, sharedBytes,
+//             int32 gridX, gridY, blockX, blockY, sharedBytes (dynamic), cooperative (0 or 1),
 //             int32 memory count, then per memory: int64 size, bytes,
 //             int32 argument count, then per argument: int32 kind and its value:
 //               0 pointer: int32 memory index, int64 byte offset;  1 int32;  2 int64;  3 float;  4 double
@@ -42,6 +42,8 @@ struct Arg {
 struct Request {
     std::string name;
     dim3 grid, block;
+    int shared_bytes = 0;
+    bool cooperative = false;
     std::vector<std::vector<unsigned char>> memories;
     std::vector<Arg> args;
 };
@@ -129,7 +131,8 @@ Workers& workers() {
     return *w;
 }
 
-// Runs every block of the grid in turn; the block's threads run concurrently as OS threads.
+// A plain launch runs the blocks of the grid in turn, the block's threads concurrently as OS
+// threads; a cooperative one runs every thread of the grid at once, each block with its own state.
 template <typename... P, size_t... I>
 void run(void (*kernel)(P...), const Request& r, std::index_sequence<I...>) {
     if (sizeof...(P) != r.args.size()) {
@@ -141,25 +144,36 @@ void run(void (*kernel)(P...), const Request& r, std::index_sequence<I...>) {
     if (threads % 32 != 0) throw std::runtime_error("block of " + std::to_string(threads) + " threads: not whole warps");
     blockDim = r.block;
     gridDim = r.grid;
-    emu::block_barrier = std::make_unique<std::barrier<>>(threads);
-    emu::warps.clear();
-    emu::warps.resize(threads / 32);
-    for (auto& w : emu::warps) w.barrier = std::make_unique<std::barrier<>>(32);
+    const unsigned blocks = r.grid.x * r.grid.y;
+    std::vector<emu::Block> states;
+    states.reserve(r.cooperative ? blocks : 1);
+    for (unsigned b = 0; b < (r.cooperative ? blocks : 1); b++) states.emplace_back(threads, (size_t)r.shared_bytes);
 
-    const std::function<void(unsigned)> body = [&](unsigned t) {
+    const std::function<void(unsigned)> plain = [&](unsigned t) {
         threadIdx = uint3{t % r.block.x, t / r.block.x, 0};
         emu::lane = (int)(t % 32);
         emu::warp = (int)(t / 32);
+        emu::block = &states[0];
         for (unsigned by = 0; by < r.grid.y; by++) {
             for (unsigned bx = 0; bx < r.grid.x; bx++) {
                 blockIdx = uint3{bx, by, 0};
                 std::apply(kernel, params);
-                emu::block_barrier->arrive_and_wait();  // the next block may reuse __shared__ statics
+                emu::block->barrier->arrive_and_wait();  // the next block may reuse __shared__ statics
             }
         }
     };
-    if (!workers().run(threads, body, std::chrono::seconds(120))) {
-        std::fprintf(stderr, "kernel %s did not finish in 120 s (a __syncthreads not reached by every thread?)\n",
+    const std::function<void(unsigned)> cooperative = [&](unsigned g) {
+        const unsigned b = g / threads, t = g % threads;
+        threadIdx = uint3{t % r.block.x, t / r.block.x, 0};
+        blockIdx = uint3{b % r.grid.x, b / r.grid.x, 0};
+        emu::lane = (int)(t % 32);
+        emu::warp = (int)(t / 32);
+        emu::block = &states[b];
+        std::apply(kernel, params);
+    };
+    if (!workers().run(r.cooperative ? blocks * threads : threads, r.cooperative ? cooperative : plain,
+                       std::chrono::seconds(120))) {
+        std::fprintf(stderr, "kernel %s did not finish in 120 s (a barrier not reached by every thread?)\n",
                      r.name.c_str());
         std::fflush(stderr);
         std::_Exit(4);
@@ -211,7 +225,9 @@ int main() {
             r.grid.y = read_value<int>();
             r.block.x = read_value<int>();
             r.block.y = read_value<int>();
-            if (read_value<int>() != 0) throw std::runtime_error("dynamic shared memory is not emulated");
+            r.shared_bytes = read_value<int>();
+            if (r.shared_bytes < 0) throw std::runtime_error("negative dynamic shared memory");
+            r.cooperative = read_value<int>() != 0;
             int memories = read_value<int>();
             r.memories.resize(memories);
             for (auto& m : r.memories) {

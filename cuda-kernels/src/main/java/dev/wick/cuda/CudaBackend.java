@@ -53,12 +53,18 @@ public final class CudaBackend implements Backend {
     private final BlasGemm blas;
     private final Device deviceId;
     private final String description;
+    /** Whether recurrences may run as one cooperative launch (persistent.cu); see {@link #recurrencePlan}. */
+    private final boolean persistentRecurrences;
     private volatile boolean closed;
 
     /**
      * Opens device {@code ordinal}. GEMM goes through cuBLAS unless the system property
      * {@code wick.gemm} is {@code ptx} or cuBLAS cannot be loaded; the choice, with the reasons
-     * for passing over the better ones, is logged once and ends the description.
+     * for passing over the better ones, is logged once and ends the description. A recurrent layer's
+     * recurrence (tanh RNN, LSTM, GRU) runs as one cooperative kernel per sequence where the device
+     * can keep the grid resident, unless the system property {@code wick.cuda.persistent} is
+     * {@code false} (then one GEMM and one cell kernel per timestep, the reference path); the
+     * description says which.
      *
      * @param ordinal the CUDA device's index, 0 for the first
      * @return the backend, owning its own context and stream until {@link #close()}
@@ -76,10 +82,13 @@ public final class CudaBackend implements Backend {
         this.allocator = new DeviceAllocator(device);
         this.staging = new HostStaging(device);
         this.blas = device.blas();
+        this.persistentRecurrences = !"false".equalsIgnoreCase(System.getProperty("wick.cuda.persistent", "").trim());
         String gemm = BlasChoice.describe(blas, device.blasNotes());
         int cc = device.computeCapability();
-        this.description = String.format(Locale.ROOT, "%s %s (sm_%d, %.1f GiB), GEMM: %s", deviceId, device.name(), cc,
-                device.totalMemoryBytes() / (double) (1L << 30), gemm);
+        this.description = String.format(Locale.ROOT, "%s %s (sm_%d, %d SMs, %.1f GiB), recurrences: %s, GEMM: %s",
+                deviceId, device.name(), cc, device.multiprocessors(), device.totalMemoryBytes() / (double) (1L << 30),
+                persistentRecurrences ? "persistent kernel where it fits" : "step by step (wick.cuda.persistent=false)",
+                gemm);
         System.getLogger(Wick.LOGGER_NAME + ".cuda").log(System.Logger.Level.INFO, deviceId + ": GEMM through " + gemm);
     }
 
@@ -713,6 +722,186 @@ public final class CudaBackend implements Backend {
         //                            T* d_gh, T* dh_prev, int batch, int hidden)
         launch(Launch.of(kernel("wick_gru_cell_backward", t), blocks(n), THREADS,
                 new KernelArgs().ptr(G).ptr(K).ptr(P).ptr(DH).ptr(DI).ptr(DK).ptr(DP).i32(batch).i32(hidden)));
+    }
+
+    // ---- recurrent layers: a whole sequence in one cooperative launch (persistent.cu) ----------------
+
+    /**
+     * How a persistent recurrence runs: {@code blocks} blocks of {@code threads} threads, each owning
+     * {@code cols} hidden units and holding their columns of the recurrent weight in
+     * {@code sharedBytes} of shared memory.
+     */
+    record RecurrencePlan(int blocks, int threads, int cols, int sharedBytes) {
+    }
+
+    /** The most weight columns (gates x units) one block of persistent.cu holds (WICK_PERSISTENT_MAX_COLUMNS). */
+    static final int PERSISTENT_MAX_COLUMNS = 32;
+    /** The most warps per block of persistent.cu; each takes batch rows in turn. */
+    static final int PERSISTENT_MAX_WARPS = 8;
+    /** The most blocks per multiprocessor a plan tries, to bring a wide layer's columns per block down. */
+    static final int PERSISTENT_MAX_BLOCKS_PER_SM = 4;
+
+    /**
+     * The launch of {@code kernel}, for a cell of {@code gates} gates (1 tanh, 4 LSTM, 3 GRU), or null
+     * where the step-by-step path must run: persistent recurrences turned off
+     * ({@code -Dwick.cuda.persistent=false}), or no grid the device keeps resident whose blocks hold
+     * at most PERSISTENT_MAX_COLUMNS columns each (no cooperative launch, too little shared memory,
+     * too wide a layer). Tries one block per multiprocessor first, so that the units spread as thinly
+     * as the device allows, then two, three and four.
+     */
+    RecurrencePlan recurrencePlan(String kernel, DType t, int gates, int batch, int hidden) {
+        if (!persistentRecurrences || batch < 1 || hidden < 1) return null;
+        int multiprocessors = Math.max(1, device.multiprocessors());
+        int threads = 32 * Math.min(PERSISTENT_MAX_WARPS, batch);
+        for (int perSm = 1; perSm <= PERSISTENT_MAX_BLOCKS_PER_SM; perSm++) {
+            long spread = (long) multiprocessors * perSm;
+            int cols = (int) ((hidden + spread - 1) / spread);
+            if ((long) gates * cols > PERSISTENT_MAX_COLUMNS) continue;
+            int blocks = (hidden + cols - 1) / cols;
+            long shared = (long) gates * hidden * cols * t.byteSize();
+            if (shared > Launch.MAX_DYNAMIC_SHARED) continue;
+            if (blocks <= device.cooperativeBlocks(kernel, threads, (int) shared)) {
+                return new RecurrencePlan(blocks, threads, cols, (int) shared);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Launches the persistent kernel {@code base}_fXX with {@code args} followed by the plan's
+     * columns per block and a zeroed grid barrier (every kernel of persistent.cu ends with
+     * (int cols, unsigned int* barrier)); false, launching nothing, where there is no plan.
+     */
+    private boolean persistent(String base, DType t, int gates, int batch, int hidden, KernelArgs args) {
+        String name = kernel(base, t);
+        RecurrencePlan plan = recurrencePlan(name, t, gates, batch, hidden);
+        if (plan == null) return false;
+        enter();
+        DeviceAllocator.Block barrier = scratch(2 * Integer.BYTES);
+        try {
+            device.fill32(barrier.memory, 0, 0, 2);
+            launch(new Launch(name, plan.blocks(), 1, plan.threads(), 1, plan.sharedBytes(),
+                    args.i32(plan.cols()).ptr(barrier.memory, 0), true));
+        } finally {
+            allocator.release(barrier);
+        }
+        return true;
+    }
+
+    /** Refuses what neither path could run: steps, batch and hidden, checked here once for both. */
+    private static long sequenceState(String primitive, int steps, int batch, int hidden) {
+        if (steps < 1 || batch < 0 || hidden < 0) {
+            throw new IllegalArgumentException(primitive + ": bad sizes " + steps + " steps of " + batch + " x " + hidden);
+        }
+        return (long) batch * hidden;
+    }
+
+    /**
+     * Runs all {@code steps} timesteps in one cooperative launch where {@link #recurrencePlan}
+     * allows, else one GEMM and one tanh per step as Backend's default does. So do the LSTM and GRU
+     * sequences below.
+     */
+    @Override
+    public void rnnTanhSequenceForward(Buffer h, Buffer whhT, Buffer hInit, int steps, int batch, int hidden) {
+        String p = "rnnTanhSequenceForward";
+        long state = sequenceState(p, steps, batch, hidden);
+        DType t = real(h, p);
+        CudaBuffer H = cb(h, t, steps * state, p), W = cb(whhT, t, (long) hidden * hidden, p);
+        CudaBuffer I = hInit == null ? null : cb(hInit, t, state, p);
+        // wick_rnn_tanh_forward_persistent_fXX(T* h, const T* whh_t, const T* h_init, int has_init, int steps,
+        //     int batch, int hidden, int cols, unsigned int* barrier)
+        KernelArgs args = new KernelArgs().ptr(H).ptr(W).ptr(I == null ? H : I).i32(I == null ? 0 : 1).i32(steps)
+                .i32(batch).i32(hidden);
+        if (!persistent("wick_rnn_tanh_forward_persistent", t, 1, batch, hidden, args)) {
+            Backend.super.rnnTanhSequenceForward(h, whhT, hInit, steps, batch, hidden);
+        }
+    }
+
+    @Override
+    public void rnnTanhSequenceBackward(Buffer h, Buffer whh, Buffer dh, int steps, int batch, int hidden) {
+        String p = "rnnTanhSequenceBackward";
+        long state = sequenceState(p, steps, batch, hidden);
+        DType t = real(h, p);
+        CudaBuffer H = cb(h, t, steps * state, p), W = cb(whh, t, (long) hidden * hidden, p);
+        CudaBuffer D = cb(dh, t, steps * state, p);
+        // wick_rnn_tanh_backward_persistent_fXX(const T* h, const T* whh, T* dh, int steps, int batch, int hidden,
+        //     int cols, unsigned int* barrier)
+        KernelArgs args = new KernelArgs().ptr(H).ptr(W).ptr(D).i32(steps).i32(batch).i32(hidden);
+        if (!persistent("wick_rnn_tanh_backward_persistent", t, 1, batch, hidden, args)) {
+            Backend.super.rnnTanhSequenceBackward(h, whh, dh, steps, batch, hidden);
+        }
+    }
+
+    @Override
+    public void lstmSequenceForward(Buffer gates, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
+                                    Buffer h, int steps, int batch, int hidden) {
+        String p = "lstmSequenceForward";
+        long state = sequenceState(p, steps, batch, hidden);
+        DType t = real(gates, p);
+        CudaBuffer G = cb(gates, t, 4 * steps * state, p), W = cb(whhT, t, 4L * hidden * hidden, p);
+        CudaBuffer HI = cb(hInit, t, state, p), CI = cb(cInit, t, state, p);
+        CudaBuffer C = cb(c, t, steps * state, p), H = cb(h, t, steps * state, p);
+        // wick_lstm_forward_persistent_fXX(T* gates, const T* whh_t, const T* h_init, int has_init, const T* c_init,
+        //     T* c, T* h, int steps, int batch, int hidden, int cols, unsigned int* barrier)
+        KernelArgs args = new KernelArgs().ptr(G).ptr(W).ptr(HI).i32(hInitZero ? 0 : 1).ptr(CI).ptr(C).ptr(H)
+                .i32(steps).i32(batch).i32(hidden);
+        if (!persistent("wick_lstm_forward_persistent", t, 4, batch, hidden, args)) {
+            Backend.super.lstmSequenceForward(gates, whhT, hInit, hInitZero, cInit, c, h, steps, batch, hidden);
+        }
+    }
+
+    @Override
+    public void lstmSequenceBackward(Buffer gates, Buffer whh, Buffer cInit, Buffer c, Buffer dh, Buffer dc,
+                                     Buffer dGates, int steps, int batch, int hidden) {
+        String p = "lstmSequenceBackward";
+        long state = sequenceState(p, steps, batch, hidden);
+        DType t = real(gates, p);
+        CudaBuffer G = cb(gates, t, 4 * steps * state, p), W = cb(whh, t, 4L * hidden * hidden, p);
+        CudaBuffer CI = cb(cInit, t, state, p), C = cb(c, t, steps * state, p);
+        CudaBuffer DH = cb(dh, t, steps * state, p), DC = cb(dc, t, state, p), DG = cb(dGates, t, 4 * steps * state, p);
+        // wick_lstm_backward_persistent_fXX(const T* gates, const T* whh, const T* c_init, const T* c, T* dh, T* dc,
+        //     T* d_gates, int steps, int batch, int hidden, int cols, unsigned int* barrier)
+        KernelArgs args = new KernelArgs().ptr(G).ptr(W).ptr(CI).ptr(C).ptr(DH).ptr(DC).ptr(DG).i32(steps).i32(batch)
+                .i32(hidden);
+        if (!persistent("wick_lstm_backward_persistent", t, 4, batch, hidden, args)) {
+            Backend.super.lstmSequenceBackward(gates, whh, cInit, c, dh, dc, dGates, steps, batch, hidden);
+        }
+    }
+
+    @Override
+    public void gruSequenceForward(Buffer gi, Buffer gh, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer h,
+                                   int steps, int batch, int hidden) {
+        String p = "gruSequenceForward";
+        long state = sequenceState(p, steps, batch, hidden);
+        DType t = real(gi, p);
+        CudaBuffer I = cb(gi, t, 3 * steps * state, p), K = cb(gh, t, 3 * steps * state, p);
+        CudaBuffer W = cb(whhT, t, 3L * hidden * hidden, p), HI = cb(hInit, t, state, p), H = cb(h, t, steps * state, p);
+        // wick_gru_forward_persistent_fXX(T* gi, T* gh, const T* whh_t, const T* h_init, int has_init, T* h,
+        //     int steps, int batch, int hidden, int cols, unsigned int* barrier)
+        KernelArgs args = new KernelArgs().ptr(I).ptr(K).ptr(W).ptr(HI).i32(hInitZero ? 0 : 1).ptr(H).i32(steps)
+                .i32(batch).i32(hidden);
+        if (!persistent("wick_gru_forward_persistent", t, 3, batch, hidden, args)) {
+            Backend.super.gruSequenceForward(gi, gh, whhT, hInit, hInitZero, h, steps, batch, hidden);
+        }
+    }
+
+    @Override
+    public void gruSequenceBackward(Buffer gates, Buffer gh, Buffer whh, Buffer hInit, Buffer h, Buffer dh, Buffer dGi,
+                                    Buffer dGh, Buffer dhInit, int steps, int batch, int hidden) {
+        String p = "gruSequenceBackward";
+        long state = sequenceState(p, steps, batch, hidden);
+        DType t = real(gates, p);
+        CudaBuffer G = cb(gates, t, 3 * steps * state, p), K = cb(gh, t, 3 * steps * state, p);
+        CudaBuffer W = cb(whh, t, 3L * hidden * hidden, p), HI = cb(hInit, t, state, p), H = cb(h, t, steps * state, p);
+        CudaBuffer DH = cb(dh, t, steps * state, p), DI = cb(dGi, t, 3 * steps * state, p);
+        CudaBuffer DK = cb(dGh, t, 3 * steps * state, p), DHI = cb(dhInit, t, state, p);
+        // wick_gru_backward_persistent_fXX(const T* gates, const T* gh, const T* whh, const T* h_init, const T* h,
+        //     T* dh, T* d_gi, T* d_gh, T* dh_init, int steps, int batch, int hidden, int cols, unsigned int* barrier)
+        KernelArgs args = new KernelArgs().ptr(G).ptr(K).ptr(W).ptr(HI).ptr(H).ptr(DH).ptr(DI).ptr(DK).ptr(DHI)
+                .i32(steps).i32(batch).i32(hidden);
+        if (!persistent("wick_gru_backward_persistent", t, 3, batch, hidden, args)) {
+            Backend.super.gruSequenceBackward(gates, gh, whh, hInit, h, dh, dGi, dGh, dhInit, steps, batch, hidden);
+        }
     }
 
     // ---- loss -----------------------------------------------------------------------------------

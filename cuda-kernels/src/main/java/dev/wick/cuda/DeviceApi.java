@@ -19,6 +19,16 @@ interface DeviceApi extends AutoCloseable {
 
     long totalMemoryBytes();
 
+    /** Streaming multiprocessors. */
+    int multiprocessors();
+
+    /**
+     * The most blocks a cooperative launch of {@code kernel} may have here, every block resident at
+     * once with {@code threads} threads and {@code sharedBytes} of dynamic shared memory: 0 where the
+     * device launches nothing cooperatively or a block cannot have that much shared memory.
+     */
+    int cooperativeBlocks(String kernel, int threads, int sharedBytes);
+
     /** Makes this device's context current on the calling thread (cheap; call at every entry). */
     void makeCurrent();
 

@@ -9,6 +9,7 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream_flags;
@@ -114,6 +115,11 @@ final class JCudaDevice implements DeviceApi {
     private final String name;
     private final int computeCapability;
     private final long totalMemory;
+    private final int multiprocessors;
+    private final boolean cooperativeLaunch;
+    private final int maxSharedPerBlock;
+    /** The dynamic shared memory each kernel's attribute has been raised to, where above the default. */
+    private final Map<String, Integer> sharedRaisedTo = new ConcurrentHashMap<>();
     private BlasGemm blas;
     private String blasNotes = "";
     /** cuBLAS's workspace, given to the FFM binding (null until it asks). */
@@ -133,6 +139,9 @@ final class JCudaDevice implements DeviceApi {
         check(() -> JCudaDriver.cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
         this.name = deviceName(device);
         this.computeCapability = computeCapability(device);
+        this.multiprocessors = attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        this.cooperativeLaunch = attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH) != 0;
+        this.maxSharedPerBlock = attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
         long[] total = new long[1];
         check(() -> JCudaDriver.cuDeviceTotalMem(total, device), "cuDeviceTotalMem");
         this.totalMemory = total[0];
@@ -255,6 +264,12 @@ final class JCudaDevice implements DeviceApi {
         return new String(bytes, 0, end, StandardCharsets.US_ASCII).strip();
     }
 
+    private static int attribute(CUdevice device, int attribute) {
+        int[] value = new int[1];
+        check(() -> JCudaDriver.cuDeviceGetAttribute(value, attribute, device), "cuDeviceGetAttribute(" + attribute + ")");
+        return value[0];
+    }
+
     private static int computeCapability(CUdevice device) {
         int[] major = new int[1], minor = new int[1];
         check(() -> JCudaDriver.cuDeviceGetAttribute(major,
@@ -308,6 +323,30 @@ final class JCudaDevice implements DeviceApi {
     @Override
     public long totalMemoryBytes() {
         return totalMemory;
+    }
+
+    @Override
+    public int multiprocessors() {
+        return multiprocessors;
+    }
+
+    @Override
+    public int cooperativeBlocks(String kernel, int threads, int sharedBytes) {
+        if (!cooperativeLaunch || sharedBytes > maxSharedPerBlock) return 0;
+        CUfunction f = function(kernel);
+        allowDynamicShared(kernel, f, sharedBytes);
+        int[] perMultiprocessor = new int[1];
+        check(() -> JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(perMultiprocessor, f, threads, sharedBytes),
+                "cuOccupancyMaxActiveBlocksPerMultiprocessor(" + kernel + ")");
+        return perMultiprocessor[0] * multiprocessors;
+    }
+
+    /** Raises the kernel's dynamic shared memory limit where a launch needs more than the default. */
+    private void allowDynamicShared(String kernel, CUfunction f, int sharedBytes) {
+        if (sharedBytes <= Launch.DEFAULT_DYNAMIC_SHARED || sharedRaisedTo.getOrDefault(kernel, 0) >= sharedBytes) return;
+        check(() -> JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                sharedBytes), "cuFuncSetAttribute(" + kernel + ", " + sharedBytes + " B of dynamic shared memory)");
+        sharedRaisedTo.merge(kernel, sharedBytes, Math::max);
     }
 
     @Override
@@ -375,10 +414,16 @@ final class JCudaDevice implements DeviceApi {
     @Override
     public void launch(Launch l) {
         CUfunction f = function(l.kernel());
+        allowDynamicShared(l.kernel(), f, l.sharedBytes());
         Pointer params = parameters(l.args());
         try {
-            check(() -> JCudaDriver.cuLaunchKernel(f, l.gridX(), l.gridY(), 1, l.blockX(), l.blockY(), 1,
-                    l.sharedBytes(), stream, params, null), "cuLaunchKernel(" + l + ")" + after());
+            if (l.cooperative()) {
+                check(() -> JCudaDriver.cuLaunchCooperativeKernel(f, l.gridX(), l.gridY(), 1, l.blockX(), l.blockY(), 1,
+                        l.sharedBytes(), stream, params), "cuLaunchCooperativeKernel(" + l + ")" + after());
+            } else {
+                check(() -> JCudaDriver.cuLaunchKernel(f, l.gridX(), l.gridY(), 1, l.blockX(), l.blockY(), 1,
+                        l.sharedBytes(), stream, params, null), "cuLaunchKernel(" + l + ")" + after());
+            }
         } finally {
             lastKernel = l.kernel();
         }

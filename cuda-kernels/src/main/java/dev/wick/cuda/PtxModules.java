@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 final class PtxModules {
     /** The modules, by the name of the .cu file they come from. */
     static final List<String> NAMES = List.of("elementwise", "embedding", "reduce", "loss", "gemm", "ops", "sparse",
-            "recurrent");
+            "recurrent", "persistent");
     static final String RESOURCE_DIR = "/dev/wick/cuda/ptx/";
 
     /** The PTX types a kernel parameter can have (Wick's kernels take scalars and pointers only). */

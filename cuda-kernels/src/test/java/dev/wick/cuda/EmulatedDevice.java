@@ -52,7 +52,17 @@ class EmulatedDevice implements DeviceApi {
         }
     }
 
+    /**
+     * Few multiprocessors, so that the hidden sizes of the tests spread over several blocks of a
+     * cooperative launch, each owning several columns.
+     */
+    static final int MULTIPROCESSORS = 4;
+    /** The opt-in shared memory per block of a small device (sm_75's 64 KiB). */
+    static final int MAX_SHARED_PER_BLOCK = 64 * 1024;
+
     private final boolean runKernels;
+    /** Whether cooperative launches are offered (a test turns them off to see the fallback). */
+    boolean cooperativeLaunch = true;
     private final Set<Memory> live = Collections.newSetFromMap(new IdentityHashMap<>());
     final List<Launch> launches = new ArrayList<>();
     int hostAllocations;
@@ -81,6 +91,21 @@ class EmulatedDevice implements DeviceApi {
     @Override
     public long totalMemoryBytes() {
         return 1L << 30;
+    }
+
+    @Override
+    public int multiprocessors() {
+        return MULTIPROCESSORS;
+    }
+
+    /**
+     * As many blocks per multiprocessor as fit its 64 KiB of shared memory, at most two, where
+     * cooperative launches are offered and a block's memory fits.
+     */
+    @Override
+    public int cooperativeBlocks(String kernel, int threads, int sharedBytes) {
+        if (!cooperativeLaunch || sharedBytes > MAX_SHARED_PER_BLOCK) return 0;
+        return MULTIPROCESSORS * Math.min(2, MAX_SHARED_PER_BLOCK / Math.max(1, sharedBytes));
     }
 
     @Override
@@ -163,6 +188,10 @@ class EmulatedDevice implements DeviceApi {
 
     @Override
     public void launch(Launch launch) {
+        if (launch.cooperative() && launch.gridX() * launch.gridY() > cooperativeBlocks(launch.kernel(),
+                launch.blockX() * launch.blockY(), launch.sharedBytes())) {
+            throw new IllegalStateException("cooperative " + launch + " exceeds what the device keeps resident");
+        }
         launches.add(launch);
         Map<Memory, Integer> index = new IdentityHashMap<>();
         List<byte[]> memories = new ArrayList<>();

@@ -175,10 +175,10 @@ final class KernelEmulator implements AutoCloseable {
     synchronized void run(Launch launch, List<byte[]> memories, List<Object[]> args) {
         try {
             byte[] name = launch.kernel().getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer head = le(4 * 9 + name.length);
+            ByteBuffer head = le(4 * 10 + name.length);
             head.putInt(0x57494B4C).putInt(name.length).put(name).putInt(launch.gridX()).putInt(launch.gridY())
                     .putInt(launch.blockX()).putInt(launch.blockY()).putInt(launch.sharedBytes())
-                    .putInt(memories.size());
+                    .putInt(launch.cooperative() ? 1 : 0).putInt(memories.size());
             in.write(head.array(), 0, head.position());
             for (byte[] m : memories) {
                 in.write(le(8).putLong(m.length).array());

@@ -69,7 +69,11 @@ class LaunchPlanTest {
         b.sparseAdamUpdate(table, sparseRows, values, m, second, n, d, 0.1, 0.9, 0.999, 1e-8, 3);
     }
 
-    /** The LSTM and GRU timesteps at batch 7, hidden 10: gates in y, states in slices of x. */
+    /**
+     * The LSTM and GRU timesteps at batch 7, hidden 10: gates in y, states in slices of x; and two
+     * timesteps of the tanh RNN's recurrence and one of the LSTM's and the GRU's, which the emulated
+     * device runs as persistent kernels.
+     */
     private static void recurrentCells(CudaBackend b, Buffer x, Buffer y, Buffer z, Buffer w) {
         int batch = 7, hidden = 10, units = batch * hidden;
         Buffer s0 = x.slice(0, units), s1 = x.slice(units, units), s2 = x.slice(2 * units, units);
@@ -78,6 +82,14 @@ class LaunchPlanTest {
         b.lstmCellBackward(y, s0, s1, s2, s3, y, batch, hidden);
         b.gruCellForward(y, z, s0, s1, batch, hidden);
         b.gruCellBackward(y, z, s0, s1, y, w, s2, batch, hidden);
+        Buffer sequence = x.slice(0, 2 * units), weight = w.slice(0, hidden * hidden);
+        b.rnnTanhSequenceForward(sequence, weight, s2, 2, batch, hidden);
+        b.rnnTanhSequenceBackward(sequence, weight, z.slice(0, 2 * units), 2, batch, hidden);
+        Buffer gatesWeight = b.allocate(x.dtype(), 4 * hidden * hidden);
+        b.lstmSequenceForward(y, gatesWeight, s0, false, s1, s2, s3, 1, batch, hidden);
+        b.lstmSequenceBackward(y, gatesWeight, s1, s2, s3, s0, y, 1, batch, hidden);
+        b.gruSequenceForward(y, z, gatesWeight, s0, false, s1, 1, batch, hidden);
+        b.gruSequenceBackward(y, z, gatesWeight, s0, s1, s2, y, w, s3, 1, batch, hidden);
     }
 
     /** Every entry of the op table through its family, in both launch shapes where there are two. */

@@ -63,6 +63,16 @@ final class HostMemoryDevice implements DeviceApi, CublasTarget {
     }
 
     @Override
+    public int multiprocessors() {
+        return 1;
+    }
+
+    @Override
+    public int cooperativeBlocks(String kernel, int threads, int sharedBytes) {
+        return 0;
+    }
+
+    @Override
     public void makeCurrent() {
     }
 
