@@ -9,7 +9,8 @@
 #     driverAllocations counter, which must stay 0 in a steady state;
 #   the same step with an LSTM or a GRU layer (torch_ref: char_lstm_small_fused, char_gru_small_fused);
 #   then the three steps again with each recurrence step by step (-Dwick.cuda.persistent=false,
-#   bench-gpu-stepwise.md), for what the persistent kernels gain on this card.
+#   bench-gpu-stepwise.md), for what the persistent kernels gain on this card (the command line's
+#   -jvmArgsAppend replaces BenchmarkDefaults', so it repeats them).
 # One fork each, 1 warm-up and 3 measurement iterations of 1 s: eleven forks of about 6 s (not yet
 # timed on a GPU; give the step a 100 s timeout). Needs only the shaded jar, no Maven:
 #   JAVA  a java binary (default: java)
@@ -40,6 +41,6 @@ fi
 status=$?
 "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.wick.bench.Compare --markdown "$OUT/bench-gpu-stepwise.md" \
   'CharRnnStepBench|LstmGruStepBench' -p backend=wick-cuda -f 1 -wi 1 -i 3 -w 1 -r 1 \
-  -jvmArgsAppend -Dwick.cuda.persistent=false "$@"
+  -jvmArgsAppend "-Xms2g -Xmx8g --add-modules=jdk.incubator.vector -Dwick.cuda.persistent=false" "$@"
 stepwise=$?
 exit $(( status != 0 ? status : stepwise ))

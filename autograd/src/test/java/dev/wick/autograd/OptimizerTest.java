@@ -87,6 +87,20 @@ class OptimizerTest {
         assertArrayEquals(new double[]{4 * f}, b.grad().toDoubleArray(), 1e-12);
     }
 
+    /** float64 and float32 gradients together: their squared norms cannot be stacked, and still all count. */
+    @Test
+    void clipByGlobalNormCountsGradientsOfEitherFloatingType() {
+        Variable a = param(new double[]{0, 0}, new double[]{3, 0});
+        Variable b = Variable.parameter("b", e.fromDoubles(DType.FLOAT32, new double[]{0}, 1));
+        b.grad().copyFromInPlace(e.fromDoubles(DType.FLOAT32, new double[]{4}, 1));
+        Variable c = param(new double[]{0}, new double[]{12});
+        assertEquals(13.0, GradClip.clipGlobalNorm(List.of(a, b, c), 1.0), 0);
+        double f = 1.0 / (13.0 + 1e-6);
+        assertArrayEquals(new double[]{3 * f, 0}, a.grad().toDoubleArray(), 1e-15);
+        assertArrayEquals(new double[]{4 * f}, b.grad().toDoubleArray(), 1e-7);
+        assertArrayEquals(new double[]{12 * f}, c.grad().toDoubleArray(), 1e-15);
+    }
+
     @Test
     void rejectsBadHyperparametersAndNonParameters() {
         Variable p = param(new double[]{1}, new double[]{1});
