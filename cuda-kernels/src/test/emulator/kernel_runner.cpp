@@ -19,6 +19,8 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
+#include <semaphore>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -84,7 +86,9 @@ T argument(const Request& r, size_t i) {
 
 // The OS threads that play a block's CUDA threads, kept from launch to launch: starting hundreds of
 // threads per launch (under AddressSanitizer) would cost far more than most kernels' work. Worker t
-// runs the body with t, for t below the launch's thread count; the others sleep through it.
+// runs the body with t, for t below the launch's thread count; only those are woken (each worker
+// waits on its own semaphore), so the thousands a cooperative grid needed once do not all wake for
+// every later launch of a few hundred.
 class Workers {
 public:
     // Runs body(t) for t in [0, threads) concurrently; false if they do not all finish in time.
@@ -92,38 +96,37 @@ public:
         std::unique_lock<std::mutex> g(lock_);
         while (pool_.size() < threads) {
             const unsigned id = (unsigned)pool_.size();
+            go_.push_back(std::make_unique<std::binary_semaphore>(0));
             pool_.emplace_back([this, id] { serve(id); });
         }
         body_ = &body;
         active_ = threads;
         finished_ = 0;
-        generation_++;
-        wake_.notify_all();
+        for (unsigned t = 0; t < threads; t++) go_[t]->release();  // publishes body_ and active_ to t
         return done_.wait_for(g, timeout, [&] { return finished_ == active_; });
     }
 
 private:
     void serve(unsigned id) {
-        unsigned long long seen = 0;
-        std::unique_lock<std::mutex> g(lock_);
+        std::binary_semaphore* go;
+        {
+            std::lock_guard<std::mutex> g(lock_);
+            go = go_[id].get();
+        }
         for (;;) {
-            wake_.wait(g, [&] { return generation_ != seen; });
-            seen = generation_;
-            if (id >= active_) continue;
-            const std::function<void(unsigned)>* body = body_;
-            g.unlock();
-            (*body)(id);
-            g.lock();
+            go->acquire();
+            (*body_)(id);
+            std::lock_guard<std::mutex> g(lock_);
             if (++finished_ == active_) done_.notify_all();
         }
     }
 
     std::mutex lock_;
-    std::condition_variable wake_, done_;
+    std::condition_variable done_;
+    std::vector<std::unique_ptr<std::binary_semaphore>> go_;  // one per worker, in pool order
     std::vector<std::thread> pool_;  // never joined: they serve until the process exits
     const std::function<void(unsigned)>* body_ = nullptr;
     unsigned active_ = 0, finished_ = 0;
-    unsigned long long generation_ = 0;
 };
 
 Workers& workers() {
