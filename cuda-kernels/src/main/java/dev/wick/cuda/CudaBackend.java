@@ -773,10 +773,10 @@ public final class CudaBackend implements Backend {
      * (int cols, unsigned int* barrier)); false, launching nothing, where there is no plan.
      */
     private boolean persistent(String base, DType t, int gates, int batch, int hidden, KernelArgs args) {
+        enter(); // the plan asks the driver about the kernel, in this backend's context
         String name = kernel(base, t);
         RecurrencePlan plan = recurrencePlan(name, t, gates, batch, hidden);
         if (plan == null) return false;
-        enter();
         DeviceAllocator.Block barrier = scratch(2 * Integer.BYTES);
         try {
             device.fill32(barrier.memory, 0, 0, 2);

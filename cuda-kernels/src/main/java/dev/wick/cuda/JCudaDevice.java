@@ -341,8 +341,11 @@ final class JCudaDevice implements DeviceApi {
         return perMultiprocessor[0] * multiprocessors;
     }
 
-    /** Raises the kernel's dynamic shared memory limit where a launch needs more than the default. */
-    private void allowDynamicShared(String kernel, CUfunction f, int sharedBytes) {
+    /**
+     * Raises the kernel's dynamic shared memory limit where a launch needs more than the default.
+     * Synchronized: two threads raising one kernel to different sizes must leave it at the larger.
+     */
+    private synchronized void allowDynamicShared(String kernel, CUfunction f, int sharedBytes) {
         if (sharedBytes <= Launch.DEFAULT_DYNAMIC_SHARED || sharedRaisedTo.getOrDefault(kernel, 0) >= sharedBytes) return;
         check(() -> JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                 sharedBytes), "cuFuncSetAttribute(" + kernel + ", " + sharedBytes + " B of dynamic shared memory)");

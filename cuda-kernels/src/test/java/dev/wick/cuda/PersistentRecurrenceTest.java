@@ -86,6 +86,27 @@ class PersistentRecurrenceTest {
         }
     }
 
+    /**
+     * What the emulator cannot check: every load of another block's data must bypass L1
+     * (ld.global.cg; a stale line would survive the barrier on a GPU), and no load may go through
+     * the read-only path (ld.global.nc), which nvcc picks for __restrict__ const pointers and which
+     * is not coherent with the other blocks' writes within a launch.
+     */
+    @Test
+    void thePtxLoadsOtherBlocksDataThroughL2Only() {
+        String ptx = PtxModules.get().modules().stream().filter(m -> m.name().equals("persistent")).findFirst()
+                .orElseThrow().ptx();
+        assertTrue(!ptx.contains("ld.global.nc"), "a read-only-cache load in persistent.ptx");
+        for (String kernel : PtxModules.get().modules().stream().filter(m -> m.name().equals("persistent"))
+                .flatMap(m -> m.kernels().keySet().stream()).toList()) {
+            int from = ptx.indexOf(".entry " + kernel + "(");
+            int to = ptx.indexOf(".entry ", from + 1);
+            String body = ptx.substring(from, to < 0 ? ptx.length() : to);
+            assertTrue(body.contains("ld.global.cg"), kernel + " reads the other blocks' state without ld.global.cg");
+            assertTrue(body.contains("atom.global"), kernel + " has no grid barrier");
+        }
+    }
+
     @Test
     void planCoversTheHiddenSizesOneBlockPerMultiprocessorCanHold() {
         EmulatedDevice device = new EmulatedDevice(true);
@@ -190,7 +211,9 @@ class PersistentRecurrenceTest {
                 }
                 case LSTM -> {
                     Buffer c0 = put(cuda, dtype, p.cInit), c = cuda.allocate(dtype, n), hs = cuda.allocate(dtype, n);
-                    Buffer dc = put(cuda, dtype, p.dc), dGates = cuda.allocate(dtype, 4 * n);
+                    // dGates in place of the activations where there is no initial state (allowed, and safe:
+                    // each unit's gates are read before they are written)
+                    Buffer dc = put(cuda, dtype, p.dc), dGates = zero ? x : cuda.allocate(dtype, 4 * n);
                     cuda.lstmSequenceForward(x, wT, h0, zero, c0, c, hs, p.steps, p.batch, h);
                     double[] activations = get(cuda, dtype, x, 4 * n);
                     cuda.lstmSequenceBackward(x, w, c0, c, dh, dc, dGates, p.steps, p.batch, h);
