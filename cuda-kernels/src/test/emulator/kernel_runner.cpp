@@ -148,9 +148,11 @@ void run(void (*kernel)(P...), const Request& r, std::index_sequence<I...>) {
     blockDim = r.block;
     gridDim = r.grid;
     const unsigned blocks = r.grid.x * r.grid.y;
+    // a cooperative grid's blocks each have their own state; a plain launch's blocks take turns with one
+    const unsigned states_needed = r.cooperative ? blocks : 1;
     std::vector<emu::Block> states;
-    states.reserve(r.cooperative ? blocks : 1);
-    for (unsigned b = 0; b < (r.cooperative ? blocks : 1); b++) states.emplace_back(threads, (size_t)r.shared_bytes);
+    states.reserve(states_needed);
+    for (unsigned b = 0; b < states_needed; b++) states.emplace_back(threads, (size_t)r.shared_bytes);
 
     const std::function<void(unsigned)> plain = [&](unsigned t) {
         threadIdx = uint3{t % r.block.x, t / r.block.x, 0};

@@ -788,12 +788,13 @@ public final class CudaBackend implements Backend {
         return true;
     }
 
-    /** Refuses what neither path could run: steps, batch and hidden, checked here once for both. */
+    /**
+     * batch * hidden, the elements of one state; refuses what neither path could run (fewer than
+     * one step, negative sizes), checked here once for both.
+     */
     private static long sequenceState(String primitive, int steps, int batch, int hidden) {
-        if (steps < 1 || batch < 0 || hidden < 0) {
-            throw new IllegalArgumentException(primitive + ": bad sizes " + steps + " steps of " + batch + " x " + hidden);
-        }
-        return (long) batch * hidden;
+        if (steps < 1) throw new IllegalArgumentException(primitive + ": " + steps + " steps (at least 1)");
+        return cellUnits(batch, hidden, primitive);
     }
 
     /**

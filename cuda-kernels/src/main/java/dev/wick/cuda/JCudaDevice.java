@@ -120,6 +120,11 @@ final class JCudaDevice implements DeviceApi {
     private final int maxSharedPerBlock;
     /** The dynamic shared memory each kernel's attribute has been raised to, where above the default. */
     private final Map<String, Integer> sharedRaisedTo = new ConcurrentHashMap<>();
+    /** {@link #cooperativeBlocks}' answers. */
+    private final Map<BlockShape, Integer> cooperativeLimits = new ConcurrentHashMap<>();
+
+    private record BlockShape(String kernel, int threads, int sharedBytes) {
+    }
     private BlasGemm blas;
     private String blasNotes = "";
     /** cuBLAS's workspace, given to the FFM binding (null until it asks). */
@@ -330,23 +335,27 @@ final class JCudaDevice implements DeviceApi {
         return multiprocessors;
     }
 
+    /** Asked once per kernel and block shape: the recurrences ask before every launch. */
     @Override
     public int cooperativeBlocks(String kernel, int threads, int sharedBytes) {
         if (!cooperativeLaunch || sharedBytes > maxSharedPerBlock) return 0;
-        CUfunction f = function(kernel);
-        allowDynamicShared(kernel, f, sharedBytes);
-        int[] perMultiprocessor = new int[1];
-        check(() -> JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(perMultiprocessor, f, threads, sharedBytes),
-                "cuOccupancyMaxActiveBlocksPerMultiprocessor(" + kernel + ")");
-        return perMultiprocessor[0] * multiprocessors;
+        return cooperativeLimits.computeIfAbsent(new BlockShape(kernel, threads, sharedBytes), k -> {
+            CUfunction f = function(kernel);
+            if (sharedBytes > Launch.DEFAULT_DYNAMIC_SHARED) allowDynamicShared(kernel, f, sharedBytes);
+            int[] perMultiprocessor = new int[1];
+            check(() -> JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(perMultiprocessor, f, threads,
+                    sharedBytes), "cuOccupancyMaxActiveBlocksPerMultiprocessor(" + kernel + ")");
+            return perMultiprocessor[0] * multiprocessors;
+        });
     }
 
     /**
-     * Raises the kernel's dynamic shared memory limit where a launch needs more than the default.
-     * Synchronized: two threads raising one kernel to different sizes must leave it at the larger.
+     * Raises the kernel's dynamic shared memory limit to {@code sharedBytes} (above the default) if
+     * it is lower. Synchronized: two threads raising one kernel to different sizes must leave it at
+     * the larger.
      */
     private synchronized void allowDynamicShared(String kernel, CUfunction f, int sharedBytes) {
-        if (sharedBytes <= Launch.DEFAULT_DYNAMIC_SHARED || sharedRaisedTo.getOrDefault(kernel, 0) >= sharedBytes) return;
+        if (sharedRaisedTo.getOrDefault(kernel, 0) >= sharedBytes) return;
         check(() -> JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                 sharedBytes), "cuFuncSetAttribute(" + kernel + ", " + sharedBytes + " B of dynamic shared memory)");
         sharedRaisedTo.merge(kernel, sharedBytes, Math::max);
@@ -417,7 +426,7 @@ final class JCudaDevice implements DeviceApi {
     @Override
     public void launch(Launch l) {
         CUfunction f = function(l.kernel());
-        allowDynamicShared(l.kernel(), f, l.sharedBytes());
+        if (l.sharedBytes() > Launch.DEFAULT_DYNAMIC_SHARED) allowDynamicShared(l.kernel(), f, l.sharedBytes());
         Pointer params = parameters(l.args());
         try {
             if (l.cooperative()) {

@@ -16,7 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The persistent recurrences (persistent.cu: one cooperative launch per sequence, a grid barrier per
@@ -31,9 +30,7 @@ class PersistentRecurrenceTest {
 
     @BeforeEach
     void needsTheEmulator() {
-        String why = KernelEmulator.unavailableReason();
-        if (why != null) System.out.println("PersistentRecurrenceTest skipped: " + why);
-        assumeTrue(why == null, why);
+        CudaAgainstCpu.assumeEmulator(PersistentRecurrenceTest.class);
     }
 
     /** The three cells: their gates, and one forward and backward through the backend's sequence calls. */
