@@ -14,9 +14,12 @@
 #      CPU, float32 and float64, plus the CUDA backend checks (allocator steady state, two
 #      backends, misuse); if it fails, once more in float32 with CUDA_LAUNCH_BLOCKING=1 and the same seed
 #   2. wick-lm train on the GPU for 300 steps on CORPUS (tokens per second, losses), if wick-lm.jar is there
+#      (these training runs use the deterministic embedding backward, so that their losses can be compared)
 #   3. wick-lm selfcheck: the suite again plus a few training steps compared on CUDA and the CPU
 #   3b. the training run of step 2 again with the tanh recurrence step by step
 #      (-Dwick.cuda.persistent=false): tokens per second with and without the persistent kernel
+#   3c. and with eager steps (--no-cuda-graphs; step 2 replays a captured CUDA graph): tokens per
+#      second with and without graphs, and the two loss.csv files compared byte for byte
 #   4. the GPU benchmarks (benchmarks/gpu-subset.sh), if benchmarks.jar is there, the recurrent steps
 #      with and without the persistent kernels
 #   5. selfcheck, GEMM through Wick's PTX kernel (-Dwick.gemm=ptx): the fallback for machines without
@@ -104,8 +107,8 @@ lm_jar="$JARS/wick-lm.jar"
 if [[ -f "$lm_jar" ]]; then
   if [[ -n "$CORPUS" && -f "$CORPUS" ]]; then
     run_step "wick-lm train (cuda, 300 steps)" 60 "$OUT/lm-train.txt" \
-      "$JAVA" -Djava.awt.headless=true -jar "$lm_jar" train --device cuda --text "$CORPUS" --steps 300 \
-      --eval-every 100 --out "$OUT/lm-run"
+      "$JAVA" -Dwick.deterministic=true -Djava.awt.headless=true -jar "$lm_jar" train --device cuda \
+      --text "$CORPUS" --steps 300 --eval-every 100 --out "$OUT/lm-run"
   else
     record "wick-lm train (cuda)" "SKIP" "-" 0 "no CORPUS file"
   fi
@@ -113,8 +116,14 @@ if [[ -f "$lm_jar" ]]; then
     "$JAVA" -jar "$lm_jar" selfcheck
   if [[ -n "$CORPUS" && -f "$CORPUS" ]]; then
     run_step "wick-lm train, recurrence step by step" 40 "$OUT/lm-train.txt" \
-      "$JAVA" -Dwick.cuda.persistent=false -Djava.awt.headless=true -jar "$lm_jar" train --device cuda \
+      "$JAVA" -Dwick.deterministic=true -Dwick.cuda.persistent=false -Djava.awt.headless=true -jar "$lm_jar" train --device cuda \
       --text "$CORPUS" --steps 300 --eval-every 100 --out "$OUT/lm-run-stepwise"
+    run_step "wick-lm train, eager steps (--no-cuda-graphs)" 40 "$OUT/lm-train.txt" \
+      "$JAVA" -Dwick.deterministic=true -Djava.awt.headless=true -jar "$lm_jar" train --device cuda --no-cuda-graphs \
+      --text "$CORPUS" --steps 300 --eval-every 100 --out "$OUT/lm-run-eager"
+    # Replayed graphs must compute the eager steps' bits: the two runs' loss curves are identical.
+    run_step "graph-replayed losses == eager losses (loss.csv)" 5 "$OUT/lm-train.txt" \
+      cmp "$OUT/lm-run/loss.csv" "$OUT/lm-run-eager/loss.csv"
   fi
 else
   record "wick-lm (cuda)" "SKIP" "-" 0 "no wick-lm.jar in \$JARS"

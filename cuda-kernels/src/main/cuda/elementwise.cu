@@ -14,6 +14,14 @@ extern "C" __global__ void wick_fill_f64(double* dst, int n, double value) {
     WICK_FOR_EACH(i, n) dst[i] = value;
 }
 
+// Floating dtype conversion: widening is exact, narrowing rounds to nearest even (as Java's cast).
+extern "C" __global__ void wick_convert_f32_f64(const float* src, double* dst, int n) {
+    WICK_FOR_EACH(i, n) dst[i] = (double)src[i];
+}
+extern "C" __global__ void wick_convert_f64_f32(const double* src, float* dst, int n) {
+    WICK_FOR_EACH(i, n) dst[i] = (float)src[i];
+}
+
 // dst[i] = low + span * u(seed, i), computed in double and rounded once to T, as the CPU does.
 // __dadd_rn/__dmul_rn keep the compiler from fusing them into an FMA (which rounds differently).
 template <typename T>
@@ -102,7 +110,7 @@ __device__ void sgd_momentum_impl(T* p, const T* grad, T* velocity, int n, T lr,
 }
 
 // Adam with PyTorch's bias correction; 1 - beta and the corrections 1 - beta^step are computed on
-// the host in double and passed in, so the float variant rounds each only once.
+// the host in double and rounded to T once.
 template <typename T>
 __device__ void adam_impl(T* p, const T* grad, T* m, T* v, int n, T lr, T beta1, T one_minus_beta1, T beta2,
                           T one_minus_beta2, T eps, T wd, T bias_correction1, T bias_correction2) {
@@ -117,29 +125,34 @@ __device__ void adam_impl(T* p, const T* grad, T* m, T* v, int n, T lr, T beta1,
     }
 }
 
-extern "C" __global__ void wick_sgd_f32(float* p, const float* grad, int n, float lr, float wd) {
-    sgd_impl<float>(p, grad, n, lr, wd);
+// The scalars that change from step to step (the learning rate; Adam's bias corrections) are read
+// from device memory, written by the host before the step: a step captured once as a CUDA graph
+// then replays with this step's values. They are doubles, rounded to T here exactly as a by-value
+// argument would have been on the host.
+extern "C" __global__ void wick_sgd_f32(float* p, const float* grad, int n, const double* lr, float wd) {
+    sgd_impl<float>(p, grad, n, (float)lr[0], wd);
 }
-extern "C" __global__ void wick_sgd_f64(double* p, const double* grad, int n, double lr, double wd) {
-    sgd_impl<double>(p, grad, n, lr, wd);
+extern "C" __global__ void wick_sgd_f64(double* p, const double* grad, int n, const double* lr, double wd) {
+    sgd_impl<double>(p, grad, n, lr[0], wd);
 }
-extern "C" __global__ void wick_sgd_momentum_f32(float* p, const float* grad, float* velocity, int n, float lr,
+extern "C" __global__ void wick_sgd_momentum_f32(float* p, const float* grad, float* velocity, int n, const double* lr,
                                                  float momentum, float wd) {
-    sgd_momentum_impl<float>(p, grad, velocity, n, lr, momentum, wd);
+    sgd_momentum_impl<float>(p, grad, velocity, n, (float)lr[0], momentum, wd);
 }
-extern "C" __global__ void wick_sgd_momentum_f64(double* p, const double* grad, double* velocity, int n, double lr,
-                                                 double momentum, double wd) {
-    sgd_momentum_impl<double>(p, grad, velocity, n, lr, momentum, wd);
+extern "C" __global__ void wick_sgd_momentum_f64(double* p, const double* grad, double* velocity, int n,
+                                                 const double* lr, double momentum, double wd) {
+    sgd_momentum_impl<double>(p, grad, velocity, n, lr[0], momentum, wd);
 }
-extern "C" __global__ void wick_adam_f32(float* p, const float* grad, float* m, float* v, int n, float lr, float beta1,
-                                         float one_minus_beta1, float beta2, float one_minus_beta2, float eps,
-                                         float wd, float bias_correction1, float bias_correction2) {
-    adam_impl<float>(p, grad, m, v, n, lr, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, wd,
-                     bias_correction1, bias_correction2);
+// scalars: {lr, 1 - beta1^step, 1 - beta2^step}
+extern "C" __global__ void wick_adam_f32(float* p, const float* grad, float* m, float* v, int n, const double* scalars,
+                                         float beta1, float one_minus_beta1, float beta2, float one_minus_beta2,
+                                         float eps, float wd) {
+    adam_impl<float>(p, grad, m, v, n, (float)scalars[0], beta1, one_minus_beta1, beta2, one_minus_beta2, eps, wd,
+                     (float)scalars[1], (float)scalars[2]);
 }
-extern "C" __global__ void wick_adam_f64(double* p, const double* grad, double* m, double* v, int n, double lr,
-                                         double beta1, double one_minus_beta1, double beta2, double one_minus_beta2,
-                                         double eps, double wd, double bias_correction1, double bias_correction2) {
-    adam_impl<double>(p, grad, m, v, n, lr, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, wd,
-                      bias_correction1, bias_correction2);
+extern "C" __global__ void wick_adam_f64(double* p, const double* grad, double* m, double* v, int n,
+                                         const double* scalars, double beta1, double one_minus_beta1, double beta2,
+                                         double one_minus_beta2, double eps, double wd) {
+    adam_impl<double>(p, grad, m, v, n, scalars[0], beta1, one_minus_beta1, beta2, one_minus_beta2, eps, wd,
+                      scalars[1], scalars[2]);
 }

@@ -1205,8 +1205,9 @@ public final class F {
         Tensor saved = lg.dLogits();
         Tensor[] owned = {saved};
         return record(lg.loss(), g -> {
-            double upstream = g.item();
-            if (upstream != 1.0) saved.scaleInPlace(upstream);
+            // Scaled on the device, never read back (a captured step must not wait for the device);
+            // the seed of ones, the usual case, needs no scaling at all.
+            if (!Tape.isUnitSeed(g)) saved.applyInPlace(BinaryOp.MUL, g);
             owned[0] = null; // the gradient's now: the tape must not close it
             logits.accumulateOwned(saved);
         }, owned, logits);

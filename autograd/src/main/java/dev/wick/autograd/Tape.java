@@ -158,8 +158,12 @@ public final class Tape implements AutoCloseable {
         try (Scope scope = loss.engine().scope()) {
             try {
                 loss.accumulate((seed, add) -> {
-                    if (add) seed.addInPlace(loss.engine().full(seed.dtype(), 1.0, seed.shape()));
-                    else seed.fillInPlace(1.0);
+                    if (add) {
+                        seed.addInPlace(loss.engine().full(seed.dtype(), 1.0, seed.shape()));
+                    } else {
+                        seed.fillInPlace(1.0);
+                        UNIT_SEED.set(seed);
+                    }
                 });
                 for (int i = nodes.size() - 1; i >= 0; i--) {
                     Node node = nodes.get(i);
@@ -170,6 +174,7 @@ public final class Tape implements AutoCloseable {
                 }
                 loss.releaseIntermediateGrad();
             } finally {
+                UNIT_SEED.remove();
                 // A leaf may have had its gradient allocated just now, inside this scope: it
                 // belongs to the leaf, so it must outlive the pass (even one cut short by an error).
                 for (Variable leaf : leaves) leaf.keepGradOutOf(scope);
@@ -178,6 +183,21 @@ public final class Tape implements AutoCloseable {
         } finally {
             release();
         }
+    }
+
+    /** The loss's gradient while this thread's backward pass runs from a fresh seed of ones, else unset. */
+    private static final ThreadLocal<Tensor> UNIT_SEED = new ThreadLocal<>();
+
+    /**
+     * Whether {@code gradient} is the seed of the backward pass running on this thread, all ones:
+     * a loss's backward may then skip scaling by it, without reading it from the device (nothing
+     * writes the seed before the loss's own backward reads it: the loss is where the pass starts).
+     *
+     * @param gradient the gradient a backward function was given
+     * @return true where it is the unit seed
+     */
+    public static boolean isUnitSeed(Tensor gradient) {
+        return gradient != null && UNIT_SEED.get() == gradient;
     }
 
     private boolean recorded(Variable output) {

@@ -1,6 +1,7 @@
 package dev.wick.core;
 
 import dev.wick.core.backend.Backend;
+import dev.wick.core.backend.DeviceGraph;
 import dev.wick.core.backend.MemoryStats;
 import dev.wick.core.backend.ScatterMode;
 
@@ -267,6 +268,7 @@ public final class Engine implements AutoCloseable {
         checkLength(data.length, shape);
         Tensor t = empty(DType.INT32, shape);
         backend.upload(data, 0, t.buffer(), data.length);
+        t.noteHostRange(data);
         return t;
     }
 
@@ -348,6 +350,36 @@ public final class Engine implements AutoCloseable {
 
     void checkOpen() {
         if (closed) throw new IllegalStateException("engine is closed");
+    }
+
+    /**
+     * Whether {@link #captureGraph} works on this engine's device (CUDA: yes; the CPU: no).
+     *
+     * @return true where device graphs exist
+     */
+    public boolean capturesGraphs() {
+        return backend.capturesGraphs();
+    }
+
+    /**
+     * Runs {@code work} once to record the device work it queues, without running it, into a graph
+     * that {@link DeviceGraph#replay()} then queues as a whole, on the same memory with the same
+     * arguments: a fixed-shape training step captured once and replayed each step costs one launch
+     * instead of hundreds. Inside {@code work} nothing may wait for the device or move data between
+     * host and device (IllegalStateException, the capture discarded): inputs are written into
+     * tensors allocated before the capture, ahead of each replay, results read after it, and values
+     * that change from replay to replay (a learning rate) are read by the kernels from such tensors.
+     * Tensors allocated inside {@code work} keep their memory for the graph until it is closed, so
+     * eager work between replays never shares it. Run the work eagerly once first: the memory cache
+     * then holds what the capture needs, and any index checks are remembered.
+     *
+     * @param work queues the device work, on the calling thread
+     * @return the graph, to close before the engine
+     * @throws UnsupportedOperationException where this engine has no graphs (see {@link #capturesGraphs})
+     */
+    public DeviceGraph captureGraph(Runnable work) {
+        checkOpen();
+        return backend.capture(work);
     }
 
     /**

@@ -43,6 +43,13 @@ public final class Tensor implements AutoCloseable {
     /** The last index check this tensor passed: its bound and exempt value, and writes at the time. */
     private long verifiedRange = -1;
     private long verifiedAtWrite = -1;
+    /**
+     * The least and greatest value of an INT32 tensor last written whole from the host, and writes
+     * at the time (-1: none): an index check within that range needs no pass over the device.
+     */
+    private int hostMin;
+    private int hostMax;
+    private long hostRangeAtWrite = -1;
     Scope owner; // the scope that will close this tensor, if any (set by Scope)
 
     Tensor(Engine engine, Shape shape, DType dtype, Buffer buffer) {
@@ -213,7 +220,8 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * A copy with another dtype (FLOAT32 to FLOAT64 or back; goes through the host).
+     * A copy with another dtype (FLOAT32 to FLOAT64 exactly, or back rounded to nearest), converted
+     * on this tensor's device.
      *
      * @param target the dtype of the copy
      * @return a new tensor with this shape, of dtype {@code target}
@@ -224,7 +232,9 @@ public final class Tensor implements AutoCloseable {
         if (!dtype.isFloating() || !target.isFloating()) {
             throw new IllegalArgumentException("cannot convert " + dtype + " to " + target);
         }
-        return engine.fromDoubles(target, toDoubleArray(), shape.dims());
+        Tensor out = engine.empty(target, shape);
+        backend().convert(buffer, out.buffer, numel());
+        return out;
     }
 
     // ---- views and copies ---------------------------------------------------------------------
@@ -360,6 +370,61 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
+    /**
+     * this = values, copied from the host (INT32 tensors; the count must be numel()). The values'
+     * range is noted on the way, so index checks against it cost no pass over the device (and on a
+     * GPU no wait for it): write a step's token ids here before the step, and a captured step that
+     * looks them up checks nothing on the device.
+     *
+     * @param values the new values, in row-major order
+     * @return this tensor
+     */
+    public Tensor copyFromInPlace(int[] values) {
+        checkOpen();
+        requireDType(this, DType.INT32, "copyFromInPlace(int[])");
+        checkLength(values.length);
+        written();
+        backend().upload(values, 0, buffer, values.length);
+        noteHostRange(values);
+        return this;
+    }
+
+    /**
+     * this = values, copied from the host (FLOAT64 tensors; the count must be numel()): a step's
+     * scalars, written before the step or a graph's replay.
+     *
+     * @param values the new values, in row-major order
+     * @return this tensor
+     */
+    public Tensor copyFromInPlace(double[] values) {
+        checkOpen();
+        requireDType(this, DType.FLOAT64, "copyFromInPlace(double[])");
+        checkLength(values.length);
+        written();
+        backend().upload(values, 0, buffer, values.length);
+        return this;
+    }
+
+    private void checkLength(int count) {
+        if (count != numel()) {
+            throw new IllegalArgumentException("copy of " + count + " host values into a tensor of shape " + shape);
+        }
+    }
+
+    /** Remembers the range of values just written whole from the host (only a write of the whole memory counts). */
+    void noteHostRange(int[] values) {
+        Tensor o = owner();
+        if (numel() != o.numel()) return;
+        int min = Integer.MAX_VALUE, max = Integer.MIN_VALUE;
+        for (int v : values) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        o.hostMin = min;
+        o.hostMax = max;
+        o.hostRangeAtWrite = o.writes;
+    }
+
     /** Notes a write into this tensor's memory (for remembered index checks). */
     private void written() {
         owner().writes++;
@@ -475,8 +540,11 @@ public final class Tensor implements AutoCloseable {
         // The embedding's backward checks the indices its forward checked: remembered, that costs
         // no second pass (and on a GPU no second wait for the device) while nothing wrote to them.
         long range = ((long) bound << 32) | (exempt & 0xffffffffL);
-        long writes = indices.owner().writes;
+        Tensor o = indices.owner();
+        long writes = o.writes;
         if (indices.verifiedRange == range && indices.verifiedAtWrite == writes) return;
+        // Values written from the host: their range is known without asking the device.
+        if (o.hostRangeAtWrite == writes && (indices.numel() == 0 || o.hostMin >= 0 && o.hostMax < bound)) return;
         int pos = indices.backend().firstIndexOutOfRange(indices.buffer, indices.numel(), bound, exempt);
         if (pos < 0) {
             indices.verifiedRange = range;
@@ -1943,6 +2011,63 @@ public final class Tensor implements AutoCloseable {
         if (step < 1) throw new IllegalArgumentException("adam step counts from 1, got " + step);
         backend().adamUpdate(buffer, grad.buffer, m.buffer, v.buffer, numel(), lr, beta1, beta2, eps, weightDecay, step);
         return this;
+    }
+
+    /**
+     * SGD step with the learning rate read from device memory (FLOAT64 [1] on this engine), so that
+     * a captured step replays with the value written before each replay.
+     *
+     * @param grad the gradient, of this shape
+     * @param velocity the momentum buffer, of this shape, or null
+     * @param lr FLOAT64 [1]: the learning rate
+     * @param momentum the momentum factor (0 for none)
+     * @param weightDecay the L2 penalty's factor (0 for none)
+     * @return this tensor
+     */
+    public Tensor sgdUpdateInPlace(Tensor grad, Tensor velocity, Tensor lr, double momentum, double weightDecay) {
+        checkSameShape("sgdUpdate", this, grad);
+        requireFloating(this, "sgdUpdate");
+        if (velocity != null) checkSameShape("sgdUpdate", this, velocity);
+        requireStepScalars(lr, 1, "sgdUpdate's learning rate");
+        backend().sgdUpdate(buffer, grad.buffer, velocity == null ? null : velocity.buffer, numel(), lr.buffer, momentum,
+                weightDecay);
+        return this;
+    }
+
+    /**
+     * Adam step with its per-step scalars read from device memory: FLOAT64 [3] on this engine
+     * holding lr, 1 - beta1^step and 1 - beta2^step (as Backend#adamScalars computes them), so that
+     * a captured step replays with the values written before each replay.
+     *
+     * @param grad the gradient, of this shape
+     * @param m the first moment, of this shape, updated
+     * @param v the second moment, of this shape, updated
+     * @param scalars FLOAT64 [3]: lr and the two bias corrections
+     * @param beta1 the first moment's decay
+     * @param beta2 the second moment's decay
+     * @param eps added to the second moment's root
+     * @param weightDecay the L2 penalty's factor (0 for none)
+     * @return this tensor
+     */
+    public Tensor adamUpdateInPlace(Tensor grad, Tensor m, Tensor v, Tensor scalars, double beta1, double beta2,
+                                    double eps, double weightDecay) {
+        checkSameShape("adamUpdate", this, grad);
+        checkSameShape("adamUpdate", this, m);
+        checkSameShape("adamUpdate", this, v);
+        requireFloating(this, "adamUpdate");
+        requireStepScalars(scalars, 3, "adamUpdate's scalars");
+        backend().adamUpdate(buffer, grad.buffer, m.buffer, v.buffer, numel(), scalars.buffer, beta1, beta2, eps,
+                weightDecay);
+        return this;
+    }
+
+    private void requireStepScalars(Tensor scalars, int count, String what) {
+        scalars.checkOpen();
+        if (scalars.engine != engine) throw new IllegalArgumentException(what + " live on another engine");
+        if (scalars.dtype != DType.FLOAT64 || scalars.numel() != count) {
+            throw new IllegalArgumentException(what + " must be FLOAT64 with " + count + " element" + (count == 1 ? "" : "s")
+                    + ", got " + scalars.dtype + " " + scalars.shape);
+        }
     }
 
     // ---- row-sparse gradients ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ import dev.wick.core.Device;
 import dev.wick.core.Wick;
 import dev.wick.core.backend.Backend;
 import dev.wick.core.backend.Buffer;
+import dev.wick.core.backend.DeviceGraph;
 import dev.wick.core.backend.MemoryStats;
 import dev.wick.core.backend.ScatterMode;
 import dev.wick.core.backend.Strides;
@@ -56,6 +57,8 @@ public final class CudaBackend implements Backend {
     /** Whether recurrences may run as one cooperative launch (persistent.cu); see {@link #recurrencePlan}. */
     private final boolean persistentRecurrences;
     private volatile boolean closed;
+    /** The thread capturing a graph (see {@link #capture}), or null. */
+    private volatile Thread capturingThread;
 
     /**
      * Opens device {@code ordinal}. GEMM goes through cuBLAS unless the system property
@@ -196,7 +199,116 @@ public final class CudaBackend implements Backend {
     @Override
     public void trimCache() {
         enter();
+        refuseWhileCapturing("emptying the memory cache");
         allocator.trim();
+    }
+
+    // ---- graphs ---------------------------------------------------------------------------------
+
+    @Override
+    public boolean capturesGraphs() {
+        return true;
+    }
+
+    /**
+     * Captures {@code work}'s kernels and device copies into a CUDA graph (cuStreamBeginCapture on
+     * the backend's stream, relaxed mode). Before the capture the device is drained, so an earlier
+     * failure surfaces here and not as a spoiled capture. What the capture allocates stays reserved
+     * for the graph until it is closed (see DeviceAllocator), so a replay never writes memory that
+     * eager work was handed meanwhile. On any failure the capture is ended, discarded and its memory
+     * returned, and the exception propagates.
+     */
+    @Override
+    public DeviceGraph capture(Runnable work) {
+        if (work == null) throw new IllegalArgumentException("work must not be null");
+        synchronized (this) {
+            enter();
+            refuseWhileCapturing("a nested capture");
+            device.synchronize();
+            staging.drained();
+            allocator.beginCapture();
+            try {
+                device.beginCapture();
+            } catch (RuntimeException e) {
+                allocator.closePool(allocator.endCapture());
+                throw e;
+            }
+            capturingThread = Thread.currentThread();
+        }
+        try {
+            work.run();
+        } catch (RuntimeException | Error e) {
+            synchronized (this) {
+                capturingThread = null;
+                try {
+                    device.destroy(device.endCapture());
+                } catch (RuntimeException ended) {
+                    e.addSuppressed(ended); // the driver may have spoilt the capture already
+                }
+                allocator.closePool(allocator.endCapture());
+            }
+            throw e;
+        }
+        synchronized (this) {
+            capturingThread = null;
+            DeviceAllocator.GraphPool pool = allocator.endCapture();
+            try {
+                return new CudaGraph(device.endCapture(), pool);
+            } catch (RuntimeException e) {
+                allocator.closePool(pool);
+                throw e;
+            }
+        }
+    }
+
+    /** Refuses what would wait for the device (or copy through the staging buffer) inside a capture. */
+    private void refuseWhileCapturing(String what) {
+        if (capturingThread != null) {
+            throw new IllegalStateException(deviceId + ": " + what + " inside a graph capture; a captured step may "
+                    + "neither wait for the device nor move data between host and device (write its inputs before "
+                    + "a replay, read its results after)");
+        }
+    }
+
+    /** A captured graph and the memory kept for it. */
+    private final class CudaGraph implements DeviceGraph {
+        private final DeviceApi.Graph graph;
+        private final DeviceAllocator.GraphPool pool;
+        private boolean released;
+
+        CudaGraph(DeviceApi.Graph graph, DeviceAllocator.GraphPool pool) {
+            this.graph = graph;
+            this.pool = pool;
+        }
+
+        @Override
+        public void replay() {
+            synchronized (CudaBackend.this) {
+                if (released) throw new IllegalStateException("the graph is closed");
+                enter();
+                refuseWhileCapturing("replaying a graph");
+                device.replay(graph);
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (CudaBackend.this) {
+                if (released) return;
+                released = true;
+                if (closed) return; // closing the backend freed the graph's memory and context
+                enter();
+                device.synchronize(); // no replay may still run when the instance goes
+                staging.drained();
+                device.destroy(graph);
+                allocator.closePool(pool);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "CUDA graph on " + deviceId + " (" + pool.blocks() + " blocks kept)";
+        }
     }
 
     // ---- transfers ------------------------------------------------------------------------------
@@ -223,6 +335,7 @@ public final class CudaBackend implements Backend {
     private synchronized void upload(CudaBuffer dst, int length, ChunkWriter writer) {
         if (length == 0) return;
         enter();
+        refuseWhileCapturing("an upload from the host");
         int size = dst.dtype().byteSize();
         int chunkElements = (int) (HostStaging.MAX_CHUNK / size);
         for (long at = 0; at < length; at += chunkElements) { // long: at + chunk may pass 2^31 - 1
@@ -237,6 +350,7 @@ public final class CudaBackend implements Backend {
     private synchronized void download(CudaBuffer src, int length, ChunkReader reader) {
         if (length == 0) return;
         enter();
+        refuseWhileCapturing("a read back to the host");
         int size = src.dtype().byteSize();
         int chunkElements = (int) (HostStaging.MAX_CHUNK / size);
         for (long at = 0; at < length; at += chunkElements) {
@@ -295,6 +409,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void synchronize() {
         enter();
+        refuseWhileCapturing("waiting for the device");
         device.synchronize();
         staging.drained();
     }
@@ -322,6 +437,21 @@ public final class CudaBackend implements Backend {
             return;
         }
         device.copyOnDevice(d.memory(), to, s.memory(), from, bytes);
+    }
+
+    @Override
+    public void convert(Buffer src, Buffer dst, int length) {
+        CudaBuffer s = cb(src, null, length, "convert");
+        CudaBuffer d = cb(dst, null, length, "convert");
+        String kernel;
+        if (s.dtype() == DType.FLOAT32 && d.dtype() == DType.FLOAT64) kernel = "wick_convert_f32_f64";
+        else if (s.dtype() == DType.FLOAT64 && d.dtype() == DType.FLOAT32) kernel = "wick_convert_f64_f32";
+        else throw new IllegalArgumentException("convert: from " + s.dtype() + " to " + d.dtype()
+                    + " (FLOAT32 to FLOAT64 or back only)");
+        if (length == 0) return;
+        enter();
+        // wick_convert_fXX_fYY(const X* src, Y* dst, int n)
+        launch(Launch.of(kernel, blocks(length), THREADS, new KernelArgs().ptr(s).ptr(d).i32(length)));
     }
 
     @Override
@@ -381,6 +511,7 @@ public final class CudaBackend implements Backend {
     }
 
     private synchronized int readInt(DeviceAllocator.Block block) {
+        refuseWhileCapturing("an index check (it reads the device's answer)");
         ByteBuffer b = staging.acquire(Integer.BYTES);
         device.copyToHost(staging.memory(), block.memory, 0, Integer.BYTES);
         device.synchronize();
@@ -1055,40 +1186,40 @@ public final class CudaBackend implements Backend {
     // ---- optimizers ------------------------------------------------------------------------------
 
     @Override
-    public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, double lr, double momentum,
+    public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, Buffer lr, double momentum,
                           double weightDecay) {
         DType t = real(param, "sgdUpdate");
         CudaBuffer P = cb(param, t, length, "sgdUpdate"), G = cb(grad, t, length, "sgdUpdate");
         CudaBuffer V = velocity == null ? null : cb(velocity, t, length, "sgdUpdate");
+        CudaBuffer L = cb(lr, DType.FLOAT64, 1, "sgdUpdate's learning rate");
         if (length == 0) return;
         enter();
         if (V == null) {
-            // wick_sgd_fXX(T* p, const T* grad, int n, T lr, T wd)
+            // wick_sgd_fXX(T* p, const T* grad, int n, const double* lr, T wd)
             launch(Launch.of(kernel("wick_sgd", t), blocks(length), THREADS,
-                    new KernelArgs().ptr(P).ptr(G).i32(length).real(t, lr).real(t, weightDecay)));
+                    new KernelArgs().ptr(P).ptr(G).i32(length).ptr(L).real(t, weightDecay)));
         } else {
-            // wick_sgd_momentum_fXX(T* p, const T* grad, T* velocity, int n, T lr, T momentum, T wd)
+            // wick_sgd_momentum_fXX(T* p, const T* grad, T* velocity, int n, const double* lr, T momentum, T wd)
             launch(Launch.of(kernel("wick_sgd_momentum", t), blocks(length), THREADS,
-                    new KernelArgs().ptr(P).ptr(G).ptr(V).i32(length).real(t, lr).real(t, momentum)
+                    new KernelArgs().ptr(P).ptr(G).ptr(V).i32(length).ptr(L).real(t, momentum)
                             .real(t, weightDecay)));
         }
     }
 
     @Override
-    public void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length, double lr, double beta1,
-                           double beta2, double eps, double weightDecay, int step) {
+    public void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length, Buffer scalars, double beta1,
+                           double beta2, double eps, double weightDecay) {
         DType t = real(param, "adamUpdate");
         CudaBuffer P = cb(param, t, length, "adamUpdate"), G = cb(grad, t, length, "adamUpdate");
         CudaBuffer M = cb(m, t, length, "adamUpdate"), V = cb(v, t, length, "adamUpdate");
+        CudaBuffer S = cb(scalars, DType.FLOAT64, 3, "adamUpdate's scalars");
         if (length == 0) return;
         enter();
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        // wick_adam_fXX(T* p, const T* grad, T* m, T* v, int n, T lr, T beta1, T one_minus_beta1, T beta2,
-        //               T one_minus_beta2, T eps, T wd, T bias_correction1, T bias_correction2)
+        // wick_adam_fXX(T* p, const T* grad, T* m, T* v, int n, const double* scalars, T beta1, T one_minus_beta1,
+        //               T beta2, T one_minus_beta2, T eps, T wd)
         launch(Launch.of(kernel("wick_adam", t), blocks(length), THREADS,
-                new KernelArgs().ptr(P).ptr(G).ptr(M).ptr(V).i32(length).real(t, lr).real(t, beta1).real(t, 1 - beta1)
-                        .real(t, beta2).real(t, 1 - beta2).real(t, eps).real(t, weightDecay).real(t, bc1)
-                        .real(t, bc2)));
+                new KernelArgs().ptr(P).ptr(G).ptr(M).ptr(V).i32(length).ptr(S).real(t, beta1).real(t, 1 - beta1)
+                        .real(t, beta2).real(t, 1 - beta2).real(t, eps).real(t, weightDecay)));
     }
 
     // ---- lifecycle --------------------------------------------------------------------------------

@@ -16,6 +16,12 @@ import java.util.Set;
  * ones find every block they need in the cache and make no cuMemAlloc call. Blocks are reused in
  * stream order (every kernel runs on the one stream), so a block released while a queued kernel
  * still reads it is safe to hand out again: the next user's work is queued after that kernel.
+ *
+ * <p>A captured graph replays on the memory its capture used, at times the allocator does not see,
+ * so what a capture allocates is kept for its graph ({@link GraphPool}): released, such a block goes
+ * back to the pool, where only the same capture may take it again (its later kernels are recorded
+ * after the earlier ones, so stream order holds within a replay too), never to the shared cache,
+ * until the graph is closed.
  */
 final class DeviceAllocator {
     static final long MIN_CLASS = 512;
@@ -25,6 +31,8 @@ final class DeviceAllocator {
         final DeviceMemory memory;
         final long bytes;
         private boolean live;
+        /** The graph this block is kept for, or null. */
+        private GraphPool pool;
 
         private Block(DeviceMemory memory, long bytes) {
             this.memory = memory;
@@ -41,8 +49,23 @@ final class DeviceAllocator {
         }
     }
 
+    /** The memory a captured graph uses: what its capture allocated, live or released. */
+    static final class GraphPool {
+        private final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
+        private final Set<Block> blocks = Collections.newSetFromMap(new IdentityHashMap<>());
+        private boolean closed;
+
+        /** Blocks kept for the graph. */
+        int blocks() {
+            return blocks.size();
+        }
+    }
+
     private final DeviceApi device;
     private final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
+    private final Set<GraphPool> pools = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The pool of the capture under way, or null. */
+    private GraphPool capturing;
     private final Set<Block> inUse = Collections.newSetFromMap(new IdentityHashMap<>());
     private long bytesInUse, peakBytesInUse, bytesCached, driverAllocations, driverFrees;
 
@@ -62,6 +85,15 @@ final class DeviceAllocator {
 
     synchronized Block allocate(long bytes) {
         long size = sizeClass(bytes);
+        if (capturing != null) {
+            ArrayDeque<Block> own = capturing.free.get(size);
+            if (own != null && !own.isEmpty()) { // counted in use since the capture first took it
+                Block block = own.pop();
+                block.setLive(true);
+                inUse.add(block);
+                return block;
+            }
+        }
         ArrayDeque<Block> cached = free.get(size);
         Block block;
         if (cached != null && !cached.isEmpty()) {
@@ -75,7 +107,47 @@ final class DeviceAllocator {
         inUse.add(block);
         bytesInUse += size;
         peakBytesInUse = Math.max(peakBytesInUse, bytesInUse);
+        if (capturing != null) {
+            block.pool = capturing;
+            capturing.blocks.add(block);
+        }
         return block;
+    }
+
+    /** From now until {@link #endCapture}, what is allocated is kept for the graph being captured. */
+    synchronized void beginCapture() {
+        if (capturing != null) throw new IllegalStateException("a capture is already under way");
+        capturing = new GraphPool();
+        pools.add(capturing);
+    }
+
+    /** Ends the capture; its pool holds the graph's memory until {@link #closePool}. */
+    synchronized GraphPool endCapture() {
+        GraphPool pool = capturing;
+        if (pool == null) throw new IllegalStateException("no capture under way");
+        capturing = null;
+        return pool;
+    }
+
+    /**
+     * The graph is gone: its released blocks join the shared cache, and those still held will when
+     * they are released. Nothing queued after this may use the graph's memory through the graph.
+     */
+    synchronized void closePool(GraphPool pool) {
+        if (pool.closed) return;
+        pool.closed = true;
+        pools.remove(pool);
+        for (ArrayDeque<Block> list : pool.free.values()) {
+            for (Block b : list) {
+                b.pool = null;
+                bytesInUse -= b.bytes;
+                free.computeIfAbsent(b.bytes, s -> new ArrayDeque<>()).push(b);
+                bytesCached += b.bytes;
+            }
+        }
+        pool.free.clear();
+        for (Block b : pool.blocks) b.pool = null;
+        pool.blocks.clear();
     }
 
     private DeviceMemory allocateFromDriver(long size) {
@@ -98,6 +170,10 @@ final class DeviceAllocator {
             throw new IllegalStateException("buffer released twice (or not allocated by this backend)");
         }
         block.setLive(false);
+        if (block.pool != null) { // kept for its graph, still counted in use
+            block.pool.free.computeIfAbsent(block.bytes, s -> new ArrayDeque<>()).push(block);
+            return;
+        }
         bytesInUse -= block.bytes;
         free.computeIfAbsent(block.bytes, s -> new ArrayDeque<>()).push(block);
         bytesCached += block.bytes;
@@ -132,6 +208,16 @@ final class DeviceAllocator {
         for (ArrayDeque<Block> list : free.values()) {
             for (Block b : list) first = freeQuietly(b, first);
         }
+        for (GraphPool pool : pools) {
+            for (ArrayDeque<Block> list : pool.free.values()) {
+                for (Block b : list) first = freeQuietly(b, first);
+            }
+            pool.free.clear();
+            pool.blocks.clear();
+            pool.closed = true;
+        }
+        pools.clear();
+        capturing = null;
         inUse.clear();
         free.clear();
         bytesInUse = 0;

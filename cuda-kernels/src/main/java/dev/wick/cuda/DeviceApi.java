@@ -67,6 +67,31 @@ interface DeviceApi extends AutoCloseable {
     /** Waits until everything queued has finished. */
     void synchronize();
 
+    /** A captured graph, ready to replay (cuGraphExec). */
+    interface Graph {
+    }
+
+    /**
+     * Starts capturing the stream (cuStreamBeginCapture, relaxed mode, so that memory may still be
+     * allocated): what is queued from here on is recorded, not run, until {@link #endCapture}.
+     * Waiting for the device or copying to the host fails while capturing.
+     */
+    void beginCapture();
+
+    /**
+     * Ends the capture and instantiates its graph; throws, the capture discarded, where the driver
+     * refused something queued during it.
+     *
+     * @return the graph, to replay until {@link #destroy}
+     */
+    Graph endCapture();
+
+    /** Queues one replay of the graph (cuGraphLaunch). */
+    void replay(Graph graph);
+
+    /** Frees the graph (no replay of it may be queued or running). */
+    void destroy(Graph graph);
+
     /** cuBLAS bound to this device's stream, or null where none can be used (see the notes). */
     BlasGemm blas();
 

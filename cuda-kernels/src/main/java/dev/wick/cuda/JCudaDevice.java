@@ -10,8 +10,11 @@ import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.CUjit_option;
 import jcuda.driver.JCudaDriver;
@@ -487,6 +490,39 @@ final class JCudaDevice implements DeviceApi {
     @Override
     public void synchronize() {
         check(() -> JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize" + after());
+    }
+
+    /** An instantiated graph. */
+    private record CapturedGraph(CUgraphExec exec) implements Graph {
+    }
+
+    @Override
+    public void beginCapture() {
+        check(() -> JCudaDriver.cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED),
+                "cuStreamBeginCapture" + after());
+    }
+
+    @Override
+    public Graph endCapture() {
+        CUgraph graph = new CUgraph();
+        check(() -> JCudaDriver.cuStreamEndCapture(stream, graph), "cuStreamEndCapture" + after());
+        try {
+            CUgraphExec exec = new CUgraphExec();
+            check(() -> JCudaDriver.cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
+            return new CapturedGraph(exec);
+        } finally {
+            check(() -> JCudaDriver.cuGraphDestroy(graph), "cuGraphDestroy"); // the instance keeps what it needs
+        }
+    }
+
+    @Override
+    public void replay(Graph graph) {
+        check(() -> JCudaDriver.cuGraphLaunch(((CapturedGraph) graph).exec(), stream), "cuGraphLaunch" + after());
+    }
+
+    @Override
+    public void destroy(Graph graph) {
+        check(() -> JCudaDriver.cuGraphExecDestroy(((CapturedGraph) graph).exec()), "cuGraphExecDestroy");
     }
 
     @Override

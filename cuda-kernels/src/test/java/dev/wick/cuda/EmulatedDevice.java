@@ -68,6 +68,15 @@ class EmulatedDevice implements DeviceApi {
     int hostAllocations;
     int deviceAllocations;
     boolean closed;
+    /**
+     * While capturing: the queued operations, recorded to run at each replay; null otherwise. As on a
+     * device, what a captured copy reads from the host is read at replay time.
+     */
+    private List<Runnable> capture;
+    /** Why the current capture can no longer end in a graph (a refused call), or null. */
+    private String captureInvalidated;
+    int graphsInstantiated;
+    int graphReplays;
 
     /** With {@code runKernels} false, launches are recorded but not run (no g++ needed). */
     EmulatedDevice(boolean runKernels) {
@@ -153,6 +162,7 @@ class EmulatedDevice implements DeviceApi {
 
     @Override
     public void copyToDevice(DeviceMemory dst, long dstOffset, HostMemory src, long bytes) {
+        if (queue(() -> copyToDevice(dst, dstOffset, src, bytes))) return;
         Memory d = mem(dst);
         checkRange(d, dstOffset, bytes);
         if (bytes > src.bytes()) throw new IllegalStateException("copy of " + bytes + " bytes from " + src.bytes());
@@ -161,6 +171,7 @@ class EmulatedDevice implements DeviceApi {
 
     @Override
     public void copyToHost(HostMemory dst, DeviceMemory src, long srcOffset, long bytes) {
+        if (queue(() -> copyToHost(dst, src, srcOffset, bytes))) return;
         Memory s = mem(src);
         checkRange(s, srcOffset, bytes);
         if (bytes > dst.bytes()) throw new IllegalStateException("copy of " + bytes + " bytes into " + dst.bytes());
@@ -169,6 +180,7 @@ class EmulatedDevice implements DeviceApi {
 
     @Override
     public void copyOnDevice(DeviceMemory dst, long dstOffset, DeviceMemory src, long srcOffset, long bytes) {
+        if (queue(() -> copyOnDevice(dst, dstOffset, src, srcOffset, bytes))) return;
         Memory d = mem(dst), s = mem(src);
         checkRange(d, dstOffset, bytes);
         checkRange(s, srcOffset, bytes);
@@ -180,6 +192,7 @@ class EmulatedDevice implements DeviceApi {
 
     @Override
     public void fill32(DeviceMemory dst, long offset, int bits, long count) {
+        if (queue(() -> fill32(dst, offset, bits, count))) return;
         Memory d = mem(dst);
         checkRange(d, offset, count * 4);
         ByteBuffer b = ByteBuffer.wrap(d.data).order(ByteOrder.LITTLE_ENDIAN);
@@ -193,6 +206,11 @@ class EmulatedDevice implements DeviceApi {
             throw new IllegalStateException("cooperative " + launch + " exceeds what the device keeps resident");
         }
         launches.add(launch);
+        if (queue(() -> run(launch))) return;
+        run(launch);
+    }
+
+    private void run(Launch launch) {
         Map<Memory, Integer> index = new IdentityHashMap<>();
         List<byte[]> memories = new ArrayList<>();
         List<Object[]> args = new ArrayList<>();
@@ -226,10 +244,65 @@ class EmulatedDevice implements DeviceApi {
 
     @Override
     public void awaitStagingFence() {
+        refuseWhileCapturing("cuEventSynchronize");
     }
 
     @Override
     public void synchronize() {
+        refuseWhileCapturing("cuStreamSynchronize");
+    }
+
+    /** Records {@code op} when capturing (and says so), as the driver records a queued call. */
+    private boolean queue(Runnable op) {
+        if (capture == null) return false;
+        capture.add(op);
+        return true;
+    }
+
+    /** What the driver does with a call that waits for a capturing stream: fails, and spoils the capture. */
+    private void refuseWhileCapturing(String call) {
+        if (capture == null) return;
+        captureInvalidated = call;
+        throw new CudaException("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED", call + " while the stream is capturing");
+    }
+
+    private record Recorded(List<Runnable> ops) implements Graph {
+    }
+
+    @Override
+    public void beginCapture() {
+        if (capture != null) throw new CudaException("CUDA_ERROR_ILLEGAL_STATE", "cuStreamBeginCapture while capturing");
+        capture = new ArrayList<>();
+        captureInvalidated = null;
+    }
+
+    @Override
+    public Graph endCapture() {
+        if (capture == null) throw new CudaException("CUDA_ERROR_ILLEGAL_STATE", "cuStreamEndCapture without a capture");
+        List<Runnable> ops = capture;
+        String invalidated = captureInvalidated;
+        capture = null;
+        captureInvalidated = null;
+        if (invalidated != null) {
+            throw new CudaException("CUDA_ERROR_STREAM_CAPTURE_INVALIDATED", "cuStreamEndCapture after " + invalidated);
+        }
+        graphsInstantiated++;
+        return new Recorded(List.copyOf(ops));
+    }
+
+    @Override
+    public void replay(Graph graph) {
+        refuseWhileCapturing("cuGraphLaunch of another graph");
+        graphReplays++;
+        for (Runnable op : ((Recorded) graph).ops()) op.run();
+    }
+
+    @Override
+    public void destroy(Graph graph) {
+    }
+
+    boolean capturing() {
+        return capture != null;
     }
 
     @Override

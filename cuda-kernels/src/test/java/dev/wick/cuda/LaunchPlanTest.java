@@ -45,6 +45,7 @@ class LaunchPlanTest {
         b.uniform(x, n, 1, -1, 1);
         b.normal(x, n, 2, 0, 1);
         b.copy(x, y, n);
+        b.convert(x, b.allocate(t == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32, n), n);
         b.firstIndexOutOfRange(idx, n, v, 0);
         b.gather(table, idx, rows, n, d);
         b.scatterAdd(table, idx, rows, n, d, -1, ScatterMode.ATOMIC);

@@ -133,6 +133,26 @@ final class HostMemoryDevice implements DeviceApi, CublasTarget {
     }
 
     @Override
+    public void beginCapture() {
+        throw new UnsupportedOperationException("no graphs on the FFM stand-in");
+    }
+
+    @Override
+    public Graph endCapture() {
+        throw new UnsupportedOperationException("no graphs on the FFM stand-in");
+    }
+
+    @Override
+    public void replay(Graph graph) {
+        throw new UnsupportedOperationException("no graphs on the FFM stand-in");
+    }
+
+    @Override
+    public void destroy(Graph graph) {
+        throw new UnsupportedOperationException("no graphs on the FFM stand-in");
+    }
+
+    @Override
     public BlasGemm blas() {
         return choice.blas();
     }

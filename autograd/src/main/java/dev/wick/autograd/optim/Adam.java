@@ -41,19 +41,24 @@ public final class Adam extends AdamFamily {
     }
 
     @Override
-    public void step() {
+    public void advance() {
         for (Variable p : params) {
             if (p.hasSparseGrad()) { // as PyTorch's Adam: densifying V x D every step is what SparseAdam avoids
                 throw new IllegalStateException("Adam does not take the row-sparse gradient of " + Params.describe(p)
                         + ": use SparseAdam for it (or a dense embedding)");
             }
         }
-        stepCount++;
+        countStep();
+    }
+
+    @Override
+    public void update() {
+        if (stepCount == 0) throw new IllegalStateException("Adam's update before its first advance()");
         for (int i = 0; i < params.size(); i++) {
             Variable p = params.get(i);
             Tensor grad = p.grad();
             if (grad == null) continue; // a sparse parameter no backward has reached
-            p.value().adamUpdateInPlace(grad, m.get(i), v.get(i), lr, beta1, beta2, eps, weightDecay, stepCount);
+            p.value().adamUpdateInPlace(grad, m.get(i), v.get(i), scalars.get(p.engine()), beta1, beta2, eps, weightDecay);
         }
     }
 }

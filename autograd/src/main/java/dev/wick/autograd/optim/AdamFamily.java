@@ -1,5 +1,11 @@
 package dev.wick.autograd.optim;
 
+import dev.wick.core.DType;
+import dev.wick.core.Engine;
+import dev.wick.core.backend.Backend;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
 import dev.wick.autograd.Variable;
 import dev.wick.core.Tensor;
 
@@ -21,6 +27,8 @@ abstract class AdamFamily implements Optimizer {
     final double eps;
     double lr;
     int stepCount;
+    /** Per engine of the parameters: this step's lr and bias corrections, FLOAT64 [3], for the kernels to read. */
+    final Map<Engine, Tensor> scalars = new IdentityHashMap<>();
 
     AdamFamily(List<Variable> params, double lr, double beta1, double beta2, double eps) {
         this.params = Params.trainable(params);
@@ -38,7 +46,15 @@ abstract class AdamFamily implements Optimizer {
         for (Variable p : params) {
             m.add(p.engine().zeros(p.dtype(), p.shape()));
             v.add(p.engine().zeros(p.dtype(), p.shape()));
+            scalars.computeIfAbsent(p.engine(), e -> e.zeros(DType.FLOAT64, 3));
         }
+    }
+
+    /** Counts a step and writes its lr and bias corrections where the update kernels read them. */
+    final void countStep() {
+        stepCount++;
+        double[] values = Backend.adamScalars(lr, beta1, beta2, stepCount);
+        for (Tensor s : scalars.values()) s.copyFromInPlace(values);
     }
 
     @Override
@@ -109,5 +125,6 @@ abstract class AdamFamily implements Optimizer {
     public void close() {
         for (Tensor t : m) t.close();
         for (Tensor t : v) t.close();
+        for (Tensor t : scalars.values()) t.close();
     }
 }

@@ -1,9 +1,32 @@
 package dev.wick.autograd.optim;
 
-/** Updates parameters in place from their accumulated gradients. */
+/**
+ * Updates parameters in place from their accumulated gradients. A step has a host half,
+ * {@link #advance()}, and a device half, {@link #update()}: a training step captured as a device
+ * graph (dev.wick.core.Engine#captureGraph) captures update() and calls advance() before each
+ * replay, since the graph replays the kernels but not the Java around them.
+ */
 public interface Optimizer extends AutoCloseable {
-    /** One update of every parameter. */
-    void step();
+    /** One update of every parameter: {@link #advance()}, then {@link #update()}. */
+    default void step() {
+        advance();
+        update();
+    }
+
+    /**
+     * The host half of a step: checks the gradients' kinds, counts the step, and writes the values
+     * that change from step to step (the learning rate, Adam's bias corrections) into device memory,
+     * where update() reads them.
+     */
+    void advance();
+
+    /**
+     * The device half of a step: queues every parameter's update, reading the step's values from
+     * the device memory advance() wrote, so that nothing here waits for the device or copies from
+     * the host (for the dense updates; a row-sparse gradient's update takes its values by value and
+     * is not captured).
+     */
+    void update();
 
     /** Zeroes every parameter's gradient (call before each backward: gradients accumulate). */
     void zeroGrad();

@@ -1,5 +1,10 @@
 package dev.wick.autograd.optim;
 
+import dev.wick.core.DType;
+import dev.wick.core.Engine;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
 import dev.wick.autograd.Variable;
 import dev.wick.core.Tensor;
 
@@ -18,6 +23,10 @@ public final class Sgd implements Optimizer {
     private final double momentum;
     private final double weightDecay;
     private double lr;
+    /** Per engine of the parameters: the learning rate, FLOAT64 [1], for the dense update kernels to read. */
+    private final Map<Engine, Tensor> lrOnDevice = new IdentityHashMap<>();
+    /** The value last written there (NaN: none yet). */
+    private double lrWritten = Double.NaN;
 
     /**
      * Plain SGD: no momentum, no weight decay.
@@ -46,10 +55,11 @@ public final class Sgd implements Optimizer {
         if (momentum > 0) {
             for (Variable p : this.params) velocity.add(p.engine().zeros(p.dtype(), p.shape()));
         }
+        for (Variable p : this.params) lrOnDevice.computeIfAbsent(p.engine(), e -> e.zeros(DType.FLOAT64, 1));
     }
 
     @Override
-    public void step() {
+    public void advance() {
         if (!velocity.isEmpty()) {
             for (Variable p : params) {
                 if (p.hasSparseGrad()) {
@@ -58,6 +68,15 @@ public final class Sgd implements Optimizer {
                 }
             }
         }
+        if (Double.doubleToLongBits(lr) != Double.doubleToLongBits(lrWritten)) {
+            for (Tensor t : lrOnDevice.values()) t.copyFromInPlace(new double[]{lr});
+            lrWritten = lr;
+        }
+    }
+
+    @Override
+    public void update() {
+        if (Double.isNaN(lrWritten)) throw new IllegalStateException("Sgd's update before its first advance()");
         for (int i = 0; i < params.size(); i++) {
             Variable p = params.get(i);
             if (p.hasSparseGrad()) {
@@ -66,7 +85,8 @@ public final class Sgd implements Optimizer {
             }
             Tensor grad = p.grad();
             if (grad == null) continue; // a sparse parameter no backward has reached
-            p.value().sgdUpdateInPlace(grad, velocity.isEmpty() ? null : velocity.get(i), lr, momentum, weightDecay);
+            p.value().sgdUpdateInPlace(grad, velocity.isEmpty() ? null : velocity.get(i), lrOnDevice.get(p.engine()),
+                    momentum, weightDecay);
         }
     }
 
@@ -99,5 +119,6 @@ public final class Sgd implements Optimizer {
     @Override
     public void close() {
         for (Tensor t : velocity) t.close();
+        for (Tensor t : lrOnDevice.values()) t.close();
     }
 }

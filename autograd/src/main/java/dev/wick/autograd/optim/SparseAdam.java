@@ -51,7 +51,7 @@ public final class SparseAdam extends AdamFamily {
     }
 
     @Override
-    public void step() {
+    public void advance() {
         for (Variable p : params) {
             if (!p.hasSparseGrad() && p.hasGrad()) {
                 throw new IllegalStateException("SparseAdam takes row-sparse gradients only, and "
@@ -59,7 +59,12 @@ public final class SparseAdam extends AdamFamily {
                         + " gives a row-sparse gradient)");
             }
         }
-        stepCount++;
+        countStep();
+    }
+
+    @Override
+    public void update() {
+        if (stepCount == 0) throw new IllegalStateException("SparseAdam's update before its first advance()");
         for (int i = 0; i < params.size(); i++) {
             Variable p = params.get(i);
             SparseRows grad = p.sparseGrad();

@@ -157,6 +157,16 @@ public interface Backend extends AutoCloseable {
     void copy(Buffer src, Buffer dst, int length);
 
     /**
+     * {@code dst[i] = src[i]} converted between the floating dtypes: FLOAT32 to FLOAT64 exactly,
+     * FLOAT64 to FLOAT32 rounded to nearest (Java's cast). The buffers must not overlap.
+     *
+     * @param src the buffer read, FLOAT32 or FLOAT64
+     * @param dst the buffer written, of the other floating dtype
+     * @param length how many elements are converted
+     */
+    void convert(Buffer src, Buffer dst, int length);
+
+    /**
      * dst[i] = value (converted to dst's dtype; any dtype, INT32 included).
      *
      * @param dst the buffer written
@@ -678,6 +688,10 @@ public interface Backend extends AutoCloseable {
                           double lr, double beta1, double beta2, double eps, int step);
 
     // ---- optimizers, in place -----------------------------------------------------------------
+    // The scalars that change from step to step (the learning rate, Adam's bias corrections) come
+    // in a FLOAT64 buffer on this backend's device, which the host writes before the step: the
+    // kernels read them there, so a step captured once as a device graph replays with each step's
+    // values. The overloads taking them by value write such a buffer and call those.
 
     /**
      * SGD: g = grad + weightDecay * param; with momentum (velocity != null):
@@ -687,17 +701,58 @@ public interface Backend extends AutoCloseable {
      * @param grad its gradient, of param's dtype
      * @param velocity the momentum buffer, updated in place, or null for no momentum
      * @param length the number of elements
-     * @param lr the learning rate
+     * @param lr FLOAT64 [1]: the learning rate, rounded to param's dtype as it is read
      * @param momentum the velocity's decay (ignored without a velocity)
      * @param weightDecay the L2 factor added to the gradient (0 for none)
      */
     void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length,
-                   double lr, double momentum, double weightDecay);
+                   Buffer lr, double momentum, double weightDecay);
+
+    /**
+     * {@link #sgdUpdate(Buffer, Buffer, Buffer, int, Buffer, double, double)} with the learning rate
+     * given by value.
+     *
+     * @param param the parameter updated in place
+     * @param grad its gradient, of param's dtype
+     * @param velocity the momentum buffer, updated in place, or null for no momentum
+     * @param length the number of elements
+     * @param lr the learning rate
+     * @param momentum the velocity's decay (ignored without a velocity)
+     * @param weightDecay the L2 factor added to the gradient (0 for none)
+     */
+    default void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length,
+                           double lr, double momentum, double weightDecay) {
+        Buffer scalars = stepScalars(lr);
+        try {
+            sgdUpdate(param, grad, velocity, length, scalars, momentum, weightDecay);
+        } finally {
+            release(scalars); // in stream order: the update queued above has read it first
+        }
+    }
 
     /**
      * Adam (Kingma and Ba, with PyTorch's bias correction and L2 weight decay added to the gradient):
      * g = grad + weightDecay * param; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
-     * param -= lr * (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps). step counts from 1.
+     * param -= lr * (m / bc1) / (sqrt(v / bc2) + eps), where bc1 = 1 - b1^step and
+     * bc2 = 1 - b2^step (step from 1), computed in double by the host.
+     *
+     * @param param the parameter updated in place
+     * @param grad its gradient, of param's dtype
+     * @param m the first moments, updated in place
+     * @param v the second moments, updated in place
+     * @param length the number of elements
+     * @param scalars FLOAT64 [3]: lr, bc1, bc2, each rounded to param's dtype as it is read
+     * @param beta1 the first moment's decay b1
+     * @param beta2 the second moment's decay b2
+     * @param eps the term added to the denominator
+     * @param weightDecay the L2 factor added to the gradient (0 for none)
+     */
+    void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length,
+                    Buffer scalars, double beta1, double beta2, double eps, double weightDecay);
+
+    /**
+     * {@link #adamUpdate(Buffer, Buffer, Buffer, Buffer, int, Buffer, double, double, double, double)}
+     * with the learning rate and the step number given by value.
      *
      * @param param the parameter updated in place
      * @param grad its gradient, of param's dtype
@@ -711,8 +766,60 @@ public interface Backend extends AutoCloseable {
      * @param weightDecay the L2 factor added to the gradient (0 for none)
      * @param step the step number, from 1, for the bias correction
      */
-    void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length,
-                    double lr, double beta1, double beta2, double eps, double weightDecay, int step);
+    default void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length,
+                            double lr, double beta1, double beta2, double eps, double weightDecay, int step) {
+        Buffer scalars = stepScalars(adamScalars(lr, beta1, beta2, step));
+        try {
+            adamUpdate(param, grad, m, v, length, scalars, beta1, beta2, eps, weightDecay);
+        } finally {
+            release(scalars);
+        }
+    }
+
+    /**
+     * Adam's per-step scalars as {@link #adamUpdate(Buffer, Buffer, Buffer, Buffer, int, Buffer,
+     * double, double, double, double)} reads them: lr, 1 - beta1^step, 1 - beta2^step.
+     *
+     * @param lr the learning rate
+     * @param beta1 the first moment's decay
+     * @param beta2 the second moment's decay
+     * @param step the step number, from 1
+     * @return a new array of three
+     */
+    static double[] adamScalars(double lr, double beta1, double beta2, int step) {
+        return new double[]{lr, 1 - Math.pow(beta1, step), 1 - Math.pow(beta2, step)};
+    }
+
+    private Buffer stepScalars(double... values) {
+        Buffer b = allocate(dev.wick.core.DType.FLOAT64, values.length);
+        upload(values, 0, b, values.length);
+        return b;
+    }
+
+    // ---- device graphs -------------------------------------------------------------------------
+
+    /**
+     * Captures the device work that {@code work} queues on this backend into a graph that replays
+     * it, or throws UnsupportedOperationException where this backend has no graphs (the CPU).
+     * Inside {@code work} nothing may wait for the device or move data between host and device;
+     * memory allocated there is kept for the graph until it is closed. See
+     * {@link dev.wick.core.Engine#captureGraph}.
+     *
+     * @param work queues the work, on the calling thread
+     * @return the graph, owned by the caller
+     */
+    default DeviceGraph capture(Runnable work) {
+        throw new UnsupportedOperationException(device() + " runs every call eagerly: it has no device graphs");
+    }
+
+    /**
+     * Whether {@link #capture} works here.
+     *
+     * @return true where it does
+     */
+    default boolean capturesGraphs() {
+        return false;
+    }
 
     /** Frees everything this backend holds. Buffers are invalid afterwards. */
     @Override

@@ -55,6 +55,19 @@ final class PrimitiveChecks extends Checks {
             s.timed(() -> s.backend().copy(src, dst, n));
             return outputs(s.read(dst));
         });
+        suite.compare("convert to the other floating dtype and back, between slices", exact, s -> {
+            Buffer src = s.reals(x);
+            DType other = s.real() == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32;
+            Buffer there = s.allocate(other, n);
+            s.backend().fill(there, Double.NaN, n);
+            Buffer back = s.nans(n);
+            int k = n - 9;
+            s.timed(() -> {
+                s.backend().convert(src.slice(4, k), there.slice(2, k), k);
+                s.backend().convert(there, back, n);
+            });
+            return outputs(s.read(there), s.read(back));
+        });
         int[] ints = in.uniformInts(n, Integer.MAX_VALUE);
         suite.compare("copy INT32", exact, s -> {
             Buffer src = s.ints(ints);

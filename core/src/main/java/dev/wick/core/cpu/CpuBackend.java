@@ -176,6 +176,27 @@ public final class CpuBackend implements Backend {
     // ---- fills, copies, random ------------------------------------------------------------------
 
     @Override
+    public void convert(Buffer src, Buffer dst, int length) {
+        CpuBuffer s = cb(src), d = cb(dst);
+        if (s.dtype == DType.FLOAT32 && d.dtype == DType.FLOAT64) {
+            float[] a = s.f();
+            double[] b = d.d();
+            workers.forRange(length, COPY_GRAIN, (from, to) -> {
+                for (int i = from; i < to; i++) b[d.offset + i] = a[s.offset + i];
+            });
+        } else if (s.dtype == DType.FLOAT64 && d.dtype == DType.FLOAT32) {
+            double[] a = s.d();
+            float[] b = d.f();
+            workers.forRange(length, COPY_GRAIN, (from, to) -> {
+                for (int i = from; i < to; i++) b[d.offset + i] = (float) a[s.offset + i];
+            });
+        } else {
+            throw new IllegalArgumentException("convert: from " + s.dtype + " to " + d.dtype
+                    + " (FLOAT32 to FLOAT64 or back only)");
+        }
+    }
+
+    @Override
     public void copy(Buffer src, Buffer dst, int length) {
         CpuBuffer s = cb(src), d = cb(dst);
         if (s.dtype != d.dtype) {
@@ -698,9 +719,10 @@ public final class CpuBackend implements Backend {
     // ---- optimizers ----------------------------------------------------------------------------
 
     @Override
-    public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, double lr, double momentum,
+    public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, Buffer lrOnDevice, double momentum,
                           double weightDecay) {
         CpuBuffer P = cb(param), G = cb(grad), V = velocity == null ? null : cb(velocity);
+        double lr = scalar(lrOnDevice, 0);
         if (f32(P)) {
             float[] pa = P.f(), ga = G.f();
             if (V == null) {
@@ -725,10 +747,10 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length, double lr, double beta1,
-                           double beta2, double eps, double weightDecay, int step) {
+    public void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length, Buffer scalars, double beta1,
+                           double beta2, double eps, double weightDecay) {
         CpuBuffer P = cb(param), G = cb(grad), M = cb(m), V = cb(v);
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        double lr = scalar(scalars, 0), bc1 = scalar(scalars, 1), bc2 = scalar(scalars, 2);
         if (f32(P)) {
             float[] pa = P.f(), ga = G.f(), ma = M.f(), va = V.f();
             workers.forRange(length, CHEAP_GRAIN, (from, to) -> FloatKernels.adam(pa, P.offset, ga, G.offset, ma, M.offset,
@@ -738,6 +760,16 @@ public final class CpuBackend implements Backend {
             workers.forRange(length, CHEAP_GRAIN, (from, to) -> DoubleKernels.adam(pa, P.offset, ga, G.offset, ma, M.offset,
                     va, V.offset, from, to, lr, beta1, beta2, eps, weightDecay, bc1, bc2));
         }
+    }
+
+    /** Element i of a FLOAT64 buffer of per-step scalars. */
+    private double scalar(Buffer scalars, int i) {
+        CpuBuffer s = cb(scalars);
+        if (s.dtype() != DType.FLOAT64 || s.length() <= i) {
+            throw new IllegalArgumentException("per-step scalars must be a FLOAT64 buffer of at least " + (i + 1)
+                    + " elements, got " + s.dtype() + " [" + s.length() + "]");
+        }
+        return s.d()[s.offset + i];
     }
 
     /** Shuts the worker threads down and drops the cache; buffers are invalid afterwards. */

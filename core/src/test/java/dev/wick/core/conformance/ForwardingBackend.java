@@ -68,11 +68,12 @@ class ForwardingBackend implements Backend {
     @Override public void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity, int rowLength, double lr, double beta1, double beta2, double eps, int step) {
         delegate.sparseAdamUpdate(param, rows, values, m, v, capacity, rowLength, lr, beta1, beta2, eps, step);
     }
-    @Override public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, double lr, double momentum, double weightDecay) {
+    @Override public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, Buffer lr, double momentum, double weightDecay) {
         delegate.sgdUpdate(param, grad, velocity, length, lr, momentum, weightDecay);
     }
-    @Override public void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length, double lr, double beta1, double beta2, double eps, double weightDecay, int step) {
-        delegate.adamUpdate(param, grad, m, v, length, lr, beta1, beta2, eps, weightDecay, step);
+    @Override public void adamUpdate(Buffer param, Buffer grad, Buffer m, Buffer v, int length, Buffer scalars, double beta1, double beta2, double eps, double weightDecay) {
+        delegate.adamUpdate(param, grad, m, v, length, scalars, beta1, beta2, eps, weightDecay);
     }
+    @Override public void convert(Buffer src, Buffer dst, int length) { delegate.convert(src, dst, length); }
     @Override public void close() { delegate.close(); }
 }

@@ -144,6 +144,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sample-length", paramLabel = "N", defaultValue = "300", description = "Tokens of sample text printed at the end; 0 for none. Default: ${DEFAULT-VALUE}.")
     private int sampleLength;
 
+    @Option(names = "--no-cuda-graphs",
+            description = "On CUDA, run every training step eagerly instead of replaying it as a captured CUDA graph (the default where the step allows one: same results, far fewer launches).")
+    private boolean noCudaGraphs;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -193,7 +197,9 @@ public final class TrainCommand implements Callable<Integer> {
                  Trainer trainer = new Trainer(engine, config, vocabulary, corpus, ids, split)) {
                 EngineLog.print(err, engineLines);
                 if (checkpoint != null) trainer.restore(checkpoint);
+                String stepMode = trainer.useGraphs(!noCudaGraphs);
                 describeRun(err, trainer, corpus, totalSteps, engine.description());
+                if (engine.capturesGraphs()) err.println(stepMode);
                 // The bar shows the short device name ("cpu", "cuda:0"); the line above has the full description.
                 TrainingProgress progress = TrainingProgress.create(err, System.console() != null,
                         engine.device().toString(), vocabulary.kind().unit(), trainer.stepCount(), totalSteps);

@@ -79,8 +79,13 @@ final class ModelOptimizer implements Optimizer {
     }
 
     @Override
-    public void step() {
-        for (Optimizer o : parts) o.step();
+    public void advance() {
+        for (Optimizer o : parts) o.advance();
+    }
+
+    @Override
+    public void update() {
+        for (Optimizer o : parts) o.update();
     }
 
     @Override

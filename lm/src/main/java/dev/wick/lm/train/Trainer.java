@@ -6,9 +6,11 @@ import dev.wick.autograd.Variable;
 import dev.wick.autograd.nn.LanguageModel;
 import dev.wick.autograd.optim.GradClip;
 import dev.wick.core.CounterRng;
+import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
+import dev.wick.core.backend.DeviceGraph;
 import dev.wick.core.io.StoredTensor;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
@@ -47,6 +49,16 @@ public final class Trainer implements AutoCloseable {
     private final List<Variable> parameters;
     private final ModelOptimizer optimizer;
     private final CarriedState carried;
+    /** The step's token ids, INT32 [seq, batch], and targets, [seq * batch]: written from the host before each step. */
+    private final Tensor inputs;
+    private final Tensor targets;
+    /** The step's loss and gradient norm (0 without clipping), FLOAT64 [2]: read after each step. */
+    private final Tensor results;
+    /** Why steps run eagerly, or null when they replay a captured graph. */
+    private String eagerReason;
+    /** The captured step (after the first eager one), or null. */
+    private DeviceGraph graph;
+    private boolean warmedUp;
     private LossHistory history = new LossHistory();
     /** The lowest validation loss so far; NaN before the first validation. */
     private double bestValidation = Double.NaN;
@@ -83,13 +95,50 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = new ModelOptimizer(config.optimizer(), model.namedParameters(),
                 shape.sparseEmbedding() ? Set.of("embedding.weight") : Set.of(), config.lr());
         this.carried = new CarriedState(engine, model, config.batch());
+        this.inputs = engine.zeros(DType.INT32, config.seq(), config.batch());
+        this.targets = engine.zeros(DType.INT32, config.seq() * config.batch());
+        this.results = engine.zeros(DType.FLOAT64, 2);
         this.rng = SamplingRng.forTraining(config.seed());
+        useGraphs(true);
+    }
+
+    /**
+     * Whether steps may replay a captured device graph: where the engine has graphs (CUDA) and the
+     * step is one a graph can replay, the first step after this runs eagerly (filling the memory
+     * cache), the second is captured, and every step replays it: the same kernels on the same
+     * memory, so the same bits as eager steps, with one launch instead of hundreds. On by default.
+     *
+     * @param wanted false to run every step eagerly
+     * @return one line for people: how steps run, and why not as a graph where they do not
+     */
+    public String useGraphs(boolean wanted) {
+        closeGraph();
+        warmedUp = false;
+        eagerReason = !wanted ? "graphs turned off"
+                : !engine.capturesGraphs() ? engine.device() + " has no device graphs"
+                : shape.dropout() > 0 ? "dropout draws each step's masks from a seed passed by value"
+                : shape.sparseEmbedding() ? "sparse embedding updates take their step's values by value"
+                : null;
+        return eagerReason == null ? "training steps: a CUDA graph, captured at the second step and replayed"
+                : "training steps: eager (" + eagerReason + ")";
+    }
+
+    /** Whether the steps replay a captured graph (see {@link #useGraphs}). */
+    public boolean usesGraphs() {
+        return eagerReason == null;
+    }
+
+    private void closeGraph() {
+        if (graph != null) graph.close();
+        graph = null;
     }
 
     /**
      * One optimizer step on the next chunk of every stream; returns its mean training loss (nats per
-     * token). A loss or gradient norm (with clipping) that is NaN or infinite is a {@link Divergence},
-     * thrown before the parameters are updated.
+     * token). A loss or gradient norm (with clipping) that is NaN or infinite is a {@link Divergence}.
+     * An eager step throws it before the parameters are updated; a replayed graph has updated them
+     * by the time its loss is read (nothing inside it waits for the device), so there the run must
+     * stop, as {@link TrainingSession} does.
      */
     public double step() {
         if (position + config.seq() + 1 > training.streamLength()) {
@@ -99,27 +148,60 @@ public final class Trainer implements AutoCloseable {
             carried.zero();
         }
         Streams.Chunk chunk = training.chunk(position, config.seq());
-        double loss;
-        try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
-            optimizer.zeroGrad();
-            Tensor inputs = engine.fromInts(chunk.inputs(), config.seq(), config.batch());
-            Tensor targets = engine.fromInts(chunk.targets(), config.seq() * config.batch());
-            LanguageModel.Output out = model.forward(inputs, carried.asInput(), dropoutSeed(step));
-            Variable lossVar = F.crossEntropy(out.logits(), targets);
-            tape.backward(lossVar);
-            loss = lossVar.value().item();
-            // Both numbers are on the host already (the clip decides there): checking them costs nothing.
-            double norm = config.clip() > 0 ? GradClip.clipGlobalNorm(parameters, config.clip()) : 0;
-            if (!Double.isFinite(loss)) throw new Divergence(step + 1, "the loss is " + loss);
-            if (!Double.isFinite(norm)) throw new Divergence(step + 1, "the gradient norm is " + norm);
-            optimizer.step();
-            // Only now, after backward has read it as h0, may the carried state change.
-            carried.copyFrom(out.state());
+        inputs.copyFromInPlace(chunk.inputs());
+        targets.copyFromInPlace(chunk.targets());
+        double[] lossAndNorm;
+        if (eagerReason != null || !warmedUp) {
+            lossAndNorm = stepOnDevice(true);
+            warmedUp = true;
+        } else {
+            optimizer.advance(); // the host half of the update: this step's scalars, which the graph reads
+            if (graph == null) graph = engine.captureGraph(() -> stepOnDevice(false));
+            graph.replay();
+            lossAndNorm = results.toDoubleArray();
+            checkFinite(lossAndNorm);
         }
         position += config.seq();
         step++;
-        history.addTraining(step, loss);
-        return loss;
+        history.addTraining(step, lossAndNorm[0]);
+        return lossAndNorm[0];
+    }
+
+    /**
+     * The step's device work: forward, backward, clipping, the update and the carried state.
+     * Eagerly, it reads the loss and norm back and checks them before the update (and advances the
+     * optimizer there); captured, it neither reads nor writes the host: it leaves the loss and norm
+     * in {@code results}, and the caller advances the optimizer before each replay.
+     */
+    private double[] stepOnDevice(boolean eager) {
+        try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
+            optimizer.zeroGrad();
+            LanguageModel.Output out = model.forward(inputs, carried.asInput(), dropoutSeed(step));
+            Variable lossVar = F.crossEntropy(out.logits(), targets);
+            tape.backward(lossVar);
+            double[] lossAndNorm = null;
+            if (eager) {
+                // Read back (the clip reads its norm, deciding there whether to scale at all: the same
+                // bits as the captured step's multiplication by exactly 1) and checked before the update.
+                double norm = config.clip() > 0 ? GradClip.clipGlobalNorm(parameters, config.clip()) : 0;
+                lossAndNorm = new double[]{lossVar.value().item(), norm};
+                checkFinite(lossAndNorm);
+                optimizer.advance();
+            } else {
+                Tensor norm = config.clip() > 0 ? GradClip.clipGlobalNormOnDevice(parameters, config.clip())
+                        : engine.zeros(DType.FLOAT64);
+                results.copyFromInPlace(Tensor.stack(0, lossVar.value().to(DType.FLOAT64), norm));
+            }
+            optimizer.update();
+            // Only now, after backward has read it as h0, may the carried state change.
+            carried.copyFrom(out.state());
+            return lossAndNorm;
+        }
+    }
+
+    private void checkFinite(double[] lossAndNorm) {
+        if (!Double.isFinite(lossAndNorm[0])) throw new Divergence(step + 1, "the loss is " + lossAndNorm[0]);
+        if (!Double.isFinite(lossAndNorm[1])) throw new Divergence(step + 1, "the gradient norm is " + lossAndNorm[1]);
     }
 
     /**
@@ -250,6 +332,8 @@ public final class Trainer implements AutoCloseable {
 
     /** Continues from {@code checkpoint}, which must come from a run with this config on this text. */
     public void restore(Checkpoint checkpoint) {
+        closeGraph(); // a graph holds the addresses it was captured with: capture again after a restore
+        warmedUp = false;
         CheckpointDocument d = checkpoint.document();
         if (d.data().streamLength() != training.streamLength() || d.data().trainCharacters() != split.trainTokens()) {
             throw new IllegalArgumentException("the checkpoint's streams (" + d.data().streams() + " of "
@@ -287,6 +371,10 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        closeGraph();
+        inputs.close();
+        targets.close();
+        results.close();
         optimizer.close();
         model.close();
         carried.close();
