@@ -47,6 +47,25 @@ extern "C" __global__ void wick_uniform_f32(float* dst, int n, long long seed, d
 extern "C" __global__ void wick_uniform_f64(double* dst, int n, long long seed, double low, double span) {
     uniform_impl<double>(dst, n, seed, low, span);
 }
+// The seed read from device memory (low word first), then derived by `depth` counters, as
+// dev.wick.core.Seed does: the host writes it before each step, so a captured step draws anew.
+__device__ __forceinline__ long long wick_seed_in_device(const int* seed, int depth, long long c0, long long c1,
+                                                         long long c2, long long c3) {
+    wick_u64 s = ((wick_u64)(unsigned int)seed[1] << 32) | (wick_u64)(unsigned int)seed[0];
+    if (depth > 0) s = wick_rng_bits(s, (wick_u64)c0);
+    if (depth > 1) s = wick_rng_bits(s, (wick_u64)c1);
+    if (depth > 2) s = wick_rng_bits(s, (wick_u64)c2);
+    if (depth > 3) s = wick_rng_bits(s, (wick_u64)c3);
+    return (long long)s;
+}
+extern "C" __global__ void wick_uniform_seeded_f32(float* dst, int n, const int* seed, int depth, long long c0,
+                                                  long long c1, long long c2, long long c3, double low, double span) {
+    uniform_impl<float>(dst, n, wick_seed_in_device(seed, depth, c0, c1, c2, c3), low, span);
+}
+extern "C" __global__ void wick_uniform_seeded_f64(double* dst, int n, const int* seed, int depth, long long c0,
+                                                   long long c1, long long c2, long long c3, double low, double span) {
+    uniform_impl<double>(dst, n, wick_seed_in_device(seed, depth, c0, c1, c2, c3), low, span);
+}
 extern "C" __global__ void wick_normal_f32(float* dst, int n, long long seed, double mean, double std) {
     normal_impl<float>(dst, n, seed, mean, std);
 }

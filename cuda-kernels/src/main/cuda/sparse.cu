@@ -107,7 +107,7 @@ __device__ void sparse_sgd_impl(T* p, const int* rows, const T* values, int n, i
 }
 
 // Adam without weight decay on the touched rows (PyTorch's SparseAdam): the moments of other rows keep
-// their values. 1 - beta and the bias corrections come from the host in double, as for wick_adam.
+// their values. 1 - beta and the bias corrections are computed by the host in double, as for wick_adam.
 template <typename T>
 __device__ void sparse_adam_impl(T* p, const int* rows, const T* grad, T* m, T* v, int n, int row_length, T lr,
                                  T beta1, T one_minus_beta1, T beta2, T one_minus_beta2, T eps, T bias_correction1,
@@ -125,25 +125,26 @@ __device__ void sparse_adam_impl(T* p, const int* rows, const T* grad, T* m, T* 
     }
 }
 
+// lr (and Adam's bias corrections) are read from device memory, as for wick_sgd and wick_adam.
 extern "C" __global__ void wick_sparse_sgd_f32(float* p, const int* rows, const float* values, int n, int row_length,
-                                               float lr, float wd) {
-    sparse_sgd_impl<float>(p, rows, values, n, row_length, lr, wd);
+                                               const double* lr, float wd) {
+    sparse_sgd_impl<float>(p, rows, values, n, row_length, (float)lr[0], wd);
 }
 extern "C" __global__ void wick_sparse_sgd_f64(double* p, const int* rows, const double* values, int n,
-                                               int row_length, double lr, double wd) {
-    sparse_sgd_impl<double>(p, rows, values, n, row_length, lr, wd);
+                                               int row_length, const double* lr, double wd) {
+    sparse_sgd_impl<double>(p, rows, values, n, row_length, lr[0], wd);
 }
+// scalars: {lr, 1 - beta1^step, 1 - beta2^step}
 extern "C" __global__ void wick_sparse_adam_f32(float* p, const int* rows, const float* grad, float* m, float* v,
-                                                int n, int row_length, float lr, float beta1, float one_minus_beta1,
-                                                float beta2, float one_minus_beta2, float eps, float bias_correction1,
-                                                float bias_correction2) {
-    sparse_adam_impl<float>(p, rows, grad, m, v, n, row_length, lr, beta1, one_minus_beta1, beta2, one_minus_beta2,
-                            eps, bias_correction1, bias_correction2);
+                                                int n, int row_length, const double* scalars, float beta1,
+                                                float one_minus_beta1, float beta2, float one_minus_beta2, float eps) {
+    sparse_adam_impl<float>(p, rows, grad, m, v, n, row_length, (float)scalars[0], beta1, one_minus_beta1, beta2,
+                            one_minus_beta2, eps, (float)scalars[1], (float)scalars[2]);
 }
 extern "C" __global__ void wick_sparse_adam_f64(double* p, const int* rows, const double* grad, double* m, double* v,
-                                                int n, int row_length, double lr, double beta1,
+                                                int n, int row_length, const double* scalars, double beta1,
                                                 double one_minus_beta1, double beta2, double one_minus_beta2,
-                                                double eps, double bias_correction1, double bias_correction2) {
-    sparse_adam_impl<double>(p, rows, grad, m, v, n, row_length, lr, beta1, one_minus_beta1, beta2, one_minus_beta2,
-                             eps, bias_correction1, bias_correction2);
+                                                double eps) {
+    sparse_adam_impl<double>(p, rows, grad, m, v, n, row_length, scalars[0], beta1, one_minus_beta1, beta2,
+                             one_minus_beta2, eps, scalars[1], scalars[2]);
 }

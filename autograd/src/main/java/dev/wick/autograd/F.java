@@ -2,6 +2,7 @@ package dev.wick.autograd;
 
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
+import dev.wick.core.Seed;
 import dev.wick.core.Shape;
 import dev.wick.core.Tensor;
 import dev.wick.core.ops.BinaryOp;
@@ -1161,6 +1162,22 @@ public final class F {
      * @throws IllegalArgumentException if p lies outside [0, 1] (or is NaN)
      */
     public static Variable dropout(Variable x, double p, boolean training, long seed) {
+        return dropout(x, p, training, Seed.of(seed));
+    }
+
+    /**
+     * {@link #dropout(Variable, double, boolean, long)} with the mask's seed as a {@link Seed},
+     * which may live in device memory: the kernel reads it there, so a captured training step draws
+     * a new mask at every replay. The same seed value gives the same mask either way.
+     *
+     * @param x the input
+     * @param p the probability that an element is zeroed, in [0, 1]
+     * @param training whether to drop at all (false in evaluation)
+     * @param seed the mask's seed
+     * @return the masked and scaled values, new, of x's shape; x itself when nothing is dropped
+     * @throws IllegalArgumentException if p lies outside [0, 1] (or is NaN)
+     */
+    public static Variable dropout(Variable x, double p, boolean training, Seed seed) {
         if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("dropout probability must lie in [0, 1], got " + p);
         if (!training || p == 0) return x;
         Engine e = x.engine();

@@ -304,6 +304,22 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * Uniform in [low, high) from a {@link Seed}, which may live in device memory: the values
+     * {@link #uniform(DType, long, double, double, int...)} gives for the seed's value.
+     *
+     * @param dtype FLOAT32 or FLOAT64
+     * @param seed the generator's seed
+     * @param low the lower bound, included
+     * @param high the upper bound, excluded
+     * @param dims the dimensions
+     * @return a new tensor
+     */
+    public Tensor uniform(DType dtype, Seed seed, double low, double high, int... dims) {
+        Tensor t = empty(requireFloating(dtype), Shape.of(dims));
+        return t.uniformInPlace(seed, low, high);
+    }
+
+    /**
      * Normal(mean, std), reproducible from the seed on every backend.
      *
      * @param dtype FLOAT32 or FLOAT64

@@ -355,6 +355,28 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * In place: uniform in [low, high) from a {@link Seed}; one in device memory is read by the
+     * kernel (nothing waits for the device), so a captured step draws new numbers at each replay.
+     *
+     * @param seed the generator's seed
+     * @param low the lower bound, included
+     * @param high the upper bound, excluded
+     * @return this tensor
+     * @throws IllegalArgumentException if the tensor is not floating, or the seed's cell lives on
+     *     another engine
+     */
+    public Tensor uniformInPlace(Seed seed, double low, double high) {
+        if (!seed.inDevice()) return uniformInPlace(seed.value(), low, high);
+        requireFloating(this, "uniformInPlace");
+        Tensor cell = seed.cell();
+        cell.checkOpen();
+        if (cell.engine != engine) throw new IllegalArgumentException("the seed's cell lives on another engine");
+        written();
+        backend().uniform(buffer, numel(), cell.buffer, seed.counters(), low, high);
+        return this;
+    }
+
+    /**
      * In place: Normal(mean, std), the values {@link Engine#normal} gives for this seed and element count.
      *
      * @param seed the generator's seed
@@ -2179,6 +2201,50 @@ public final class Tensor implements AutoCloseable {
         written();
         backend().sparseAdamUpdate(buffer, grad.rows().buffer, grad.values().buffer, m.buffer, v.buffer,
                 grad.capacity(), shape.dim(1), lr, beta1, beta2, eps, step);
+        return this;
+    }
+
+    /**
+     * {@link #sparseSgdUpdateInPlace(SparseRows, double, double)} with the learning rate read from
+     * device memory (FLOAT64 [1] on this engine), for a step captured as a device graph.
+     *
+     * @param grad a row-sparse gradient of this shape
+     * @param lr FLOAT64 [1]: the learning rate
+     * @param weightDecay the L2 penalty's factor, applied to the touched rows only
+     * @return this tensor
+     */
+    public Tensor sparseSgdUpdateInPlace(SparseRows grad, Tensor lr, double weightDecay) {
+        checkSparseUpdate("sparseSgdUpdate", grad);
+        requireStepScalars(lr, 1, "sparseSgdUpdate's learning rate");
+        written();
+        backend().sparseSgdUpdate(buffer, grad.rows().buffer, grad.values().buffer, grad.capacity(), shape.dim(1),
+                lr.buffer, weightDecay);
+        return this;
+    }
+
+    /**
+     * {@link #sparseAdamUpdateInPlace(SparseRows, Tensor, Tensor, double, double, double, double, int)}
+     * with lr and the bias corrections read from device memory (FLOAT64 [3] on this engine, as
+     * Backend#adamScalars computes them), for a step captured as a device graph.
+     *
+     * @param grad a row-sparse gradient of this shape
+     * @param m the first moment, updated on the touched rows
+     * @param v the second moment, updated on the touched rows
+     * @param scalars FLOAT64 [3]: lr and the two bias corrections
+     * @param beta1 the first moment's decay
+     * @param beta2 the second moment's decay
+     * @param eps added to the second moment's root
+     * @return this tensor
+     */
+    public Tensor sparseAdamUpdateInPlace(SparseRows grad, Tensor m, Tensor v, Tensor scalars, double beta1,
+                                          double beta2, double eps) {
+        checkSparseUpdate("sparseAdamUpdate", grad);
+        checkSameShape("sparseAdamUpdate", this, m);
+        checkSameShape("sparseAdamUpdate", this, v);
+        requireStepScalars(scalars, 3, "sparseAdamUpdate's scalars");
+        written();
+        backend().sparseAdamUpdate(buffer, grad.rows().buffer, grad.values().buffer, m.buffer, v.buffer,
+                grad.capacity(), shape.dim(1), scalars.buffer, beta1, beta2, eps);
         return this;
     }
 

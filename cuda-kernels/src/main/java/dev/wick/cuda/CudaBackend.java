@@ -2,6 +2,7 @@ package dev.wick.cuda;
 
 import dev.wick.core.DType;
 import dev.wick.core.Device;
+import dev.wick.core.Seed;
 import dev.wick.core.Wick;
 import dev.wick.core.backend.Backend;
 import dev.wick.core.backend.Buffer;
@@ -14,6 +15,7 @@ import dev.wick.core.ops.ReduceOp;
 import dev.wick.core.ops.UnaryOp;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.IntUnaryOperator;
 
@@ -477,6 +479,25 @@ public final class CudaBackend implements Backend {
         // wick_uniform_fXX(T* dst, int n, long long seed, double low, double span)
         launch(Launch.of(kernel("wick_uniform", t), blocks(length), THREADS,
                 new KernelArgs().ptr(d).i32(length).i64(seed).f64(low).f64(high - low)));
+    }
+
+    @Override
+    public void uniform(Buffer dst, int length, Buffer seed, long[] counters, double low, double high) {
+        DType t = real(dst, "uniform");
+        CudaBuffer d = cb(dst, t, length, "uniform");
+        CudaBuffer s = cb(seed, DType.INT32, 2, "uniform's seed");
+        if (counters.length > Seed.MAX_DERIVATIONS) {
+            throw new IllegalArgumentException("uniform: " + counters.length + " derivations of the seed, at most "
+                    + Seed.MAX_DERIVATIONS);
+        }
+        if (length == 0) return;
+        enter();
+        long[] c = Arrays.copyOf(counters, Seed.MAX_DERIVATIONS);
+        // wick_uniform_seeded_fXX(T* dst, int n, const int* seed, int depth, long long c0, long long c1,
+        //                         long long c2, long long c3, double low, double span)
+        launch(Launch.of(kernel("wick_uniform_seeded", t), blocks(length), THREADS,
+                new KernelArgs().ptr(d).i32(length).ptr(s).i32(counters.length).i64(c[0]).i64(c[1]).i64(c[2]).i64(c[3])
+                        .f64(low).f64(high - low)));
     }
 
     @Override
@@ -1150,37 +1171,36 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength, double lr,
+    public void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength, Buffer lr,
                                 double weightDecay) {
         DType t = real(param, "sparseSgdUpdate");
         long cells = (long) capacity * rowLength;
         CudaBuffer P = cb(param, t, 0, "sparseSgdUpdate"), R = cb(rows, DType.INT32, capacity, "sparseSgdUpdate");
         CudaBuffer G = cb(values, t, cells, "sparseSgdUpdate");
+        CudaBuffer L = cb(lr, DType.FLOAT64, 1, "sparseSgdUpdate's learning rate");
         if (cells == 0) return;
         enter();
-        // wick_sparse_sgd_fXX(T* p, const int* rows, const T* values, int n, int row_length, T lr, T wd)
+        // wick_sparse_sgd_fXX(T* p, const int* rows, const T* values, int n, int row_length, const double* lr, T wd)
         launch(Launch.of(kernel("wick_sparse_sgd", t), blocks(cells), THREADS, new KernelArgs().ptr(P).ptr(R).ptr(G)
-                .i32((int) cells).i32(rowLength).real(t, lr).real(t, weightDecay)));
+                .i32((int) cells).i32(rowLength).ptr(L).real(t, weightDecay)));
     }
 
     @Override
     public void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity,
-                                 int rowLength, double lr, double beta1, double beta2, double eps, int step) {
+                                 int rowLength, Buffer scalars, double beta1, double beta2, double eps) {
         DType t = real(param, "sparseAdamUpdate");
         long cells = (long) capacity * rowLength;
         CudaBuffer P = cb(param, t, 0, "sparseAdamUpdate"), R = cb(rows, DType.INT32, capacity, "sparseAdamUpdate");
         CudaBuffer G = cb(values, t, cells, "sparseAdamUpdate");
         CudaBuffer M = cb(m, t, P.length(), "sparseAdamUpdate"), V = cb(v, t, P.length(), "sparseAdamUpdate");
+        CudaBuffer S = cb(scalars, DType.FLOAT64, 3, "sparseAdamUpdate's scalars");
         if (cells == 0) return;
         enter();
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        // wick_sparse_adam_fXX(T* p, const int* rows, const T* grad, T* m, T* v, int n, int row_length, T lr,
-        //                      T beta1, T one_minus_beta1, T beta2, T one_minus_beta2, T eps,
-        //                      T bias_correction1, T bias_correction2)
+        // wick_sparse_adam_fXX(T* p, const int* rows, const T* grad, T* m, T* v, int n, int row_length,
+        //                      const double* scalars, T beta1, T one_minus_beta1, T beta2, T one_minus_beta2, T eps)
         launch(Launch.of(kernel("wick_sparse_adam", t), blocks(cells), THREADS,
-                new KernelArgs().ptr(P).ptr(R).ptr(G).ptr(M).ptr(V).i32((int) cells).i32(rowLength).real(t, lr)
-                        .real(t, beta1).real(t, 1 - beta1).real(t, beta2).real(t, 1 - beta2).real(t, eps)
-                        .real(t, bc1).real(t, bc2)));
+                new KernelArgs().ptr(P).ptr(R).ptr(G).ptr(M).ptr(V).i32((int) cells).i32(rowLength).ptr(S)
+                        .real(t, beta1).real(t, 1 - beta1).real(t, beta2).real(t, 1 - beta2).real(t, eps)));
     }
 
     // ---- optimizers ------------------------------------------------------------------------------

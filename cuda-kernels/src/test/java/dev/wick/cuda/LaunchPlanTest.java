@@ -43,6 +43,7 @@ class LaunchPlanTest {
         Buffer table = b.allocate(t, v * d), rows = b.allocate(t, n * d);
         b.fill(x, 1.5, n);
         b.uniform(x, n, 1, -1, 1);
+        b.uniform(x, n, idx, new long[]{5, 7}, -1, 1);
         b.normal(x, n, 2, 0, 1);
         b.copy(x, y, n);
         b.convert(x, b.allocate(t == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32, n), n);

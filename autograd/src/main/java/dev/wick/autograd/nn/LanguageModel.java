@@ -1,6 +1,7 @@
 package dev.wick.autograd.nn;
 
 import dev.wick.autograd.Variable;
+import dev.wick.core.Seed;
 import dev.wick.core.Tensor;
 
 /**
@@ -31,6 +32,23 @@ public interface LanguageModel extends Module {
      * @throws IllegalArgumentException if inputs is not [T, B] or the state does not fit
      */
     Output forward(Tensor inputs, Recurrent.State state, long dropoutSeed);
+
+    /**
+     * As {@link #forward(Tensor, Recurrent.State, long)}, with the masks' seed as a {@link Seed},
+     * which may live in device memory (written before each step, so a captured training step draws
+     * new masks at every replay). The default takes host seeds only.
+     *
+     * @param inputs the token ids, INT32 [T, B] in [0, V)
+     * @param state the previous chunk's final state, or null for zeros
+     * @param dropoutSeed the seed of this call's dropout masks
+     * @return the logits and the final state
+     */
+    default Output forward(Tensor inputs, Recurrent.State state, Seed dropoutSeed) {
+        if (dropoutSeed.inDevice()) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " takes its dropout seed from the host only");
+        }
+        return forward(inputs, state, dropoutSeed.value());
+    }
 
     /**
      * The vocabulary size V: the token ids it reads and the logits' width.

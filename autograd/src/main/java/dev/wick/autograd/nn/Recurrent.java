@@ -1,6 +1,7 @@
 package dev.wick.autograd.nn;
 
 import dev.wick.autograd.Variable;
+import dev.wick.core.Seed;
 
 /**
  * A stack of recurrent layers, time-major, as PyTorch's nn.RNN, nn.LSTM and nn.GRU: the input x
@@ -51,6 +52,23 @@ public interface Recurrent extends Module {
      *     initial state lacks a part this kind of layer has or has one it lacks
      */
     Output forward(Variable x, State initial, long dropoutSeed);
+
+    /**
+     * As {@link #forward(Variable, State, long)}, with the masks' seed as a {@link Seed}, which may
+     * live in device memory (written before each step, so a captured step draws new masks at every
+     * replay). The default takes host seeds only.
+     *
+     * @param x the input sequence, [T, B, inputSize()]
+     * @param initial the initial state, [L, B, H] per part, or null for zeros
+     * @param dropoutSeed the seed of this call's dropout masks
+     * @return the last layer's hidden states and every layer's final state
+     */
+    default Output forward(Variable x, State initial, Seed dropoutSeed) {
+        if (dropoutSeed.inDevice()) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " takes its dropout seed from the host only");
+        }
+        return forward(x, initial, dropoutSeed.value());
+    }
 
     /**
      * As {@link #forward(Variable, State, long)}, with the next seed of this module's own sequence.

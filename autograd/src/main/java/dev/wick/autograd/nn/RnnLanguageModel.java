@@ -2,7 +2,7 @@ package dev.wick.autograd.nn;
 
 import dev.wick.autograd.F;
 import dev.wick.autograd.Variable;
-import dev.wick.core.CounterRng;
+import dev.wick.core.Seed;
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Tensor;
@@ -161,15 +161,20 @@ public final class RnnLanguageModel implements LanguageModel {
 
     @Override
     public Output forward(Tensor inputs, Recurrent.State state, long dropoutSeed) {
+        return forward(inputs, state, Seed.of(dropoutSeed));
+    }
+
+    @Override
+    public Output forward(Tensor inputs, Recurrent.State state, Seed dropoutSeed) {
         if (inputs == null || inputs.rank() != 2) {
             throw new IllegalArgumentException("inputs must be [T, B] token ids, got " + (inputs == null ? null : inputs.shape()));
         }
         int steps = inputs.shape().dim(0), batch = inputs.shape().dim(1);
         double p = config.dropout();
         Variable looked = F.embedding(embedding, inputs, -1, config.sparseEmbedding());
-        Variable x = F.dropout(looked, p, training, CounterRng.bits(dropoutSeed, 0));
-        Recurrent.Output out = rnn.forward(x, state, CounterRng.bits(dropoutSeed, 1));
-        Variable hs = F.dropout(out.output(), p, training, CounterRng.bits(dropoutSeed, 2));
+        Variable x = F.dropout(looked, p, training, dropoutSeed.derive(0));
+        Recurrent.Output out = rnn.forward(x, state, dropoutSeed.derive(1));
+        Variable hs = F.dropout(out.output(), p, training, dropoutSeed.derive(2));
         Variable logits = F.linear(F.reshape(hs, steps * batch, config.hidden()), headWeight, headBias);
         return new Output(logits, out.state());
     }

@@ -5,6 +5,7 @@ import dev.wick.autograd.Variable;
 import dev.wick.core.CounterRng;
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
+import dev.wick.core.Seed;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -83,6 +84,11 @@ abstract class StackedRecurrent implements Recurrent {
 
     @Override
     public final Output forward(Variable x, State initial, long dropoutSeed) {
+        return forward(x, initial, Seed.of(dropoutSeed));
+    }
+
+    @Override
+    public final Output forward(Variable x, State initial, Seed dropoutSeed) {
         if (x == null) throw new IllegalArgumentException(kind + ": input must not be null");
         if (x.shape().rank() != 3 || x.shape().dim(2) != inputSize) {
             throw new IllegalArgumentException(kind + ": input must be [T, B, " + inputSize + "], got " + x.shape());
@@ -97,7 +103,7 @@ abstract class StackedRecurrent implements Recurrent {
             LayerOutput out = forwardLayer(layers.get(k), input, h0, c0);
             lastH.add(out.lastHidden());
             if (hasCell) lastC.add(out.lastCell());
-            input = k + 1 < n ? F.dropout(out.output(), dropout, training, CounterRng.bits(dropoutSeed, k)) : out.output();
+            input = k + 1 < n ? F.dropout(out.output(), dropout, training, dropoutSeed.derive(k)) : out.output();
         }
         return new Output(input, new State(F.stack(0, lastH.toArray(new Variable[0])),
                 hasCell ? F.stack(0, lastC.toArray(new Variable[0])) : null));

@@ -23,8 +23,7 @@ public interface Optimizer extends AutoCloseable {
     /**
      * The device half of a step: queues every parameter's update, reading the step's values from
      * the device memory advance() wrote, so that nothing here waits for the device or copies from
-     * the host (for the dense updates; a row-sparse gradient's update takes its values by value and
-     * is not captured).
+     * the host (row-sparse gradients' updates included).
      */
     void update();
 

@@ -80,7 +80,7 @@ public final class Sgd implements Optimizer {
         for (int i = 0; i < params.size(); i++) {
             Variable p = params.get(i);
             if (p.hasSparseGrad()) {
-                p.value().sparseSgdUpdateInPlace(p.sparseGrad(), lr, weightDecay);
+                p.value().sparseSgdUpdateInPlace(p.sparseGrad(), lrOnDevice.get(p.engine()), weightDecay);
                 continue;
             }
             Tensor grad = p.grad();

@@ -69,7 +69,7 @@ public final class SparseAdam extends AdamFamily {
             Variable p = params.get(i);
             SparseRows grad = p.sparseGrad();
             if (grad == null) continue; // nothing looked up since the last zeroGrad
-            p.value().sparseAdamUpdateInPlace(grad, m.get(i), v.get(i), lr, beta1, beta2, eps, stepCount);
+            p.value().sparseAdamUpdateInPlace(grad, m.get(i), v.get(i), scalars.get(p.engine()), beta1, beta2, eps);
         }
     }
 }

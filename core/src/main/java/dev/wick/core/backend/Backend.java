@@ -188,6 +188,28 @@ public interface Backend extends AutoCloseable {
     void uniform(Buffer dst, int length, long seed, double low, double high);
 
     /**
+     * {@link #uniform(Buffer, int, long, double, double)} with a seed read from device memory: a
+     * 64-bit value (INT32 [2], low word first), from which each counter in turn derives the seed
+     * used, s = CounterRng.bits(s, counter) (see {@link dev.wick.core.Seed}), so that a captured
+     * step draws new numbers at every replay. The default reads the seed back to the host; a device
+     * backend reads it in the kernel instead.
+     *
+     * @param dst a floating buffer written
+     * @param length how many elements are written; element i draws counter i
+     * @param seed INT32 [2]: the seed before the derivations
+     * @param counters the derivations, at most {@link dev.wick.core.Seed#MAX_DERIVATIONS}
+     * @param low the lower bound, included
+     * @param high the upper bound, excluded
+     */
+    default void uniform(Buffer dst, int length, Buffer seed, long[] counters, double low, double high) {
+        int[] words = new int[2];
+        download(seed, words, 0, 2);
+        long s = (words[0] & 0xffffffffL) | ((long) words[1] << 32);
+        for (long c : counters) s = dev.wick.core.CounterRng.bits(s, c);
+        uniform(dst, length, s, low, high);
+    }
+
+    /**
      * dst[i] = mean + std * n(seed, i), n being CounterRng's standard normal.
      *
      * @param dst a floating buffer written
@@ -659,11 +681,33 @@ public interface Backend extends AutoCloseable {
      * @param values its summed rows, [capacity, rowLength]
      * @param capacity the coalesced gradient's length
      * @param rowLength the elements per row
-     * @param lr the learning rate
+     * @param lr FLOAT64 [1]: the learning rate (see the optimizers' section below)
      * @param weightDecay the L2 factor added to the gradient (0 for none)
      */
     void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength,
-                         double lr, double weightDecay);
+                         Buffer lr, double weightDecay);
+
+    /**
+     * {@link #sparseSgdUpdate(Buffer, Buffer, Buffer, int, int, Buffer, double)} with the learning
+     * rate given by value.
+     *
+     * @param param the table updated, [V, rowLength]
+     * @param rows a coalesced gradient's rows, INT32 [capacity], -1 for padding
+     * @param values its summed rows, [capacity, rowLength]
+     * @param capacity the coalesced gradient's length
+     * @param rowLength the elements per row
+     * @param lr the learning rate
+     * @param weightDecay the L2 factor added to the gradient (0 for none)
+     */
+    default void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength,
+                                 double lr, double weightDecay) {
+        Buffer scalars = stepScalars(lr);
+        try {
+            sparseSgdUpdate(param, rows, values, capacity, rowLength, scalars, weightDecay);
+        } finally {
+            release(scalars);
+        }
+    }
 
     /**
      * Lazy Adam (PyTorch's SparseAdam) on the rows a coalesced gradient touches: for every
@@ -678,14 +722,40 @@ public interface Backend extends AutoCloseable {
      * @param v the second moments, like param, updated on the touched rows
      * @param capacity the coalesced gradient's length
      * @param rowLength the elements per row
+     * @param scalars FLOAT64 [3]: lr and the two bias corrections, as {@link #adamScalars} computes them
+     * @param beta1 the first moment's decay
+     * @param beta2 the second moment's decay
+     * @param eps the term added to the denominator
+     */
+    void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity, int rowLength,
+                          Buffer scalars, double beta1, double beta2, double eps);
+
+    /**
+     * {@link #sparseAdamUpdate(Buffer, Buffer, Buffer, Buffer, Buffer, int, int, Buffer, double,
+     * double, double)} with the learning rate and the step number given by value.
+     *
+     * @param param the table updated, [V, rowLength]
+     * @param rows a coalesced gradient's rows, INT32 [capacity], -1 for padding
+     * @param values its summed rows, [capacity, rowLength]
+     * @param m the first moments, like param, updated on the touched rows
+     * @param v the second moments, like param, updated on the touched rows
+     * @param capacity the coalesced gradient's length
+     * @param rowLength the elements per row
      * @param lr the learning rate
      * @param beta1 the first moment's decay
      * @param beta2 the second moment's decay
      * @param eps the term added to the denominator
      * @param step the step number, from 1, for the bias correction
      */
-    void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity, int rowLength,
-                          double lr, double beta1, double beta2, double eps, int step);
+    default void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity,
+                                  int rowLength, double lr, double beta1, double beta2, double eps, int step) {
+        Buffer scalars = stepScalars(adamScalars(lr, beta1, beta2, step));
+        try {
+            sparseAdamUpdate(param, rows, values, m, v, capacity, rowLength, scalars, beta1, beta2, eps);
+        } finally {
+            release(scalars);
+        }
+    }
 
     // ---- optimizers, in place -----------------------------------------------------------------
     // The scalars that change from step to step (the learning rate, Adam's bias corrections) come

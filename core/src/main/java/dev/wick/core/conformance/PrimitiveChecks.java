@@ -116,6 +116,13 @@ final class PrimitiveChecks extends Checks {
             s.timed(() -> s.backend().uniform(b, n, seed, low, high));
             return outputs(s.read(b));
         });
+        long[] counters = {in.nextLong(), 3, in.nextLong() >>> 40};
+        suite.compare("uniform, the seed in device memory, derived three times", elementwise, s -> {
+            Buffer b = s.nans(n);
+            Buffer cell = s.ints(new int[]{(int) seed, (int) (seed >>> 32)});
+            s.timed(() -> s.backend().uniform(b, n, cell, counters, low, high));
+            return outputs(s.read(b));
+        });
         long seed2 = in.nextLong();
         double mean = in.value(-1, 1), std = in.value(0.1, 2);
         suite.compare("normal (counter-based)", elementwise, s -> {

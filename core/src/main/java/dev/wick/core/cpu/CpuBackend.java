@@ -676,9 +676,10 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength, double lr,
+    public void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength, Buffer lrOnDevice,
                                 double weightDecay) {
         CpuBuffer P = cb(param), R = cb(rows), G = cb(values);
+        double lr = scalar(lrOnDevice, 0);
         int[] ra = R.i();
         int slotsPerChunk = Math.max(1, CHEAP_GRAIN / Math.max(1, rowLength));
         if (f32(P)) {
@@ -696,11 +697,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity,
-                                 int rowLength, double lr, double beta1, double beta2, double eps, int step) {
+                                 int rowLength, Buffer scalars, double beta1, double beta2, double eps) {
         CpuBuffer P = cb(param), R = cb(rows), G = cb(values), M = cb(m), V = cb(v);
         int[] ra = R.i();
         int slotsPerChunk = Math.max(1, CHEAP_GRAIN / Math.max(1, rowLength));
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        double lr = scalar(scalars, 0), bc1 = scalar(scalars, 1), bc2 = scalar(scalars, 2);
         if (f32(P)) {
             float[] pa = P.f(), ga = G.f(), ma = M.f(), va = V.f();
             workers.forRange(capacity, slotsPerChunk, (from, to) -> SparseKernels.forTouchedRows(ra, R.offset, from, to,

@@ -62,11 +62,11 @@ class ForwardingBackend implements Backend {
     @Override public void coalesceRows(Buffer indices, Buffer src, int count, int rowLength, int skipIndex, Buffer rows, Buffer values, Buffer nnz) {
         delegate.coalesceRows(indices, src, count, rowLength, skipIndex, rows, values, nnz);
     }
-    @Override public void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength, double lr, double weightDecay) {
+    @Override public void sparseSgdUpdate(Buffer param, Buffer rows, Buffer values, int capacity, int rowLength, Buffer lr, double weightDecay) {
         delegate.sparseSgdUpdate(param, rows, values, capacity, rowLength, lr, weightDecay);
     }
-    @Override public void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity, int rowLength, double lr, double beta1, double beta2, double eps, int step) {
-        delegate.sparseAdamUpdate(param, rows, values, m, v, capacity, rowLength, lr, beta1, beta2, eps, step);
+    @Override public void sparseAdamUpdate(Buffer param, Buffer rows, Buffer values, Buffer m, Buffer v, int capacity, int rowLength, Buffer scalars, double beta1, double beta2, double eps) {
+        delegate.sparseAdamUpdate(param, rows, values, m, v, capacity, rowLength, scalars, beta1, beta2, eps);
     }
     @Override public void sgdUpdate(Buffer param, Buffer grad, Buffer velocity, int length, Buffer lr, double momentum, double weightDecay) {
         delegate.sgdUpdate(param, grad, velocity, length, lr, momentum, weightDecay);

@@ -9,6 +9,7 @@ import dev.wick.core.CounterRng;
 import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
+import dev.wick.core.Seed;
 import dev.wick.core.Tensor;
 import dev.wick.core.backend.DeviceGraph;
 import dev.wick.core.io.StoredTensor;
@@ -54,6 +55,8 @@ public final class Trainer implements AutoCloseable {
     private final Tensor targets;
     /** The step's loss and gradient norm (0 without clipping), FLOAT64 [2]: read after each step. */
     private final Tensor results;
+    /** The step's dropout seed (INT32 [2], see {@link Seed}): written before each step. */
+    private final Tensor dropoutCell;
     /** Why steps run eagerly, or null when they replay a captured graph. */
     private String eagerReason;
     /** The captured step (after the first eager one), or null. */
@@ -98,6 +101,7 @@ public final class Trainer implements AutoCloseable {
         this.inputs = engine.zeros(DType.INT32, config.seq(), config.batch());
         this.targets = engine.zeros(DType.INT32, config.seq() * config.batch());
         this.results = engine.zeros(DType.FLOAT64, 2);
+        this.dropoutCell = engine.zeros(DType.INT32, 2);
         this.rng = SamplingRng.forTraining(config.seed());
         useGraphs(true);
     }
@@ -116,8 +120,6 @@ public final class Trainer implements AutoCloseable {
         warmedUp = false;
         eagerReason = !wanted ? "graphs turned off"
                 : !engine.capturesGraphs() ? engine.device() + " has no device graphs"
-                : shape.dropout() > 0 ? "dropout draws each step's masks from a seed passed by value"
-                : shape.sparseEmbedding() ? "sparse embedding updates take their step's values by value"
                 : null;
         return eagerReason == null ? "training steps: a CUDA graph, captured at the second step and replayed"
                 : "training steps: eager (" + eagerReason + ")";
@@ -150,6 +152,7 @@ public final class Trainer implements AutoCloseable {
         Streams.Chunk chunk = training.chunk(position, config.seq());
         inputs.copyFromInPlace(chunk.inputs());
         targets.copyFromInPlace(chunk.targets());
+        Seed.write(dropoutCell, dropoutSeed(step));
         double[] lossAndNorm;
         if (eagerReason != null || !warmedUp) {
             lossAndNorm = stepOnDevice(true);
@@ -176,7 +179,7 @@ public final class Trainer implements AutoCloseable {
     private double[] stepOnDevice(boolean eager) {
         try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
             optimizer.zeroGrad();
-            LanguageModel.Output out = model.forward(inputs, carried.asInput(), dropoutSeed(step));
+            LanguageModel.Output out = model.forward(inputs, carried.asInput(), Seed.inDevice(dropoutCell));
             Variable lossVar = F.crossEntropy(out.logits(), targets);
             tape.backward(lossVar);
             double[] lossAndNorm = null;
@@ -375,6 +378,7 @@ public final class Trainer implements AutoCloseable {
         inputs.close();
         targets.close();
         results.close();
+        dropoutCell.close();
         optimizer.close();
         model.close();
         carried.close();

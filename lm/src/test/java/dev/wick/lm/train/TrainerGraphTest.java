@@ -34,14 +34,16 @@ class TrainerGraphTest {
 
     static Stream<Arguments> configs() {
         return Stream.of(
-                Arguments.of(Cell.TANH, 1, OptimizerKind.ADAM, 0.5),
-                Arguments.of(Cell.LSTM, 2, OptimizerKind.SGD, 0.25),
-                Arguments.of(Cell.GRU, 1, OptimizerKind.ADAM, 0.0));
+                Arguments.of(Cell.TANH, 1, OptimizerKind.ADAM, 0.5, 0.0, false),
+                Arguments.of(Cell.LSTM, 2, OptimizerKind.SGD, 0.25, 0.3, false),
+                Arguments.of(Cell.GRU, 1, OptimizerKind.ADAM, 0.0, 0.2, true),
+                Arguments.of(Cell.TANH, 2, OptimizerKind.SGD, 1.0, 0.0, true));
     }
 
-    private static TrainConfig config(Cell cell, int layers, OptimizerKind optimizer, double clip, long seed) {
+    private static TrainConfig config(Cell cell, int layers, OptimizerKind optimizer, double clip, double dropout,
+                                      boolean sparse, long seed) {
         return new TrainConfig(6, 9, 5, 3, optimizer == OptimizerKind.SGD ? 1.0 : 1e-2, clip, seed, 0.2, optimizer, 2,
-                Tokenization.CHARACTERS, ModelChoice.of(cell, layers, 0, false, false));
+                Tokenization.CHARACTERS, ModelChoice.of(cell, layers, dropout, false, sparse));
     }
 
     private static Trainer trainer(Engine engine, String s, TrainConfig config) {
@@ -52,14 +54,16 @@ class TrainerGraphTest {
 
     @ParameterizedTest
     @MethodSource("configs")
-    void replayedStepsGiveTheEagerStepsBits(Cell cell, int layers, OptimizerKind optimizer, double clip) {
+    void replayedStepsGiveTheEagerStepsBits(Cell cell, int layers, OptimizerKind optimizer, double clip, double dropout,
+                                            boolean sparse) {
         long seed = TestTexts.freshSeed("replayedStepsGiveTheEagerStepsBits");
         // Short enough that the steps cross an epoch boundary (the carried state is zeroed between replays).
         String text = TestTexts.sentences(130, seed);
-        TrainConfig config = config(cell, layers, optimizer, clip, seed);
+        TrainConfig config = config(cell, layers, optimizer, clip, dropout, sparse, seed);
         Run eager = run(config, text, false);
         Run graphs = run(config, text, true);
-        String where = cell + ", " + layers + " layers, " + optimizer + ", clip " + clip + ", seed " + seed;
+        String where = cell + ", " + layers + " layers, " + optimizer + ", clip " + clip + ", dropout " + dropout
+                + (sparse ? ", sparse embedding" : "") + ", seed " + seed;
         for (int i = 0; i < STEPS; i++) {
             assertEquals(Double.doubleToRawLongBits(eager.losses[i]), Double.doubleToRawLongBits(graphs.losses[i]),
                     "loss of step " + (i + 1) + ": " + eager.losses[i] + " eagerly, " + graphs.losses[i] + " replayed; " + where);
@@ -103,21 +107,19 @@ class TrainerGraphTest {
     }
 
     @Test
-    void stepsThatAGraphCannotReplayStayEagerAndSayWhy() {
-        long seed = TestTexts.freshSeed("stepsThatAGraphCannotReplayStayEagerAndSayWhy");
+    void graphsAreTheDefaultWhereTheEngineHasThemAndCanBeTurnedOff() {
+        long seed = TestTexts.freshSeed("graphsAreTheDefaultWhereTheEngineHasThemAndCanBeTurnedOff");
         String text = TestTexts.sentences(300, seed);
-        try (Engine engine = TestEngines.emulatedCuda().open()) {
-            TrainConfig dropout = new TrainConfig(6, 9, 5, 3, 1e-2, 1, seed, 0.2, OptimizerKind.ADAM, 1,
-                    Tokenization.CHARACTERS, ModelChoice.of(Cell.LSTM, 2, 0.3, false, false));
-            try (Trainer t = trainer(engine, text, dropout)) {
-                assertFalse(t.usesGraphs());
-                assertTrue(t.useGraphs(true).contains("dropout"), t.useGraphs(true));
-            }
-            try (Trainer t = trainer(engine, text, config(Cell.TANH, 1, OptimizerKind.ADAM, 1, seed))) {
-                assertTrue(t.usesGraphs());
-                assertTrue(t.useGraphs(false).contains("eager (graphs turned off)"));
-                assertFalse(t.usesGraphs());
-            }
+        TrainConfig config = config(Cell.LSTM, 2, OptimizerKind.ADAM, 1, 0.2, true, seed);
+        try (Engine engine = TestEngines.emulatedCuda().open(); Trainer t = trainer(engine, text, config)) {
+            assertTrue(t.usesGraphs());
+            assertTrue(t.useGraphs(false).contains("eager (graphs turned off)"));
+            assertFalse(t.usesGraphs());
+            assertTrue(t.useGraphs(true).contains("a CUDA graph"));
+        }
+        try (Engine engine = TestEngines.cpu().open(); Trainer t = trainer(engine, text, config)) {
+            assertFalse(t.usesGraphs());
+            assertTrue(t.useGraphs(true).contains("has no device graphs"), t.useGraphs(true));
         }
     }
 }
