@@ -21,7 +21,7 @@
 #   3c. and with eager steps (--no-cuda-graphs; step 2 replays a captured CUDA graph): tokens per
 #      second with and without graphs, and the two loss.csv files compared byte for byte
 #   4. the GPU benchmarks (benchmarks/gpu-subset.sh), if benchmarks.jar is there, the recurrent steps
-#      with and without the persistent kernels
+#      replayed from CUDA graphs with and without the persistent kernels, and eagerly without either
 #   5. selfcheck, GEMM through Wick's PTX kernel (-Dwick.gemm=ptx): the fallback for machines without
 #      a cuBLAS Wick can load
 # Both selfchecks write their tables to $OUT/selfcheck.txt. A summary table ends the output, with
@@ -137,7 +137,7 @@ for candidate in "$here/benchmarks/gpu-subset.sh" "$here/../benchmarks/gpu-subse
   [[ -f "$candidate" ]] && subset=$candidate && break
 done
 if [[ -f "$bench_jar" && -n "$subset" ]]; then
-  run_step "benchmarks (wick-cuda)" 100 "$OUT/benchmarks.txt" \
+  run_step "benchmarks (wick-cuda)" 120 "$OUT/benchmarks.txt" \
     env JAVA="$JAVA" JARS="$JARS" OUT="$OUT" bash "$subset"
 else
   record "benchmarks (wick-cuda)" "SKIP" "-" 0 "no benchmarks.jar in \$JARS or no benchmarks/gpu-subset.sh"

@@ -8,15 +8,18 @@
 #   the char-RNN training step (torch_ref: char_rnn_small_eager / _fused), with the
 #     driverAllocations counter, which must stay 0 in a steady state;
 #   the same step with an LSTM or a GRU layer (torch_ref: char_lstm_small_fused, char_gru_small_fused);
+#   the training steps replay a CUDA graph captured after one eager step (as wick-lm trains);
 #   then the three steps again with each recurrence step by step (-Dwick.cuda.persistent=false,
-#   bench-gpu-stepwise.md), for what the persistent kernels gain on this card (the command line's
-#   -jvmArgsAppend replaces BenchmarkDefaults', so it repeats them).
-# One fork each, 1 warm-up and 3 measurement iterations of 1 s: eleven forks of about 6 s (not yet
-# timed on a GPU; give the step a 100 s timeout). Needs only the shaded jar, no Maven:
+#   bench-gpu-stepwise.md), for what the persistent kernels gain on this card, and a third time
+#   eagerly as well (-Dwick.bench.graphs=false, bench-gpu-eager.md), for what the graphs gain (the
+#   command line's -jvmArgsAppend replaces BenchmarkDefaults', so it repeats them).
+# One fork each, 1 warm-up and 3 measurement iterations of 1 s: fourteen forks of about 6 s (not yet
+# timed on a GPU; give the step a 120 s timeout). Needs only the shaded jar, no Maven:
 #   JAVA  a java binary (default: java)
 #   JARS  the folder holding benchmarks.jar (required)
 #   OUT   where results go (default: /tmp/out): bench-gpu.md (medians), bench-gpu.json (JMH) and
-#         bench-gpu-stepwise.md (the steps without the persistent kernels)
+#         bench-gpu-stepwise.md (the steps without the persistent kernels) and bench-gpu-eager.md
+#         (without graphs either)
 # Exits 0 and says why when wick-cuda cannot run here (no GPU, no driver, no CUDA backend in the jar).
 # Extra arguments go to JMH (e.g. -p mkn=1024x1024x1024 to change a size).
 set -uo pipefail
@@ -43,4 +46,10 @@ status=$?
   'CharRnnStepBench|LstmGruStepBench' -p backend=wick-cuda -f 1 -wi 1 -i 3 -w 1 -r 1 \
   -jvmArgsAppend "-Xms2g -Xmx8g --add-modules=jdk.incubator.vector -Dwick.cuda.persistent=false" "$@"
 stepwise=$?
-exit $(( status != 0 ? status : stepwise ))
+# And eagerly: no graph replay (-Dwick.bench.graphs=false), no persistent kernel: the path without
+# either, for what each gains.
+"$JAVA" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.wick.bench.Compare --markdown "$OUT/bench-gpu-eager.md" \
+  'CharRnnStepBench|LstmGruStepBench' -p backend=wick-cuda -f 1 -wi 1 -i 3 -w 1 -r 1 \
+  -jvmArgsAppend "-Xms2g -Xmx8g --add-modules=jdk.incubator.vector -Dwick.cuda.persistent=false -Dwick.bench.graphs=false" "$@"
+eager=$?
+exit $(( status != 0 ? status : stepwise != 0 ? stepwise : eager ))

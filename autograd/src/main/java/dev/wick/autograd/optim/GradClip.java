@@ -35,8 +35,10 @@ public final class GradClip {
         Engine engine = engineOf(params, maxNorm);
         try (Scope scope = engine.scope()) {
             Tensor[] normAndFactor = normAndFactor(params, maxNorm, engine);
+            // Converted before the read, scaling or not: every step then takes the same memory.
+            Map<DType, Tensor> factors = factorsByDType(params, normAndFactor[1]);
             double[] read = Tensor.stack(0, normAndFactor).toDoubleArray();
-            if (read[1] < 1) scale(params, normAndFactor[1]);
+            if (read[1] < 1) scale(params, factors);
             return read[0];
         }
     }
@@ -59,7 +61,7 @@ public final class GradClip {
         Engine engine = engineOf(params, maxNorm);
         try (Scope scope = engine.scope()) {
             Tensor[] normAndFactor = normAndFactor(params, maxNorm, engine);
-            scale(params, normAndFactor[1]);
+            scale(params, factorsByDType(params, normAndFactor[1]));
             return scope.keep(normAndFactor[0]);
         }
     }
@@ -93,14 +95,27 @@ public final class GradClip {
         return new Tensor[]{norm, factor};
     }
 
-    /** Multiplies every gradient by the factor, rounded once to the gradient's dtype. */
-    private static void scale(List<Variable> params, Tensor factor) {
+    /** The factor (FLOAT64) rounded once to each dtype of the gradients. */
+    private static Map<DType, Tensor> factorsByDType(List<Variable> params, Tensor factor) {
         Map<DType, Tensor> factors = new EnumMap<>(DType.class);
         factors.put(DType.FLOAT64, factor);
         for (Variable p : params) {
-            Tensor values = p.hasSparseGrad() ? p.sparseGrad().values() : p.grad();
-            if (values == null) continue;
-            values.applyInPlace(BinaryOp.MUL, factors.computeIfAbsent(values.dtype(), factor::to));
+            Tensor values = gradientValues(p);
+            if (values != null) factors.computeIfAbsent(values.dtype(), factor::to);
         }
+        return factors;
+    }
+
+    /** Multiplies every gradient by the factor of its dtype. */
+    private static void scale(List<Variable> params, Map<DType, Tensor> factors) {
+        for (Variable p : params) {
+            Tensor values = gradientValues(p);
+            if (values != null) values.applyInPlace(BinaryOp.MUL, factors.get(values.dtype()));
+        }
+    }
+
+    /** A dense gradient, or a row-sparse one's values; null without a gradient. */
+    private static Tensor gradientValues(Variable p) {
+        return p.hasSparseGrad() ? p.sparseGrad().values() : p.grad();
     }
 }

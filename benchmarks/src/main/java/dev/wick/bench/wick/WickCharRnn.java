@@ -18,6 +18,7 @@ import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
+import dev.wick.core.backend.DeviceGraph;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +29,9 @@ import java.util.Map;
  * The char-RNN training step with Wick's modules: for the tanh cell the CharRnn model (its RNN is
  * F.rnnTanh, one composite tape node); for LSTM and GRU an Embedding, nn.LSTM or nn.GRU (F.lstm,
  * F.gru: one tape node per layer) and a Linear head. Then global-norm clipping and Adam, each step
- * in its own memory scope, as wick-lm trains.
+ * in its own memory scope, as wick-lm trains. On an engine with device graphs (CUDA) the measured
+ * steps replay one captured after an eager step, as wick-lm does, unless the system property
+ * {@code wick.bench.graphs} is {@code false}; the batch is uploaded before each step either way.
  */
 final class WickCharRnn implements Workload {
     /** A language model: its parameters in the order of {@link CharRnnProblem.Weights#inOrder()} and its loss. */
@@ -41,6 +44,12 @@ final class WickCharRnn implements Workload {
     private final Model model;
     private final List<Variable> params;
     private final Adam adam;
+    /** The step's token ids and targets, written from the host before each step. */
+    private final Tensor inputs;
+    private final Tensor targets;
+    private final boolean graphs;
+    private boolean warmedUp;
+    private DeviceGraph graph;
 
     WickCharRnn(Engine engine, CharRnnProblem p) {
         this.engine = engine;
@@ -53,6 +62,9 @@ final class WickCharRnn implements Workload {
         }
         for (int i = 0; i < params.size(); i++) load(params.get(i), weights.get(i));
         adam = new Adam(params, p.learningRate());
+        inputs = engine.zeros(DType.INT32, p.steps(), p.batch());
+        targets = engine.zeros(DType.INT32, p.tokens());
+        graphs = engine.capturesGraphs() && !"false".equalsIgnoreCase(System.getProperty("wick.bench.graphs", "").trim());
     }
 
     private static Model tanhModel(Engine engine, CharRnnProblem p) {
@@ -106,10 +118,8 @@ final class WickCharRnn implements Workload {
      * back only when asked: reading waits for the device), else null.
      */
     private float[] step(boolean read) {
+        upload();
         try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
-            // A fresh batch arrives every step: the upload is part of it.
-            Tensor inputs = engine.fromInts(p.inputs(), p.steps(), p.batch());
-            Tensor targets = engine.fromInts(p.targets(), p.tokens());
             adam.zeroGrad();
             Variable loss = model.loss(inputs, targets);
             float value = read ? (float) loss.value().item() : Float.NaN;
@@ -125,9 +135,34 @@ final class WickCharRnn implements Workload {
         }
     }
 
+    /** A fresh batch arrives every step: the upload is part of it. */
+    private void upload() {
+        inputs.copyFromInPlace(p.inputs());
+        targets.copyFromInPlace(p.targets());
+    }
+
     @Override
     public void run() {
-        step(false);
+        if (!graphs || !warmedUp) {
+            step(false);
+            warmedUp = true;
+            return;
+        }
+        upload();
+        adam.advance();
+        if (graph == null) graph = engine.captureGraph(this::capturedStep);
+        graph.replay();
+        engine.backend().synchronize();
+    }
+
+    /** The step's device work as a graph captures it: nothing read back, Adam's scalars written by advance(). */
+    private void capturedStep() {
+        try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
+            adam.zeroGrad();
+            tape.backward(model.loss(inputs, targets));
+            GradClip.clipGlobalNormOnDevice(params, p.clipNorm());
+            adam.update();
+        }
     }
 
     @Override
@@ -137,6 +172,9 @@ final class WickCharRnn implements Workload {
 
     @Override
     public void close() {
+        if (graph != null) graph.close();
+        inputs.close();
+        targets.close();
         adam.close();
         model.close();
     }
