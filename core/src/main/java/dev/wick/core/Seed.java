@@ -74,7 +74,11 @@ public final class Seed {
         return new Seed(0, cell, more);
     }
 
-    /** Whether the value lives in device memory (then see {@link #cell} and {@link #counters}). */
+    /**
+     * Whether the value lives in device memory (then see {@link #cell} and {@link #counters}).
+     *
+     * @return true for a seed in device memory
+     */
     public boolean inDevice() {
         return cell != null;
     }
@@ -90,12 +94,20 @@ public final class Seed {
         return value;
     }
 
-    /** The INT32 [2] cell of a seed in device memory, or null. */
+    /**
+     * The cell of a seed in device memory.
+     *
+     * @return the INT32 [2] tensor, or null for a host seed
+     */
     public Tensor cell() {
         return cell;
     }
 
-    /** The derivations applied to the cell's value, in order (empty for a host seed). */
+    /**
+     * The derivations applied to the cell's value.
+     *
+     * @return the counters, in order (a copy; empty for a host seed)
+     */
     public long[] counters() {
         return counters == null ? new long[0] : counters.clone();
     }

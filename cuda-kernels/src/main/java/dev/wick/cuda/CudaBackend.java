@@ -237,19 +237,22 @@ public final class CudaBackend implements Backend {
             }
             capturingThread = Thread.currentThread();
         }
+        boolean recorded = false;
         try {
             work.run();
-        } catch (RuntimeException | Error e) {
-            synchronized (this) {
-                capturingThread = null;
-                try {
-                    device.destroy(device.endCapture());
-                } catch (RuntimeException ended) {
-                    e.addSuppressed(ended); // the driver may have spoilt the capture already
+            recorded = true;
+        } finally {
+            if (!recorded) { // whatever work threw (a checked exception too): end and discard the capture
+                synchronized (this) {
+                    capturingThread = null;
+                    try {
+                        device.destroy(device.endCapture());
+                    } catch (RuntimeException ended) {
+                        // the driver may have spoilt the capture already; work's exception is the one to see
+                    }
+                    allocator.closePool(allocator.endCapture());
                 }
-                allocator.closePool(allocator.endCapture());
             }
-            throw e;
         }
         synchronized (this) {
             capturingThread = null;
@@ -297,13 +300,23 @@ public final class CudaBackend implements Backend {
         public void close() {
             synchronized (CudaBackend.this) {
                 if (released) return;
-                released = true;
-                if (closed) return; // closing the backend freed the graph's memory and context
+                if (closed) { // closing the backend freed the graph's memory and context
+                    released = true;
+                    return;
+                }
                 enter();
-                device.synchronize(); // no replay may still run when the instance goes
-                staging.drained();
-                device.destroy(graph);
-                allocator.closePool(pool);
+                refuseWhileCapturing("closing a graph");
+                released = true;
+                try {
+                    device.synchronize(); // no replay may still run when the instance goes
+                    staging.drained();
+                } finally {
+                    try {
+                        device.destroy(graph);
+                    } finally {
+                        allocator.closePool(pool);
+                    }
+                }
             }
         }
 

@@ -155,6 +155,10 @@ final class DeviceAllocator {
             return device.allocate(size);
         } catch (CudaException e) {
             if (!"CUDA_ERROR_OUT_OF_MEMORY".equals(e.result()) || bytesCached == 0) throw e;
+            if (capturing != null) { // emptying the cache waits for the device, which a capture refuses
+                throw new CudaException(e.result(), e.operation() + " during a graph capture (the cache, "
+                        + bytesCached + " bytes, cannot be emptied while capturing); " + bytesInUse + " bytes in use", e);
+            }
         }
         trim(); // the cache may hold enough memory in other size classes: give it back and retry once
         try {
@@ -170,6 +174,12 @@ final class DeviceAllocator {
             throw new IllegalStateException("buffer released twice (or not allocated by this backend)");
         }
         block.setLive(false);
+        if (block.pool == null && capturing != null) {
+            // Allocated before the capture, released during it: the captured kernels may still use
+            // it, so from now on it is the graph's too.
+            block.pool = capturing;
+            capturing.blocks.add(block);
+        }
         if (block.pool != null) { // kept for its graph, still counted in use
             block.pool.free.computeIfAbsent(block.bytes, s -> new ArrayDeque<>()).push(block);
             return;

@@ -506,13 +506,20 @@ final class JCudaDevice implements DeviceApi {
     public Graph endCapture() {
         CUgraph graph = new CUgraph();
         check(() -> JCudaDriver.cuStreamEndCapture(stream, graph), "cuStreamEndCapture" + after());
+        CUgraphExec exec = new CUgraphExec();
         try {
-            CUgraphExec exec = new CUgraphExec();
             check(() -> JCudaDriver.cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
-            return new CapturedGraph(exec);
-        } finally {
-            check(() -> JCudaDriver.cuGraphDestroy(graph), "cuGraphDestroy"); // the instance keeps what it needs
+        } catch (RuntimeException e) {
+            attempt(e, () -> check(() -> JCudaDriver.cuGraphDestroy(graph), "cuGraphDestroy"));
+            throw e;
         }
+        try {
+            check(() -> JCudaDriver.cuGraphDestroy(graph), "cuGraphDestroy"); // the instance keeps what it needs
+        } catch (RuntimeException e) {
+            attempt(e, () -> check(() -> JCudaDriver.cuGraphExecDestroy(exec), "cuGraphExecDestroy"));
+            throw e;
+        }
+        return new CapturedGraph(exec);
     }
 
     @Override
@@ -559,6 +566,15 @@ final class JCudaDevice implements DeviceApi {
             RuntimeException first = failures.get(0);
             for (int i = 1; i < failures.size(); i++) first.addSuppressed(failures.get(i));
             throw first;
+        }
+    }
+
+    /** Runs a clean-up step after {@code first}, which stays the exception to see. */
+    private static void attempt(RuntimeException first, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            first.addSuppressed(e);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.wick.core.backend.DeviceGraph;
 import dev.wick.core.ops.BinaryOp;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -145,11 +146,55 @@ class GraphCaptureTest {
         }
     }
 
+    /**
+     * End to end: tensors made eagerly between replays never share memory with the graph, neither
+     * with its temporaries nor with a tensor made before the capture and closed inside it.
+     */
+    @Test
+    void eagerTensorsMadeBetweenReplaysKeepTheirValues() {
+        CudaAgainstCpu.assumeEmulator(GraphCaptureTest.class);
+        int n = 1000;
+        float[] values = new float[n];
+        Random r = new Random(5);
+        for (int i = 0; i < n; i++) values[i] = (float) r.nextGaussian();
+        try (Engine e = new Engine(new CudaBackend(new EmulatedDevice(true), 0));
+             Tensor x = e.fromFloats(values, n);
+             Tensor out = e.zeros(DType.FLOAT32, n)) {
+            Tensor[] doomed = {e.zeros(DType.FLOAT32, n)};
+            Runnable work = () -> {
+                try (Scope scope = e.scope()) {
+                    Tensor t = x.tanh();
+                    Tensor u = t.mul(t);
+                    doomed[0].copyFromInPlace(u);
+                    out.copyFromInPlace(doomed[0].add(1.0));
+                }
+            };
+            work.run(); // warm: the cache now holds the work's temporaries
+            float[] expected = out.toFloatArray();
+            DeviceGraph graph = e.captureGraph(() -> {
+                work.run();
+                doomed[0].close(); // made before the capture, its last use captured
+            });
+            Tensor[] kept = new Tensor[8];
+            for (int i = 0; i < kept.length; i++) kept[i] = e.full(DType.FLOAT32, 7.0, n);
+            out.zeroInPlace();
+            graph.replay();
+            graph.replay();
+            assertArrayEquals(expected, out.toFloatArray(), "the replay computes what the eager work did");
+            float[] sevens = new float[n];
+            Arrays.fill(sevens, 7f);
+            for (Tensor k : kept) assertArrayEquals(sevens, k.toFloatArray(), "an eager tensor made between replays");
+            graph.close();
+            for (Tensor k : kept) k.close();
+        }
+    }
+
     @Test
     void aCapturesMemoryIsKeptForItsGraphUntilTheGraphIsClosed() {
         DeviceAllocator allocator = new DeviceAllocator(new EmulatedDevice(false));
         DeviceAllocator.Block before = allocator.allocate(4096);
         allocator.release(before); // in the shared cache now
+        DeviceAllocator.Block pre = allocator.allocate(2048);
         allocator.beginCapture();
         DeviceAllocator.Block a = allocator.allocate(4096); // taken from the cache into the graph's pool
         assertSame(before, a);
@@ -158,8 +203,10 @@ class GraphCaptureTest {
         assertSame(a, again);
         allocator.release(again);
         DeviceAllocator.Block held = allocator.allocate(1000);
+        allocator.release(pre); // made before the capture, released in it: captured kernels may use it
         DeviceAllocator.GraphPool pool = allocator.endCapture();
-        assertEquals(2, pool.blocks());
+        assertEquals(3, pool.blocks());
+        assertNotSame(pre, allocator.allocate(2048), "a block released inside the capture stays the graph's");
 
         DeviceAllocator.Block eager = allocator.allocate(4096);
         assertNotSame(a, eager, "eager work between replays must not get the graph's memory");
@@ -167,9 +214,9 @@ class GraphCaptureTest {
         assertNotSame(held, allocator.allocate(1000));
         long inUse = allocator.stats().bytesInUse();
         allocator.closePool(pool);
-        assertEquals(inUse - 4096 - 1024, allocator.stats().bytesInUse(), "the pool's free blocks are no longer in use");
+        assertEquals(inUse - 4096 - 1024 - 2048, allocator.stats().bytesInUse(), "the pool's free blocks are no longer in use");
         assertSame(a, allocator.allocate(4096), "closed, the graph's memory is the cache's again");
-        assertEquals(4, allocator.stats().driverAllocations());
+        assertEquals(6, allocator.stats().driverAllocations());
         allocator.close();
     }
 

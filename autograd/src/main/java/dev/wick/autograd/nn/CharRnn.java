@@ -67,20 +67,6 @@ public final class CharRnn implements LanguageModel {
      * @return the logits [T * B, V] and the state h [1, B, H]
      * @throws IllegalArgumentException if inputs is not [T, B] or the state does not fit
      */
-    /**
-     * As {@link #forward(Tensor, Recurrent.State, long)}: no dropout, so the seed, wherever it lives,
-     * is unused.
-     *
-     * @param inputs the token ids, INT32 [T, B] in [0, V)
-     * @param state the previous chunk's state, h [1, B, H] without a cell part, or null for zeros
-     * @param dropoutSeed unused
-     * @return the logits [T * B, V] and the state h [1, B, H]
-     */
-    @Override
-    public LanguageModel.Output forward(Tensor inputs, Recurrent.State state, dev.wick.core.Seed dropoutSeed) {
-        return forward(inputs, state, 0L);
-    }
-
     @Override
     public LanguageModel.Output forward(Tensor inputs, Recurrent.State state, long dropoutSeed) {
         int batch = inputs.rank() == 2 ? inputs.shape().dim(1) : -1, hidden = hiddenSize();
@@ -94,6 +80,20 @@ public final class CharRnn implements LanguageModel {
         }
         Output out = forward(inputs, h0);
         return new LanguageModel.Output(out.logits(), new Recurrent.State(F.reshape(out.lastHidden(), 1, batch, hidden), null));
+    }
+
+    /**
+     * As {@link #forward(Tensor, Recurrent.State, long)}: no dropout, so the seed, wherever it lives,
+     * is unused.
+     *
+     * @param inputs the token ids, INT32 [T, B] in [0, V)
+     * @param state the previous chunk's state, h [1, B, H] without a cell part, or null for zeros
+     * @param dropoutSeed unused
+     * @return the logits [T * B, V] and the state h [1, B, H]
+     */
+    @Override
+    public LanguageModel.Output forward(Tensor inputs, Recurrent.State state, dev.wick.core.Seed dropoutSeed) {
+        return forward(inputs, state, 0L);
     }
 
     /**

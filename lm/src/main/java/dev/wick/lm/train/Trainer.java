@@ -62,6 +62,10 @@ public final class Trainer implements AutoCloseable {
     /** The captured step (after the first eager one), or null. */
     private DeviceGraph graph;
     private boolean warmedUp;
+    /** Steps replayed from the graph so far (in this Trainer's life). */
+    private int replayedSteps;
+    /** A line for people about how steps run, not yet taken by {@link #takeNotice}, or null. */
+    private String notice;
     private LossHistory history = new LossHistory();
     /** The lowest validation loss so far; NaN before the first validation. */
     private double bestValidation = Double.NaN;
@@ -153,14 +157,15 @@ public final class Trainer implements AutoCloseable {
         inputs.copyFromInPlace(chunk.inputs());
         targets.copyFromInPlace(chunk.targets());
         Seed.write(dropoutCell, dropoutSeed(step));
+        if (eagerReason == null && warmedUp && graph == null) capture();
         double[] lossAndNorm;
         if (eagerReason != null || !warmedUp) {
             lossAndNorm = stepOnDevice(true);
             warmedUp = true;
         } else {
             optimizer.advance(); // the host half of the update: this step's scalars, which the graph reads
-            if (graph == null) graph = engine.captureGraph(() -> stepOnDevice(false));
             graph.replay();
+            replayedSteps++;
             lossAndNorm = results.toDoubleArray();
             checkFinite(lossAndNorm);
         }
@@ -168,6 +173,42 @@ public final class Trainer implements AutoCloseable {
         step++;
         history.addTraining(step, lossAndNorm[0]);
         return lossAndNorm[0];
+    }
+
+    /**
+     * Captures the step as a graph; where the device refuses (a call it cannot capture, memory it
+     * cannot find while capturing), the steps go on eagerly, with the same results, and a notice
+     * says why. Nothing of the failed capture ran, and the eager step that follows recomputes
+     * everything from the same state.
+     */
+    private void capture() {
+        try {
+            graph = engine.captureGraph(() -> stepOnDevice(false));
+        } catch (RuntimeException e) {
+            eagerReason = "the capture failed: " + e.getMessage();
+            notice = "training steps: eager from step " + (step + 1) + " on, " + eagerReason;
+        }
+    }
+
+    /**
+     * A line for people about how the steps run, once, when it changed during training (a capture
+     * the device refused); null when there is nothing new.
+     *
+     * @return the line, or null
+     */
+    public String takeNotice() {
+        String n = notice;
+        notice = null;
+        return n;
+    }
+
+    /**
+     * Steps replayed from the captured graph so far.
+     *
+     * @return the count (0 where the steps run eagerly)
+     */
+    public int replayedSteps() {
+        return replayedSteps;
     }
 
     /**

@@ -66,6 +66,11 @@ public final class TrainingSession {
                     throw diverged(d.step(), d.getMessage());
                 }
                 trainingNanos += System.nanoTime() - t0;
+                String notice = trainer.takeNotice();
+                if (notice != null) {
+                    err.println(notice);
+                    err.flush();
+                }
                 boolean validate = trainer.split().hasValidation() && (s % settings.evalEvery() == 0 || s == settings.steps());
                 if (validate) {
                     Evaluation e = trainer.validate(settings.valChunks());

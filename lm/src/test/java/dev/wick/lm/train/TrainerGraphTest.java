@@ -100,6 +100,8 @@ class TrainerGraphTest {
                     t.recordValidation(new Evaluation(1e9, 1));
                 }
             }
+            assertEquals(graphs ? STEPS - 1 : 0, t.replayedSteps(), "steps replayed from the graph; " + mode);
+            assertEquals(null, t.takeNotice(), mode);
             assertEquals(driverAllocations, engine.memoryStats().driverAllocations(),
                     "steps 6 and 7 (replays, or steady eager steps) allocate nothing from the driver; " + mode);
             return new Run(losses, t.snapshot(SETTINGS), t.epoch(), t.learningRate());
