@@ -7,6 +7,7 @@ import dev.wick.core.Wick;
 import dev.wick.core.backend.Availability;
 import dev.wick.core.conformance.ConformanceReport;
 import dev.wick.core.conformance.ConformanceSuite;
+import dev.wick.lm.train.GraphCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,12 +19,14 @@ import java.util.concurrent.Callable;
 /**
  * wick-lm selfcheck: the conformance suite (dev.wick.core.conformance) run on this machine. With a
  * usable GPU: every primitive on CUDA against the CPU, then a few training steps of the character
- * model on both (autograd's TrainingConformance). Without one: says why, and checks the CPU
- * backend's float32 against its float64. Exit code 0 when everything passed, 1 otherwise.
+ * model on both (autograd's TrainingConformance), then a few steps replayed from a CUDA graph
+ * against the same steps run eagerly, bit for bit ({@link GraphCheck}). Without one: says why, and
+ * checks the CPU backend's float32 against its float64. Exit code 0 when everything passed, 1 otherwise.
  */
 @Command(name = "selfcheck", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Checks this machine's backends: CUDA against the CPU where a GPU is usable (every primitive,"
-                + " then a few training steps), else the CPU's float32 against its float64.",
+                + " then a few training steps, then graph-replayed steps against eager ones), else the CPU's float32"
+                + " against its float64.",
                 "Prints a table per check; exit code 0 when all passed."})
 public final class SelfcheckCommand implements Callable<Integer> {
     private static final int TRAINING_STEPS = 5;
@@ -60,6 +63,9 @@ public final class SelfcheckCommand implements Callable<Integer> {
                         LOSS_TOLERANCE, GRADIENT_TOLERANCE);
                 out.println(training.summary());
                 passed &= training.passed();
+                GraphCheck.Result graphs = GraphCheck.run(gpu, s);
+                out.println(graphs.summary());
+                passed &= graphs.passed();
             }
         } else {
             out.println("no usable GPU (" + cuda.reason() + "): checking the CPU backend's float32 against its float64, seed " + s);
