@@ -77,6 +77,8 @@ class EmulatedDevice implements DeviceApi {
     private String captureInvalidated;
     int graphsInstantiated;
     int graphReplays;
+    /** Where set, every capture ends in this driver error, as on a device that cannot capture the work. */
+    String refuseCaptures;
 
     /** With {@code runKernels} false, launches are recorded but not run (no g++ needed). */
     EmulatedDevice(boolean runKernels) {
@@ -286,6 +288,7 @@ class EmulatedDevice implements DeviceApi {
         if (invalidated != null) {
             throw new CudaException("CUDA_ERROR_STREAM_CAPTURE_INVALIDATED", "cuStreamEndCapture after " + invalidated);
         }
+        if (refuseCaptures != null) throw new CudaException(refuseCaptures, "cuGraphInstantiate");
         graphsInstantiated++;
         return new Recorded(List.copyOf(ops));
     }

@@ -85,6 +85,18 @@ public final class TestEngines {
                 KernelEmulator::unavailableReason);
     }
 
+    /**
+     * The emulated CUDA backend on a device whose every graph capture fails (the driver's
+     * CUDA_ERROR_NOT_SUPPORTED at instantiation): for the fallbacks of code that captures graphs.
+     */
+    public static Kind emulatedCudaRefusingGraphs() {
+        return new Kind("emulated cuda", () -> {
+            EmulatedDevice device = new EmulatedDevice(true);
+            device.refuseCaptures = "CUDA_ERROR_NOT_SUPPORTED";
+            return new Engine(new CudaBackend(device, 0));
+        }, KernelEmulator::unavailableReason);
+    }
+
     public static Kind cuda() {
         return new Kind("cuda:0", Wick::cuda, () -> {
             Availability a = Wick.cudaAvailability();

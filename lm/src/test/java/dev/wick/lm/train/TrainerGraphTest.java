@@ -108,6 +108,33 @@ class TrainerGraphTest {
         }
     }
 
+    /** A device that refuses the capture: the run goes on eagerly, with the eager run's bits, and says why once. */
+    @Test
+    void aRefusedCaptureLeavesTheStepsEager() {
+        long seed = TestTexts.freshSeed("aRefusedCaptureLeavesTheStepsEager");
+        String text = TestTexts.sentences(200, seed);
+        TrainConfig config = config(Cell.GRU, 1, OptimizerKind.ADAM, 1, 0.2, false, seed);
+        Run eager = run(config, text, false);
+        try (Engine engine = TestEngines.emulatedCudaRefusingGraphs().open(); Trainer t = trainer(engine, text, config)) {
+            engine.setScatterMode(ScatterMode.DETERMINISTIC);
+            assertTrue(t.usesGraphs());
+            for (int i = 0; i < 4; i++) {
+                double loss = t.step();
+                assertEquals(Double.doubleToRawLongBits(eager.losses[i]), Double.doubleToRawLongBits(loss),
+                        "loss of step " + (i + 1) + ", seed " + seed);
+                String notice = t.takeNotice();
+                if (i == 1) {
+                    assertTrue(notice != null && notice.startsWith("training steps: eager from step 2 on, the capture failed")
+                            && notice.contains("CUDA_ERROR_NOT_SUPPORTED"), String.valueOf(notice));
+                } else {
+                    assertEquals(null, notice, "step " + (i + 1));
+                }
+            }
+            assertFalse(t.usesGraphs());
+            assertEquals(0, t.replayedSteps());
+        }
+    }
+
     @Test
     void graphsAreTheDefaultWhereTheEngineHasThemAndCanBeTurnedOff() {
         long seed = TestTexts.freshSeed("graphsAreTheDefaultWhereTheEngineHasThemAndCanBeTurnedOff");
