@@ -357,7 +357,8 @@ public final class Engine implements AutoCloseable {
         return dtype;
     }
 
-    private static void checkLength(int length, Shape shape) {
+    /** Host data of {@code length} elements must fill {@code shape} exactly (also for Tensor's host writes). */
+    static void checkLength(int length, Shape shape) {
         if (length != shape.numel()) {
             throw new IllegalArgumentException("data has " + length + " elements but shape " + shape
                     + " needs " + shape.numel());

@@ -370,7 +370,7 @@ public final class Tensor implements AutoCloseable {
         requireFloating(this, "uniformInPlace");
         Tensor cell = seed.cell();
         cell.checkOpen();
-        if (cell.engine != engine) throw new IllegalArgumentException("the seed's cell lives on another engine");
+        requireSameEngine(this, cell);
         written();
         backend().uniform(buffer, numel(), cell.buffer, seed.counters(), low, high);
         return this;
@@ -404,7 +404,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor copyFromInPlace(int[] values) {
         checkOpen();
         requireDType(this, DType.INT32, "copyFromInPlace(int[])");
-        checkLength(values.length);
+        Engine.checkLength(values.length, shape);
         written();
         backend().upload(values, 0, buffer, values.length);
         noteHostRange(values);
@@ -421,16 +421,10 @@ public final class Tensor implements AutoCloseable {
     public Tensor copyFromInPlace(double[] values) {
         checkOpen();
         requireDType(this, DType.FLOAT64, "copyFromInPlace(double[])");
-        checkLength(values.length);
+        Engine.checkLength(values.length, shape);
         written();
         backend().upload(values, 0, buffer, values.length);
         return this;
-    }
-
-    private void checkLength(int count) {
-        if (count != numel()) {
-            throw new IllegalArgumentException("copy of " + count + " host values into a tensor of shape " + shape);
-        }
     }
 
     /** Remembers the range of values just written whole from the host (only a write of the whole memory counts). */
@@ -2085,7 +2079,7 @@ public final class Tensor implements AutoCloseable {
 
     private void requireStepScalars(Tensor scalars, int count, String what) {
         scalars.checkOpen();
-        if (scalars.engine != engine) throw new IllegalArgumentException(what + " live on another engine");
+        requireSameEngine(this, scalars);
         if (scalars.dtype != DType.FLOAT64 || scalars.numel() != count) {
             throw new IllegalArgumentException(what + " must be FLOAT64 with " + count + " element" + (count == 1 ? "" : "s")
                     + ", got " + scalars.dtype + " " + scalars.shape);
