@@ -1,6 +1,7 @@
 package dev.wick.bench.wick;
 
 import dev.wick.autograd.F;
+import dev.wick.autograd.StepGraph;
 import dev.wick.autograd.Tape;
 import dev.wick.autograd.Variable;
 import dev.wick.autograd.nn.CharRnn;
@@ -18,7 +19,6 @@ import dev.wick.core.DType;
 import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Tensor;
-import dev.wick.core.backend.DeviceGraph;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,9 +47,8 @@ final class WickCharRnn implements Workload {
     /** The step's token ids and targets, written from the host before each step. */
     private final Tensor inputs;
     private final Tensor targets;
-    private final boolean graphs;
-    private boolean warmedUp;
-    private DeviceGraph graph;
+    /** Eager steps, or on an engine with device graphs one captured after an eager step and replayed. */
+    private final StepGraph steps;
 
     WickCharRnn(Engine engine, CharRnnProblem p) {
         this.engine = engine;
@@ -64,7 +63,7 @@ final class WickCharRnn implements Workload {
         adam = new Adam(params, p.learningRate());
         inputs = engine.zeros(DType.INT32, p.steps(), p.batch());
         targets = engine.zeros(DType.INT32, p.tokens());
-        graphs = engine.capturesGraphs() && !"false".equalsIgnoreCase(System.getProperty("wick.bench.graphs", "").trim());
+        steps = new StepGraph(engine, !"false".equalsIgnoreCase(System.getProperty("wick.bench.graphs", "").trim()));
     }
 
     private static Model tanhModel(Engine engine, CharRnnProblem p) {
@@ -114,11 +113,10 @@ final class WickCharRnn implements Workload {
     }
 
     /**
-     * One step; with {@code read}, returns the loss and then every parameter's clipped gradient (read
-     * back only when asked: reading waits for the device), else null.
+     * One eager step on the uploaded batch; with {@code read}, returns the loss and then every
+     * parameter's clipped gradient (read back only when asked: reading waits for the device), else null.
      */
     private float[] step(boolean read) {
-        upload();
         try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
             adam.zeroGrad();
             Variable loss = model.loss(inputs, targets);
@@ -143,15 +141,11 @@ final class WickCharRnn implements Workload {
 
     @Override
     public void run() {
-        if (!graphs || !warmedUp) {
-            step(false);
-            warmedUp = true;
-            return;
-        }
         upload();
-        adam.advance();
-        if (graph == null) graph = engine.captureGraph(this::capturedStep);
-        graph.replay();
+        steps.run(() -> step(false), adam::advance, this::capturedStep);
+        String refusal = steps.takeRefusal();
+        // A benchmark of graph-replayed steps must not quietly measure eager ones.
+        if (refusal != null) throw new IllegalStateException("the device refused to capture the step: " + refusal);
         engine.backend().synchronize();
     }
 
@@ -167,12 +161,13 @@ final class WickCharRnn implements Workload {
 
     @Override
     public float[] result() {
+        upload();
         return step(true);
     }
 
     @Override
     public void close() {
-        if (graph != null) graph.close();
+        steps.close();
         inputs.close();
         targets.close();
         adam.close();

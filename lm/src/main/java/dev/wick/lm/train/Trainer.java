@@ -1,6 +1,7 @@
 package dev.wick.lm.train;
 
 import dev.wick.autograd.F;
+import dev.wick.autograd.StepGraph;
 import dev.wick.autograd.Tape;
 import dev.wick.autograd.Variable;
 import dev.wick.autograd.nn.LanguageModel;
@@ -11,7 +12,6 @@ import dev.wick.core.Engine;
 import dev.wick.core.Scope;
 import dev.wick.core.Seed;
 import dev.wick.core.Tensor;
-import dev.wick.core.backend.DeviceGraph;
 import dev.wick.core.io.StoredTensor;
 import dev.wick.lm.checkpoint.Checkpoint;
 import dev.wick.lm.checkpoint.CheckpointDocument;
@@ -57,12 +57,9 @@ public final class Trainer implements AutoCloseable {
     private final Tensor results;
     /** The step's dropout seed (INT32 [2], see {@link Seed}): written before each step. */
     private final Tensor dropoutCell;
-    /** Why steps run eagerly, or null when they replay a captured graph. */
-    private String eagerReason;
-    /** The captured step (after the first eager one), or null. */
-    private DeviceGraph graph;
-    private boolean warmedUp;
-    /** Steps replayed from the graph so far (in this Trainer's life). */
+    /** How the steps run: eagerly, or replayed from a captured graph (see {@link #useGraphs}). */
+    private StepGraph steps;
+    /** Steps replayed from a graph so far (in this Trainer's life). */
     private int replayedSteps;
     /** A line for people about how steps run, not yet taken by {@link #takeNotice}, or null. */
     private String notice;
@@ -120,23 +117,14 @@ public final class Trainer implements AutoCloseable {
      * @return one line for people: how steps run, and why not as a graph where they do not
      */
     public String useGraphs(boolean wanted) {
-        closeGraph();
-        warmedUp = false;
-        eagerReason = !wanted ? "graphs turned off"
-                : !engine.capturesGraphs() ? engine.device() + " has no device graphs"
-                : null;
-        return eagerReason == null ? "training steps: a CUDA graph, captured at the second step and replayed"
-                : "training steps: eager (" + eagerReason + ")";
+        if (steps != null) steps.close();
+        steps = new StepGraph(engine, wanted);
+        return steps.description();
     }
 
     /** Whether the steps replay a captured graph (see {@link #useGraphs}). */
     public boolean usesGraphs() {
-        return eagerReason == null;
-    }
-
-    private void closeGraph() {
-        if (graph != null) graph.close();
-        graph = null;
+        return steps.replays();
     }
 
     /**
@@ -157,37 +145,20 @@ public final class Trainer implements AutoCloseable {
         inputs.copyFromInPlace(chunk.inputs());
         targets.copyFromInPlace(chunk.targets());
         Seed.write(dropoutCell, dropoutSeed(step));
-        if (eagerReason == null && warmedUp && graph == null) capture();
-        double[] lossAndNorm;
-        if (eagerReason != null || !warmedUp) {
-            lossAndNorm = stepOnDevice(true);
-            warmedUp = true;
-        } else {
-            optimizer.advance(); // the host half of the update: this step's scalars, which the graph reads
-            graph.replay();
-            replayedSteps++;
-            lossAndNorm = results.toDoubleArray();
-            checkFinite(lossAndNorm);
+        try {
+            // Before a replay, the host half of the update: this step's scalars, which the graph reads.
+            if (steps.run(() -> stepOnDevice(true), optimizer::advance, () -> stepOnDevice(false))) replayedSteps++;
+        } finally {
+            // A capture the device refused leaves the run eager, with the same results: say so once.
+            String refusal = steps.takeRefusal();
+            if (refusal != null) notice = "training steps: eager from step " + (step + 1) + " on, " + refusal;
         }
+        double[] lossAndNorm = results.toDoubleArray();
+        checkFinite(lossAndNorm); // an eager step has checked them already, before its update
         position += config.seq();
         step++;
         history.addTraining(step, lossAndNorm[0]);
         return lossAndNorm[0];
-    }
-
-    /**
-     * Captures the step as a graph; where the device refuses (a call it cannot capture, memory it
-     * cannot find while capturing), the steps go on eagerly, with the same results, and a notice
-     * says why. Nothing of the failed capture ran, and the eager step that follows recomputes
-     * everything from the same state.
-     */
-    private void capture() {
-        try {
-            graph = engine.captureGraph(() -> stepOnDevice(false));
-        } catch (RuntimeException e) {
-            eagerReason = "the capture failed: " + e.getMessage();
-            notice = "training steps: eager from step " + (step + 1) + " on, " + eagerReason;
-        }
     }
 
     /**
@@ -203,7 +174,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Steps replayed from the captured graph so far.
+     * Steps replayed from a captured graph so far.
      *
      * @return the count (0 where the steps run eagerly)
      */
@@ -212,24 +183,24 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * The step's device work: forward, backward, clipping, the update and the carried state.
-     * Eagerly, it reads the loss and norm back and checks them before the update (and advances the
-     * optimizer there); captured, it neither reads nor writes the host: it leaves the loss and norm
-     * in {@code results}, and the caller advances the optimizer before each replay.
+     * The step's device work: forward, backward, clipping, the update and the carried state; it
+     * leaves the loss and norm in {@code results}. Eagerly, it reads them back and checks them before
+     * the update (and advances the optimizer there); captured, it neither reads nor writes the host,
+     * and the optimizer is advanced before each replay.
      */
-    private double[] stepOnDevice(boolean eager) {
+    private void stepOnDevice(boolean eager) {
         try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
             optimizer.zeroGrad();
             LanguageModel.Output out = model.forward(inputs, carried.asInput(), Seed.inDevice(dropoutCell));
             Variable lossVar = F.crossEntropy(out.logits(), targets);
             tape.backward(lossVar);
-            double[] lossAndNorm = null;
             if (eager) {
                 // Read back (the clip reads its norm, deciding there whether to scale at all: the same
                 // bits as the captured step's multiplication by exactly 1) and checked before the update.
                 double norm = config.clip() > 0 ? GradClip.clipGlobalNorm(parameters, config.clip()) : 0;
-                lossAndNorm = new double[]{lossVar.value().item(), norm};
+                double[] lossAndNorm = {lossVar.value().item(), norm};
                 checkFinite(lossAndNorm);
+                results.copyFromInPlace(lossAndNorm);
                 optimizer.advance();
             } else {
                 Tensor norm = config.clip() > 0 ? GradClip.clipGlobalNormOnDevice(parameters, config.clip())
@@ -239,7 +210,6 @@ public final class Trainer implements AutoCloseable {
             optimizer.update();
             // Only now, after backward has read it as h0, may the carried state change.
             carried.copyFrom(out.state());
-            return lossAndNorm;
         }
     }
 
@@ -376,8 +346,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Continues from {@code checkpoint}, which must come from a run with this config on this text. */
     public void restore(Checkpoint checkpoint) {
-        closeGraph(); // a graph holds the addresses it was captured with: capture again after a restore
-        warmedUp = false;
+        steps.reset(); // a graph holds the addresses it was captured with: capture again after a restore
         CheckpointDocument d = checkpoint.document();
         if (d.data().streamLength() != training.streamLength() || d.data().trainCharacters() != split.trainTokens()) {
             throw new IllegalArgumentException("the checkpoint's streams (" + d.data().streams() + " of "
@@ -415,7 +384,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        closeGraph();
+        steps.close();
         inputs.close();
         targets.close();
         results.close();
