@@ -145,16 +145,22 @@ public final class Trainer implements AutoCloseable {
         inputs.copyFromInPlace(chunk.inputs());
         targets.copyFromInPlace(chunk.targets());
         Seed.write(dropoutCell, dropoutSeed(step));
+        double[][] eager = new double[1][]; // what an eager step read back and checked, before its update
+        boolean replayed;
         try {
             // Before a replay, the host half of the update: this step's scalars, which the graph reads.
-            if (steps.run(() -> stepOnDevice(true), optimizer::advance, () -> stepOnDevice(false))) replayedSteps++;
+            replayed = steps.run(() -> eager[0] = stepOnDevice(true), optimizer::advance, () -> stepOnDevice(false));
         } finally {
             // A capture the device refused leaves the run eager, with the same results: say so once.
             String refusal = steps.takeRefusal();
             if (refusal != null) notice = "training steps: eager from step " + (step + 1) + " on, " + refusal;
         }
-        double[] lossAndNorm = results.toDoubleArray();
-        checkFinite(lossAndNorm); // an eager step has checked them already, before its update
+        double[] lossAndNorm = eager[0];
+        if (replayed) {
+            replayedSteps++;
+            lossAndNorm = results.toDoubleArray();
+            checkFinite(lossAndNorm);
+        }
         position += config.seq();
         step++;
         history.addTraining(step, lossAndNorm[0]);
@@ -183,24 +189,24 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * The step's device work: forward, backward, clipping, the update and the carried state; it
-     * leaves the loss and norm in {@code results}. Eagerly, it reads them back and checks them before
-     * the update (and advances the optimizer there); captured, it neither reads nor writes the host,
-     * and the optimizer is advanced before each replay.
+     * The step's device work: forward, backward, clipping, the update and the carried state.
+     * Eagerly, it reads the loss and norm back and checks them before the update (and advances the
+     * optimizer there); captured, it neither reads nor writes the host: it leaves the loss and norm
+     * in {@code results}, and the optimizer is advanced before each replay.
      */
-    private void stepOnDevice(boolean eager) {
+    private double[] stepOnDevice(boolean eager) {
         try (Scope scope = engine.scope(); Tape tape = Tape.record()) {
             optimizer.zeroGrad();
             LanguageModel.Output out = model.forward(inputs, carried.asInput(), Seed.inDevice(dropoutCell));
             Variable lossVar = F.crossEntropy(out.logits(), targets);
             tape.backward(lossVar);
+            double[] lossAndNorm = null;
             if (eager) {
                 // Read back (the clip reads its norm, deciding there whether to scale at all: the same
                 // bits as the captured step's multiplication by exactly 1) and checked before the update.
                 double norm = config.clip() > 0 ? GradClip.clipGlobalNorm(parameters, config.clip()) : 0;
-                double[] lossAndNorm = {lossVar.value().item(), norm};
+                lossAndNorm = new double[]{lossVar.value().item(), norm};
                 checkFinite(lossAndNorm);
-                results.copyFromInPlace(lossAndNorm);
                 optimizer.advance();
             } else {
                 Tensor norm = config.clip() > 0 ? GradClip.clipGlobalNormOnDevice(parameters, config.clip())
@@ -210,6 +216,7 @@ public final class Trainer implements AutoCloseable {
             optimizer.update();
             // Only now, after backward has read it as h0, may the carried state change.
             carried.copyFrom(out.state());
+            return lossAndNorm;
         }
     }
 
