@@ -5,6 +5,8 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Objects;
+
 import static dev.wick.core.cpu.FloatMathConstants.E2;
 import static dev.wick.core.cpu.FloatMathConstants.E3;
 import static dev.wick.core.cpu.FloatMathConstants.E4;
@@ -39,6 +41,16 @@ import static dev.wick.core.cpu.FloatMathConstants.UNDERFLOW;
  * same order, a row's last partial group padded with zeros as there. (GEMM is the one
  * place the two differ: this kernel fuses each multiply-add, the portable one rounds twice.) Only
  * {@link FloatArrayMath#best} creates it, after checking the module is present.
+ *
+ * <p>Each Vector API call leaves C2 hundreds of nodes to parse, and once a compilation has created
+ * NodeCountInliningCutoff (18,000) of them, C2 stops inlining: the calls left become calls into the
+ * API's Java fallbacks, which box every vector (several times slower, and allocating). A
+ * transcendental kernel takes about half that budget, so two of them in one compilation, or one
+ * inlined into the LSTM cell and the recurrent layer's task, ran out. Hence the heavy kernels
+ * ({@link #sigmoid}, {@link #tanh} and its first pass, the GEMM blocks) are each compiled alone: C2
+ * does not inline a method of more than FreqInlineSize (325) bytes of bytecode into a hot caller,
+ * and each of these is longer, written out rather than split into helpers. SimdKernelsCompiledTest
+ * fails if one of them, or the LSTM and GRU cells that call them, allocates once compiled.
  */
 final class SimdFloatMath implements FloatArrayMath {
     /** The preferred species, but at most SUM_LANES wide, so that its lanes divide the sum's lanes. */
@@ -536,42 +548,21 @@ final class SimdFloatMath implements FloatArrayMath {
 
     /**
      * Lane for lane {@link PortableFloatMath#tanh(float)}, in two passes per block: the exp-based
-     * half into a scratch row, then the series, the choice between them and the sign. One loop
-     * holding both halves is large enough that C2, in some JVM runs, stops expanding the Vector
-     * API's intrinsics before the end of its body and leaves the last operations as calls into
-     * their boxing Java fallbacks (seen in a training step's profile: several times slower, and
-     * allocating); each pass alone stays well inside its budget.
-     *
-     * <p>Both passes are written out here rather than in helpers, which makes this method's
-     * bytecode longer than C2 inlines into a hot caller (FreqInlineSize, 325 bytes): it compiles on
-     * its own. Inlined into a large caller (the LSTM cell inside a recurrent layer's task), the
-     * caller's node budget ran out and the first pass's intrinsics were left unexpanded again
-     * (JFR showed Float512Vector allocations in it; with the JVM told not to inline tanh, the
-     * layer's forward took about a fifth less time).
+     * half into a scratch row ({@link #tanhFromExp}, a method of its own), then here the series,
+     * the choice between them and the sign. Both halves in one compilation run past C2's node
+     * budget (see the class comment); each alone stays inside it.
      */
     @Override
     public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
+        // Both ranges checked before anything is stored: a bad one would otherwise fail only after
+        // whole blocks of y had been written.
+        Objects.checkFromIndexSize(xOff, n, x.length);
+        Objects.checkFromIndexSize(yOff, n, y.length);
         int step = SPECIES.length(), bound = n - n % step;
         float[] e = TANH_SCRATCH.get();
         for (int b = 0; b < bound; b += TANH_BLOCK) {
             int length = Math.min(TANH_BLOCK, bound - b), from = xOff + b, to = yOff + b;
-            // e[i] = (1 - exp(-2a)) / (1 + exp(-2a)) for a = |x|, as PortableFloatMath's tanhFromExp.
-            for (int i = 0; i < length; i += step) {
-                FloatVector a = FloatVector.fromArray(SPECIES, x, from + i).abs();
-                // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1).
-                FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
-                FloatVector k = rounded.sub(ROUND), r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, v));
-                FloatVector power = asFloats(rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
-                        .lanewise(VectorOperators.LSHL, 23));
-                FloatVector expm1OverR = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE);
-                FloatVector tail = expm1OverR.mul(r).mul(power);
-                FloatVector eh = tail.add(power), el = tail.sub(eh.sub(power));
-                FloatVector nh = ONE.sub(eh), nl = ONE.sub(nh).sub(eh).sub(el);
-                FloatVector dh = ONE.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
-                FloatVector q = nh.div(dh);
-                FloatVector remainder = q.neg().fma(dh, nh);
-                q.add(remainder.add(q.neg().fma(dl, nl)).div(dh)).intoArray(e, i);
-            }
+            tanhFromExp(x, from, e, length);
             // y = the series below TANH_SERIES_END, else e, with x's sign.
             for (int i = 0; i < length; i += step) {
                 FloatVector in = FloatVector.fromArray(SPECIES, x, from + i), a = in.abs(), s = a.mul(a);
@@ -586,11 +577,35 @@ final class SimdFloatMath implements FloatArrayMath {
                 asFloats(chosen.or(in.reinterpretAsInts().and(SIGN_BIT))).intoArray(y, to + i);
             }
         }
-        if (bound < n) PortableFloatMath.INSTANCE.tanh(x, xOff + bound, y, yOff + bound, n - bound);
+        for (int i = bound; i < n; i++) y[yOff + i] = PortableFloatMath.tanh(x[xOff + i]);
+    }
+
+    /** e[i] = (1 - exp(-2a)) / (1 + exp(-2a)) for a = |x[from + i]|, as PortableFloatMath's tanhFromExp. */
+    private static void tanhFromExp(float[] x, int from, float[] e, int length) {
+        int step = SPECIES.length();
+        for (int i = 0; i < length; i += step) {
+            FloatVector a = FloatVector.fromArray(SPECIES, x, from + i).abs();
+            // (1 - e) / (1 + e), e = exp(-2a) = 2^k + 2^k (exp(r) - 1).
+            FloatVector v = a.min(TANH_SATURATES).mul(-2f), rounded = v.fma(LOG2E, ROUND);
+            FloatVector k = rounded.sub(ROUND), r = k.fma(MINUS_LN2_LO, k.fma(MINUS_LN2_HI, v));
+            FloatVector power = asFloats(rounded.reinterpretAsInts().sub(ROUND_BITS_LESS_BIAS)
+                    .lanewise(VectorOperators.LSHL, 23));
+            FloatVector expm1OverR = r.fma(E7, E6).fma(r, V_E5).fma(r, V_E4).fma(r, V_E3).fma(r, V_E2).fma(r, ONE);
+            FloatVector tail = expm1OverR.mul(r).mul(power);
+            FloatVector eh = tail.add(power), el = tail.sub(eh.sub(power));
+            FloatVector nh = ONE.sub(eh), nl = ONE.sub(nh).sub(eh).sub(el);
+            FloatVector dh = ONE.add(eh), dl = eh.sub(dh.sub(1f)).add(el);
+            FloatVector q = nh.div(dh);
+            FloatVector remainder = q.neg().fma(dh, nh);
+            q.add(remainder.add(q.neg().fma(dl, nl)).div(dh)).intoArray(e, i);
+        }
     }
 
     @Override
     public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
+        // Checked first, as in tanh (and see the class comment).
+        Objects.checkFromIndexSize(xOff, n, x.length);
+        Objects.checkFromIndexSize(yOff, n, y.length);
         int step = SPECIES.length();
         int i = 0;
         for (int bound = n - n % step; i < bound; i += step) {

@@ -1,0 +1,93 @@
+package dev.wick.core.cpu;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Once C2 has compiled them, the SIMD transcendental kernels and the recurrent cells that call them
+ * allocate nothing: every Vector API call in them became vector instructions. A call that C2 left
+ * uninlined (its node budget spent, see {@link SimdFloatMath}'s class comment) runs the API's Java
+ * fallback, which boxes a vector on every pass: correct results, several times slower. This is the
+ * one symptom that shows it from outside.
+ *
+ * <p>Each kernel runs in rounds until one round allocates nothing on this thread (C2 compiles in the
+ * background, so the first rounds run interpreted or in C1, which always box); one that still
+ * allocates after the time limit fails.
+ */
+class SimdKernelsCompiledTest {
+    /** Far longer than C2 needs, even on a loaded machine: a failure is not slowness. */
+    private static final long LIMIT_NANOS = 60_000_000_000L;
+    private static final int CALLS_PER_ROUND = 2_000;
+
+    @Test
+    void transcendentalKernelsAndCellsAllocateNothingOnceCompiled() {
+        FloatArrayMath math = FloatArrayMath.best();
+        Assumptions.assumeTrue(math instanceof SimdFloatMath, "the Vector API is not available: " + math.description());
+        com.sun.management.ThreadMXBean threads = allocationCounter();
+        long seed = new SplittableRandom().nextLong();
+        SplittableRandom random = new SplittableRandom(seed);
+        // Sizes of no special shape: 3 rows, a hidden size that ends in a partial vector.
+        int hidden = 203, rows = 3, n = 4 * hidden * rows;
+        float[] x = values(random, n), y = new float[n], gates = values(random, n), cPrev = values(random, hidden * rows);
+        float[] c = new float[hidden * rows], h = new float[hidden * rows], dh = values(random, hidden * rows);
+        float[] dc = values(random, hidden * rows), dGates = new float[n];
+        float[] gi = values(random, 3 * hidden * rows), gh = values(random, 3 * hidden * rows);
+
+        Map<String, Runnable> kernels = new LinkedHashMap<>();
+        kernels.put("tanh", () -> math.tanh(x, 1, y, 2, n - 3));
+        kernels.put("sigmoid", () -> math.sigmoid(x, 1, y, 2, n - 3));
+        kernels.put("LSTM cell forward", () -> {
+            System.arraycopy(x, 0, gates, 0, n);
+            RecurrentKernels.lstmForward(math, gates, 0, cPrev, 0, c, 0, h, 0, hidden, 0, rows);
+        });
+        kernels.put("LSTM cell backward", () -> RecurrentKernels.lstmBackward(math, gates, 0, cPrev, 0, c, 0, dh, 0, dc, 0,
+                dGates, 0, hidden, 0, rows));
+        kernels.put("GRU cell forward", () -> RecurrentKernels.gruForward(math, gi, 0, gh, 0, cPrev, 0, h, 0, hidden, 0, rows));
+
+        StringBuilder failures = new StringBuilder();
+        for (Map.Entry<String, Runnable> kernel : kernels.entrySet()) {
+            long perRound = roundsUntilNoAllocation(threads, kernel.getValue());
+            if (perRound > 0) {
+                failures.append("\n  ").append(kernel.getKey()).append(": still ").append(perRound)
+                        .append(" bytes per round of ").append(CALLS_PER_ROUND).append(" calls");
+            }
+        }
+        if (failures.length() > 0) {
+            fail("seed " + seed + ": compiled kernels that allocate (Vector API calls left to their boxing fallbacks):"
+                    + failures);
+        }
+    }
+
+    /** 0 once a round allocated nothing, else what the last round allocated when the time ran out. */
+    private static long roundsUntilNoAllocation(com.sun.management.ThreadMXBean threads, Runnable kernel) {
+        long id = Thread.currentThread().getId(), start = System.nanoTime(), last;
+        do {
+            long before = threads.getThreadAllocatedBytes(id);
+            for (int i = 0; i < CALLS_PER_ROUND; i++) kernel.run();
+            last = threads.getThreadAllocatedBytes(id) - before;
+        } while (last > 0 && System.nanoTime() - start < LIMIT_NANOS);
+        return last;
+    }
+
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+                "this JVM does not count allocations per thread");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not count allocations per thread");
+        return threads;
+    }
+
+    private static float[] values(SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (random.nextDouble(-4, 4));
+        return v;
+    }
+}
