@@ -163,15 +163,7 @@ final class FloatGemm {
                     int src = base + j * colStride;
                     for (int q = 0; q < kb; q++) {
                         float[] dst = panel[q];
-                        int s = src + q * rowStride;
-                        dst[j] = b[s];
-                        dst[j + 1] = b[s + colStride];
-                        dst[j + 2] = b[s + 2 * colStride];
-                        dst[j + 3] = b[s + 3 * colStride];
-                        dst[j + 4] = b[s + 4 * colStride];
-                        dst[j + 5] = b[s + 5 * colStride];
-                        dst[j + 6] = b[s + 6 * colStride];
-                        dst[j + 7] = b[s + 7 * colStride];
+                        gatherEight(b, src + q * rowStride, colStride, dst, j);
                     }
                 }
                 for (; j < nb; j++) {
@@ -187,15 +179,7 @@ final class FloatGemm {
             for (; j + 7 < nb; j += 8) {
                 int src = base + j * colStride;
                 for (int q = 0; q < kb; q++) {
-                    int d = q * FLAT_STRIDE + j, s = src + q * rowStride;
-                    flatPanel[d] = b[s];
-                    flatPanel[d + 1] = b[s + colStride];
-                    flatPanel[d + 2] = b[s + 2 * colStride];
-                    flatPanel[d + 3] = b[s + 3 * colStride];
-                    flatPanel[d + 4] = b[s + 4 * colStride];
-                    flatPanel[d + 5] = b[s + 5 * colStride];
-                    flatPanel[d + 6] = b[s + 6 * colStride];
-                    flatPanel[d + 7] = b[s + 7 * colStride];
+                    gatherEight(b, src + q * rowStride, colStride, flatPanel, q * FLAT_STRIDE + j);
                 }
             }
             for (; j < nb; j++) {
@@ -235,7 +219,13 @@ final class FloatGemm {
         private void interleaveRows(int ic, int rows, int pc, int kb, float[] dst, int at) {
             int rowStride = p.aRowStride, colStride = p.aColStride, group = GemmPlan.ROW_GROUP;
             int base = p.aOffset + ic * rowStride + pc * colStride;
-            if (colStride == 1) {
+            if (colStride == 1 && rows == 8 && group == 8) {
+                // A depth step at a time: each step's eight values are stored side by side, while
+                // the eight rows are read as eight forward streams. Row by row (a row read in one
+                // run, its values stored eight apart) was a large share of the products where each
+                // group of rows meets only a few column blocks (dX = dGates W_ih, BENCHMARKS.md).
+                for (int q = 0; q < kb; q++) gatherEight(a, base + q, rowStride, dst, at + q * group);
+            } else if (colStride == 1) {
                 for (int r = 0; r < rows; r++) {
                     for (int q = 0, src = base + r * rowStride; q < kb; q++) dst[at + q * group + r] = a[src + q];
                 }
@@ -281,6 +271,18 @@ final class FloatGemm {
                 for (int j = 0; j < nb; j++) c[base + j * step] = alpha * row[j];
             }
         }
+    }
+
+    /** dst[d + i] = src[s + i * stride] for i < 8: eight elements a stride apart, stored side by side. */
+    private static void gatherEight(float[] src, int s, int stride, float[] dst, int d) {
+        dst[d] = src[s];
+        dst[d + 1] = src[s + stride];
+        dst[d + 2] = src[s + 2 * stride];
+        dst[d + 3] = src[s + 3 * stride];
+        dst[d + 4] = src[s + 4 * stride];
+        dst[d + 5] = src[s + 5 * stride];
+        dst[d + 6] = src[s + 6 * stride];
+        dst[d + 7] = src[s + 7 * stride];
     }
 
     /**
