@@ -1,12 +1,12 @@
 package dev.wick.core.cpu;
 
+import dev.wick.core.TestData;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -31,14 +31,13 @@ class SimdKernelsCompiledTest {
         FloatArrayMath math = FloatArrayMath.best();
         Assumptions.assumeTrue(math instanceof SimdFloatMath, "the Vector API is not available: " + math.description());
         com.sun.management.ThreadMXBean threads = allocationCounter();
-        long seed = new SplittableRandom().nextLong();
-        SplittableRandom random = new SplittableRandom(seed);
+        TestData data = TestData.fresh();
         // Sizes of no special shape: 3 rows, a hidden size that ends in a partial vector.
         int hidden = 203, rows = 3, n = 4 * hidden * rows;
-        float[] x = values(random, n), y = new float[n], gates = values(random, n), cPrev = values(random, hidden * rows);
-        float[] c = new float[hidden * rows], h = new float[hidden * rows], dh = values(random, hidden * rows);
-        float[] dc = values(random, hidden * rows), dGates = new float[n];
-        float[] gi = values(random, 3 * hidden * rows), gh = values(random, 3 * hidden * rows);
+        float[] x = values(data, n), y = new float[n], gates = values(data, n), cPrev = values(data, hidden * rows);
+        float[] c = new float[hidden * rows], h = new float[hidden * rows], dh = values(data, hidden * rows);
+        float[] dc = values(data, hidden * rows), dGates = new float[n];
+        float[] gi = values(data, 3 * hidden * rows), gh = values(data, 3 * hidden * rows);
 
         Map<String, Runnable> kernels = new LinkedHashMap<>();
         kernels.put("tanh", () -> math.tanh(x, 1, y, 2, n - 3));
@@ -60,8 +59,8 @@ class SimdKernelsCompiledTest {
             }
         }
         if (failures.length() > 0) {
-            fail("seed " + seed + ": compiled kernels that allocate (Vector API calls left to their boxing fallbacks):"
-                    + failures);
+            fail(data.context("compiled kernels that allocate (Vector API calls left to their boxing fallbacks):"
+                    + failures));
         }
     }
 
@@ -85,9 +84,10 @@ class SimdKernelsCompiledTest {
         return threads;
     }
 
-    private static float[] values(SplittableRandom random, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) (random.nextDouble(-4, 4));
-        return v;
+    private static float[] values(TestData data, int n) {
+        double[] v = data.uniform(n, 4);
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = (float) v[i];
+        return f;
     }
 }
