@@ -17,8 +17,6 @@ package dev.wick.core.cpu;
 interface FloatArrayMath {
     /** The system property that, set to {@code true}, keeps the CPU backend on the portable loops. */
     String PORTABLE_PROPERTY = "wick.cpu.portable";
-    /** Room past nb in each accumulator row of {@link #multiplyBlock}: one vector of 512 bits. */
-    int ACC_SLACK = 16;
 
     /** What a backend description says about this implementation. */
     String description();
@@ -68,10 +66,11 @@ interface FloatArrayMath {
                        float[] dh, int dhOff, float[] dc, int dcOff, float[] dGates, int dgOff, int n);
 
     /**
-     * c[cBase + j] = alpha row[j] + beta c[cBase + j] for j < n; C is not read when beta is 0 (NaN
-     * there stays out), as in BLAS. GEMM adds each slice's result into C with it.
+     * c[cBase + j] = alpha row[rowBase + j] + beta c[cBase + j] for j < n; C is not read when beta
+     * is 0 (NaN there stays out), as in BLAS. GEMM adds each slice's result into C with it where
+     * the kernel cannot do it itself (alpha other than 1, C's columns apart, the portable kernel).
      */
-    void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase);
+    void storeRow(float[] row, int rowBase, int n, float alpha, float beta, float[] c, int cBase);
 
     /**
      * Whether this implementation has a GEMM kernel ({@link #multiplyBlock}); without one,
@@ -80,18 +79,19 @@ interface FloatArrayMath {
     boolean hasBlockKernel();
 
     /**
-     * The GEMM kernel: acc[r][j] = sum over q < kb of A(r, q) B(q, j) for r < rows (at most
-     * {@link GemmPlan#ROW_GROUP}) and j < nb, where a group of A's rows lies side by side,
-     * A(r, q) = a[aBase + q aDepthStride + r] (FloatGemm interleaves them, or passes a transposed A
-     * in place), all ROW_GROUP of them readable (the results of those past {@code rows} are
-     * dropped), and B is read in place, B(q, j) = b[bBase + q bRowStride + j] (B itself, or a
-     * packed panel when B is transposed). Each element's result must not depend on nb or on where
-     * its column falls in the block, so that GEMM's results do not depend on how C is split between
-     * threads. The acc rows have room for {@link #ACC_SLACK} elements past nb, which a kernel may
-     * fill with values nobody reads. Only where {@link #hasBlockKernel()}.
+     * The GEMM kernel: for r < rows (at most {@link GemmPlan#ROW_GROUP}) and j < nb,
+     * out[outBase + r outRowStride + j] becomes one chain of fused multiply-adds of A(r, q) B(q, j)
+     * over q < kb in depth order, started from zero, or from that element of out when
+     * {@code add}. A group of A's rows lies side by side, A(r, q) = a[aBase + q aDepthStride + r]
+     * (FloatGemm interleaves them, or passes a transposed A in place), all ROW_GROUP of them
+     * readable (the results of those past {@code rows} are dropped), and B is read in place,
+     * B(q, j) = b[bBase + q bRowStride + j] (B itself, or a packed panel when B is transposed).
+     * Nothing else of out is read or written. An element's result must not depend on nb or on
+     * where its column falls in the block, so that GEMM's results do not depend on how C is split
+     * between threads. Only where {@link #hasBlockKernel()}.
      */
     void multiplyBlock(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b, int bBase, int bRowStride,
-                       int nb, float[][] acc);
+                       int nb, float[] out, int outBase, int outRowStride, boolean add);
 
     /** The Vector API implementation when this JVM has the module and it works, else the portable one. */
     static FloatArrayMath best() {

@@ -41,7 +41,10 @@ final class FloatGemm {
     /** Per-thread packing buffers and accumulators, reused by every call on that thread. */
     private static final class Scratch {
         final float[][] panel = new float[GemmPlan.KC][NC];
-        final float[][] acc = new float[GemmPlan.ROW_GROUP][NC + FloatArrayMath.ACC_SLACK];
+        /** The portable kernel's accumulator rows. */
+        final float[][] acc = new float[GemmPlan.ROW_GROUP][NC];
+        /** The block kernel's rows where it does not work in C itself (see Task#multiplyRows): row r at r * NC. */
+        final float[] blockRows = new float[GemmPlan.ROW_GROUP * NC];
         final float[] aPack = new float[GemmPlan.ROW_GROUP * GemmPlan.KC];
         /** Every row group and slice of A interleaved, for products that read B in place. */
         private float[] aCache = new float[0];
@@ -88,6 +91,7 @@ final class FloatGemm {
         private final GemmPlan p;
         private final float[][] panel;
         private final float[][] acc;
+        private final float[] blockRows;
         private final float[] aPack;
         private final FloatArrayMath math;
         private final float[] a, b, c;
@@ -116,6 +120,7 @@ final class FloatGemm {
             this.math = math;
             this.panel = s.panel;
             this.acc = s.acc;
+            this.blockRows = s.blockRows;
             this.aPack = s.aPack;
             this.a = a;
             this.b = b;
@@ -190,26 +195,56 @@ final class FloatGemm {
 
         @Override
         public void multiplyRows(int ic, int rows, int pc, int kb, int jc, int nb, boolean first) {
-            if (direct) {
-                int group = GemmPlan.ROW_GROUP;
-                if (p.aRowStride == 1 && rows == group) {
-                    // A transposed (a weight gradient's): a depth step's rows are already side by side.
-                    math.multiplyBlock(a, p.aOffset + ic + pc * p.aColStride, p.aColStride, rows, kb, panelArray, panelBase,
-                            panelRowStride, nb, acc);
-                } else if (interleaved != null) {
-                    if (firstJc < 0) firstJc = jc;
-                    int at = ((ic / group) * slices + pc / GemmPlan.KC) * group * GemmPlan.KC;
-                    if (jc == firstJc) interleaveRows(ic, rows, pc, kb, interleaved, at);
-                    math.multiplyBlock(interleaved, at, group, rows, kb, panelArray, panelBase, panelRowStride, nb, acc);
-                } else {
-                    interleaveRows(ic, rows, pc, kb, aPack, 0);
-                    math.multiplyBlock(aPack, 0, group, rows, kb, panelArray, panelBase, panelRowStride, nb, acc);
-                }
-            } else {
+            if (!direct) {
                 packRows(ic, rows, pc, kb);
                 multiplyPanel(aPack, rows, kb, panel, nb, acc);
+                for (int r = 0; r < rows; r++) store(ic + r, jc, nb, acc[r], 0, first);
+                return;
             }
-            for (int r = 0; r < rows; r++) store(ic + r, jc, nb, acc[r], first);
+            // With alpha 1 and beta 0 or 1, the kernel carries C's elements through the slices
+            // itself, each one chain of fused multiply-adds over the whole depth from beta C: a
+            // round trip through scratch rows and a second pass over C per slice showed in the
+            // LSTM step's profile (BENCHMARKS.md). Otherwise each slice's chains start from zero in
+            // scratch rows, and storeRow adds them into C with alpha and beta. The choice depends
+            // on the call alone, never on how C is split between threads.
+            boolean chained = alpha == 1 && (beta == 0 || beta == 1);
+            boolean add = chained && (!first || beta == 1);
+            // C's rows contiguous: the kernel works in C; else (C walked by columns) in scratch rows.
+            boolean inC = chained && p.cColStride == 1;
+            float[] out = inC ? c : blockRows;
+            int outBase = inC ? p.cOffset + ic * p.cRowStride + jc : 0, outRowStride = inC ? p.cRowStride : NC;
+            if (add && !inC) copyC(ic, rows, jc, nb, true);
+            int group = GemmPlan.ROW_GROUP;
+            if (p.aRowStride == 1 && rows == group) {
+                // A transposed (a weight gradient's): a depth step's rows are already side by side.
+                math.multiplyBlock(a, p.aOffset + ic + pc * p.aColStride, p.aColStride, rows, kb, panelArray, panelBase,
+                        panelRowStride, nb, out, outBase, outRowStride, add);
+            } else if (interleaved != null) {
+                if (firstJc < 0) firstJc = jc;
+                int at = ((ic / group) * slices + pc / GemmPlan.KC) * group * GemmPlan.KC;
+                if (jc == firstJc) interleaveRows(ic, rows, pc, kb, interleaved, at);
+                math.multiplyBlock(interleaved, at, group, rows, kb, panelArray, panelBase, panelRowStride, nb, out,
+                        outBase, outRowStride, add);
+            } else {
+                interleaveRows(ic, rows, pc, kb, aPack, 0);
+                math.multiplyBlock(aPack, 0, group, rows, kb, panelArray, panelBase, panelRowStride, nb, out, outBase,
+                        outRowStride, add);
+            }
+            if (chained && !inC) {
+                copyC(ic, rows, jc, nb, false);
+            } else if (!chained) {
+                for (int r = 0; r < rows; r++) store(ic + r, jc, nb, blockRows, r * NC, first);
+            }
+        }
+
+        /** C's rows [ic, ic + rows), columns [jc, jc + nb), into blockRows ({@code in}) or back. */
+        private void copyC(int ic, int rows, int jc, int nb, boolean in) {
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0, at = p.cOffset + (ic + r) * p.cRowStride + jc * p.cColStride; j < nb; j++) {
+                    if (in) blockRows[r * NC + j] = c[at + j * p.cColStride];
+                    else c[at + j * p.cColStride] = blockRows[r * NC + j];
+                }
+            }
         }
 
         /**
@@ -254,21 +289,22 @@ final class FloatGemm {
             }
         }
 
-        private void store(int i, int jc, int nb, float[] row, boolean first) {
+        /** C's row i, columns [jc, jc + nb): alpha row[rowBase + j] added, or (first slice) beta C + that. */
+        private void store(int i, int jc, int nb, float[] row, int rowBase, boolean first) {
             int step = p.cColStride;
             int base = p.cOffset + i * p.cRowStride + jc * step;
             if (step == 1) {
                 // Later slices add into C: beta 1.
-                math.storeRow(row, nb, alpha, first ? beta : 1f, c, base);
+                math.storeRow(row, rowBase, nb, alpha, first ? beta : 1f, c, base);
                 return;
             }
             if (!first) {
-                for (int j = 0; j < nb; j++) c[base + j * step] += alpha * row[j];
+                for (int j = 0; j < nb; j++) c[base + j * step] += alpha * row[rowBase + j];
             } else if (beta != 0) {
-                for (int j = 0; j < nb; j++) c[base + j * step] = alpha * row[j] + beta * c[base + j * step];
+                for (int j = 0; j < nb; j++) c[base + j * step] = alpha * row[rowBase + j] + beta * c[base + j * step];
             } else {
                 // beta == 0: C's old contents are never read, so NaN there does not leak through.
-                for (int j = 0; j < nb; j++) c[base + j * step] = alpha * row[j];
+                for (int j = 0; j < nb; j++) c[base + j * step] = alpha * row[rowBase + j];
             }
         }
     }

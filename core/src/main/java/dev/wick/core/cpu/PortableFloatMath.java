@@ -209,14 +209,14 @@ final class PortableFloatMath implements FloatArrayMath {
     }
 
     @Override
-    public void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase) {
+    public void storeRow(float[] row, int rowBase, int n, float alpha, float beta, float[] c, int cBase) {
         if (beta == 0) {
-            if (alpha == 1) System.arraycopy(row, 0, c, cBase, n);
-            else FloatKernels.scale(row, 0, alpha, c, cBase, 0, n);
+            if (alpha == 1) System.arraycopy(row, rowBase, c, cBase, n);
+            else FloatKernels.scale(row, rowBase, alpha, c, cBase, 0, n);
         } else if (beta == 1) {
-            FloatKernels.axpy(alpha, row, 0, c, cBase, 0, n);
+            FloatKernels.axpy(alpha, row, rowBase, c, cBase, 0, n);
         } else {
-            for (int j = 0; j < n; j++) c[cBase + j] = alpha * row[j] + beta * c[cBase + j];
+            for (int j = 0; j < n; j++) c[cBase + j] = alpha * row[rowBase + j] + beta * c[cBase + j];
         }
     }
 
@@ -228,7 +228,7 @@ final class PortableFloatMath implements FloatArrayMath {
 
     @Override
     public void multiplyBlock(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b, int bBase,
-                              int bRowStride, int nb, float[][] acc) {
+                              int bRowStride, int nb, float[] out, int outBase, int outRowStride, boolean add) {
         throw new UnsupportedOperationException("no in-place GEMM kernel here: FloatGemm packs for its portable one");
     }
 

@@ -203,21 +203,21 @@ final class SimdFloatMath implements FloatArrayMath {
     }
 
     @Override
-    public void storeRow(float[] row, int n, float alpha, float beta, float[] c, int cBase) {
+    public void storeRow(float[] row, int rowBase, int n, float alpha, float beta, float[] c, int cBase) {
         int step = SPECIES.length();
         int j = 0;
         if (beta == 0) {
             for (int bound = n - n % step; j < bound; j += step) {
-                FloatVector.fromArray(SPECIES, row, j).mul(alpha).intoArray(c, cBase + j);
+                FloatVector.fromArray(SPECIES, row, rowBase + j).mul(alpha).intoArray(c, cBase + j);
             }
-            for (; j < n; j++) c[cBase + j] = alpha * row[j];
+            for (; j < n; j++) c[cBase + j] = alpha * row[rowBase + j];
         } else {
             // alpha row + beta c, rounded as the portable path rounds it (no fused multiply-add).
             for (int bound = n - n % step; j < bound; j += step) {
-                FloatVector r = FloatVector.fromArray(SPECIES, row, j).mul(alpha);
+                FloatVector r = FloatVector.fromArray(SPECIES, row, rowBase + j).mul(alpha);
                 r.add(FloatVector.fromArray(SPECIES, c, cBase + j).mul(beta)).intoArray(c, cBase + j);
             }
-            for (; j < n; j++) c[cBase + j] = alpha * row[j] + beta * c[cBase + j];
+            for (; j < n; j++) c[cBase + j] = alpha * row[rowBase + j] + beta * c[cBase + j];
         }
     }
 
@@ -227,25 +227,30 @@ final class SimdFloatMath implements FloatArrayMath {
     }
 
     /**
-     * The register-blocked kernel. Every path computes each element as the same chain of fused
-     * multiply-adds from zero in depth order, so results depend neither on where a column falls nor
-     * on how rows are grouped. With 512-bit vectors (AVX-512, which has 32 vector registers) groups
-     * of five to eight rows take {@link #multiplyEightRows}; the rest, and every group on narrower
-     * vectors (AVX2 has 16 registers), take {@link #multiplyFourRows} in groups of four. A's rows
-     * are adjacent ({@link FloatArrayMath#multiplyBlock}): the eight reads of a depth step are one
-     * index plus constants, whose bounds checks C2 merges into one, where rows a run-time stride
-     * apart cost a check each (measured at about a fifth of the kernel's rate).
+     * The register-blocked kernel. Every path computes each element as one chain of fused
+     * multiply-adds in depth order, from zero or, when {@code add}, from the value in out, so
+     * results depend neither on where a column falls nor on how rows are grouped. With 512-bit
+     * vectors (AVX-512, which has 32 vector registers) groups of five to eight rows take
+     * {@link #multiplyEightRows}; the rest, and every group on narrower vectors (AVX2 has 16
+     * registers), take {@link #multiplyFourRows} in groups of four. A's rows are adjacent
+     * ({@link FloatArrayMath#multiplyBlock}): the eight reads of a depth step are one index plus
+     * constants, whose bounds checks C2 merges into one, where rows a run-time stride apart cost a
+     * check each (measured at about a fifth of the kernel's rate).
+     *
+     * <p>The chains start from out's values rather than adding them at the end: a load and a
+     * store per accumulator keep each kernel inside C2's node budget (see the class comment),
+     * where a load, an add and two stores (for the two cases) ran past it.
      */
     @Override
     public void multiplyBlock(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b, int bBase,
-                              int bRowStride, int nb, float[][] acc) {
+                              int bRowStride, int nb, float[] out, int outBase, int outRowStride, boolean add) {
         if (WIDE_REGISTER_FILE && rows > 4) {
-            multiplyEightRows(a, aBase, aDepthStride, rows, kb, b, bBase, bRowStride, nb, acc);
+            multiplyEightRows(a, aBase, aDepthStride, rows, kb, b, bBase, bRowStride, nb, out, outBase, outRowStride, add);
             return;
         }
         for (int r = 0; r < rows; r += 4) {
-            multiplyFourRows(a, aBase + r, aDepthStride, Math.min(4, rows - r), kb, b, bBase, bRowStride, nb, acc[r],
-                    acc[Math.min(r + 1, rows - 1)], acc[Math.min(r + 2, rows - 1)], acc[Math.min(r + 3, rows - 1)]);
+            multiplyFourRows(a, aBase + r, aDepthStride, Math.min(4, rows - r), kb, b, bBase, bRowStride, nb, out,
+                    outBase + r * outRowStride, outRowStride, add);
         }
     }
 
@@ -254,27 +259,34 @@ final class SimdFloatMath implements FloatArrayMath {
      * through the whole depth (per depth step: three vector loads, eight broadcasts, 24 fused
      * multiply-adds), which keeps both FMA pipes busy where four rows by two vectors waits on loads
      * and latency; then, for the last columns, two vectors (16 accumulators) or one (eight), then
-     * single columns. All eight lanes of A are computed; rows beyond {@code rows} are not stored.
+     * single columns. All eight lanes of A are computed; rows beyond {@code rows} are neither read
+     * from out nor stored.
      */
     private static void multiplyEightRows(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
-                                          int bBase, int bRowStride, int nb, float[][] acc) {
+                                          int bBase, int bRowStride, int nb, float[] out, int outBase,
+                                          int outRowStride, boolean add) {
         int step = SPECIES.length();
         int j = 0;
         for (; j + 3 * step <= nb; j += 3 * step) {
-            eightRowsThreeVectors(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            eightRowsThreeVectors(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, out, outBase + j,
+                    outRowStride, add);
         }
         if (j + 2 * step <= nb) {
-            eightRowsTwoVectors(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            eightRowsTwoVectors(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, out, outBase + j,
+                    outRowStride, add);
             j += 2 * step;
         }
         // A last partial vector of columns is computed whole where B's array has the room: the
-        // lanes past nb read whatever follows and are never stored, and a lane's chain does not
-        // depend on its neighbours. Single columns are the fallback (eight times the work each).
+        // lanes past nb read whatever follows of B, start from zero and are never stored (a lane's
+        // chain does not depend on its neighbours). Single columns are the fallback (eight times
+        // the work each).
         for (; j < nb && (j + step <= nb || readable(b, bBase + j, bRowStride, kb)); j += step) {
-            eightRowsOneVector(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            eightRowsOneVector(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, Math.min(step, nb - j), out,
+                    outBase + j, outRowStride, add);
         }
         for (; j < nb; j++) {
-            eightRowsOneColumn(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, acc, j);
+            eightRowsOneColumn(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, out, outBase + j,
+                    outRowStride, add);
         }
     }
 
@@ -283,13 +295,67 @@ final class SimdFloatMath implements FloatArrayMath {
         return bq0 + (long) (kb - 1) * bRowStride + SPECIES.length() <= b.length;
     }
 
-    private static void eightRowsThreeVectors(float[] a, int aBase, int aDepthStride, int rows, int kb,
-                                              float[] b, int bq0, int bRowStride, float[][] acc, int j) {
+    /** A vector's lanes, for the partial vectors at the end of a row (a masked store boxes on JDK 17). */
+    private static final ThreadLocal<float[]> SPILL = ThreadLocal.withInitial(() -> new float[SPECIES.length()]);
+
+    /** out[at, at + lanes) and zeros past them, from {@code spill}; zeros when not {@code add}. */
+    private static FloatVector startLanes(float[] out, int at, int lanes, boolean add, float[] spill) {
+        java.util.Arrays.fill(spill, 0f);
+        if (add) System.arraycopy(out, at, spill, 0, lanes);
+        return FloatVector.fromArray(SPECIES, spill, 0);
+    }
+
+    /** out[at, at + lanes) = v's first lanes, through {@code spill}. */
+    private static void storeLanes(FloatVector v, float[] out, int at, int lanes, float[] spill) {
+        v.intoArray(spill, 0);
+        System.arraycopy(spill, 0, out, at, lanes);
+    }
+
+    /** Eight rows against three vectors of columns (see {@link #multiplyEightRows}). */
+    private static void eightRowsThreeVectors(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
+            int bq0, int bRowStride, float[] out, int o, int os, boolean add) {
         int step = SPECIES.length();
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
-        FloatVector c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
-        FloatVector c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector c00 = zero, c01 = zero, c02 = zero;
+        FloatVector c10 = zero, c11 = zero, c12 = zero;
+        FloatVector c20 = zero, c21 = zero, c22 = zero;
+        FloatVector c30 = zero, c31 = zero, c32 = zero;
+        FloatVector c40 = zero, c41 = zero, c42 = zero;
+        FloatVector c50 = zero, c51 = zero, c52 = zero;
+        FloatVector c60 = zero, c61 = zero, c62 = zero;
+        FloatVector c70 = zero, c71 = zero, c72 = zero;
+        if (add) {
+            c00 = FloatVector.fromArray(SPECIES, out, o);
+            c01 = FloatVector.fromArray(SPECIES, out, o + step);
+            c02 = FloatVector.fromArray(SPECIES, out, o + 2 * step);
+            c10 = FloatVector.fromArray(SPECIES, out, o + os);
+            c11 = FloatVector.fromArray(SPECIES, out, o + os + step);
+            c12 = FloatVector.fromArray(SPECIES, out, o + os + 2 * step);
+            c20 = FloatVector.fromArray(SPECIES, out, o + 2 * os);
+            c21 = FloatVector.fromArray(SPECIES, out, o + 2 * os + step);
+            c22 = FloatVector.fromArray(SPECIES, out, o + 2 * os + 2 * step);
+            c30 = FloatVector.fromArray(SPECIES, out, o + 3 * os);
+            c31 = FloatVector.fromArray(SPECIES, out, o + 3 * os + step);
+            c32 = FloatVector.fromArray(SPECIES, out, o + 3 * os + 2 * step);
+            c40 = FloatVector.fromArray(SPECIES, out, o + 4 * os);
+            c41 = FloatVector.fromArray(SPECIES, out, o + 4 * os + step);
+            c42 = FloatVector.fromArray(SPECIES, out, o + 4 * os + 2 * step);
+            if (rows > 5) {
+                c50 = FloatVector.fromArray(SPECIES, out, o + 5 * os);
+                c51 = FloatVector.fromArray(SPECIES, out, o + 5 * os + step);
+                c52 = FloatVector.fromArray(SPECIES, out, o + 5 * os + 2 * step);
+            }
+            if (rows > 6) {
+                c60 = FloatVector.fromArray(SPECIES, out, o + 6 * os);
+                c61 = FloatVector.fromArray(SPECIES, out, o + 6 * os + step);
+                c62 = FloatVector.fromArray(SPECIES, out, o + 6 * os + 2 * step);
+            }
+            if (rows > 7) {
+                c70 = FloatVector.fromArray(SPECIES, out, o + 7 * os);
+                c71 = FloatVector.fromArray(SPECIES, out, o + 7 * os + step);
+                c72 = FloatVector.fromArray(SPECIES, out, o + 7 * os + 2 * step);
+            }
+        }
         for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bq);
             FloatVector b1 = FloatVector.fromArray(SPECIES, b, bq + step);
@@ -327,44 +393,75 @@ final class SimdFloatMath implements FloatArrayMath {
             c71 = x.fma(b1, c71);
             c72 = x.fma(b2, c72);
         }
-        c00.intoArray(acc[0], j);
-        c01.intoArray(acc[0], j + step);
-        c02.intoArray(acc[0], j + 2 * step);
-        c10.intoArray(acc[1], j);
-        c11.intoArray(acc[1], j + step);
-        c12.intoArray(acc[1], j + 2 * step);
-        c20.intoArray(acc[2], j);
-        c21.intoArray(acc[2], j + step);
-        c22.intoArray(acc[2], j + 2 * step);
-        c30.intoArray(acc[3], j);
-        c31.intoArray(acc[3], j + step);
-        c32.intoArray(acc[3], j + 2 * step);
-        c40.intoArray(acc[4], j);
-        c41.intoArray(acc[4], j + step);
-        c42.intoArray(acc[4], j + 2 * step);
+        c00.intoArray(out, o);
+        c01.intoArray(out, o + step);
+        c02.intoArray(out, o + 2 * step);
+        c10.intoArray(out, o + os);
+        c11.intoArray(out, o + os + step);
+        c12.intoArray(out, o + os + 2 * step);
+        c20.intoArray(out, o + 2 * os);
+        c21.intoArray(out, o + 2 * os + step);
+        c22.intoArray(out, o + 2 * os + 2 * step);
+        c30.intoArray(out, o + 3 * os);
+        c31.intoArray(out, o + 3 * os + step);
+        c32.intoArray(out, o + 3 * os + 2 * step);
+        c40.intoArray(out, o + 4 * os);
+        c41.intoArray(out, o + 4 * os + step);
+        c42.intoArray(out, o + 4 * os + 2 * step);
         if (rows > 5) {
-            c50.intoArray(acc[5], j);
-            c51.intoArray(acc[5], j + step);
-            c52.intoArray(acc[5], j + 2 * step);
+            c50.intoArray(out, o + 5 * os);
+            c51.intoArray(out, o + 5 * os + step);
+            c52.intoArray(out, o + 5 * os + 2 * step);
         }
         if (rows > 6) {
-            c60.intoArray(acc[6], j);
-            c61.intoArray(acc[6], j + step);
-            c62.intoArray(acc[6], j + 2 * step);
+            c60.intoArray(out, o + 6 * os);
+            c61.intoArray(out, o + 6 * os + step);
+            c62.intoArray(out, o + 6 * os + 2 * step);
         }
         if (rows > 7) {
-            c70.intoArray(acc[7], j);
-            c71.intoArray(acc[7], j + step);
-            c72.intoArray(acc[7], j + 2 * step);
+            c70.intoArray(out, o + 7 * os);
+            c71.intoArray(out, o + 7 * os + step);
+            c72.intoArray(out, o + 7 * os + 2 * step);
         }
     }
 
-    private static void eightRowsTwoVectors(float[] a, int aBase, int aDepthStride, int rows, int kb,
-                                            float[] b, int bq0, int bRowStride, float[][] acc, int j) {
+    /** Eight rows against two vectors of columns. */
+    private static void eightRowsTwoVectors(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
+            int bq0, int bRowStride, float[] out, int o, int os, boolean add) {
         int step = SPECIES.length();
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector c00 = zero, c01 = zero;
+        FloatVector c10 = zero, c11 = zero;
+        FloatVector c20 = zero, c21 = zero;
+        FloatVector c30 = zero, c31 = zero;
+        FloatVector c40 = zero, c41 = zero;
+        FloatVector c50 = zero, c51 = zero;
+        FloatVector c60 = zero, c61 = zero;
+        FloatVector c70 = zero, c71 = zero;
+        if (add) {
+            c00 = FloatVector.fromArray(SPECIES, out, o);
+            c01 = FloatVector.fromArray(SPECIES, out, o + step);
+            c10 = FloatVector.fromArray(SPECIES, out, o + os);
+            c11 = FloatVector.fromArray(SPECIES, out, o + os + step);
+            c20 = FloatVector.fromArray(SPECIES, out, o + 2 * os);
+            c21 = FloatVector.fromArray(SPECIES, out, o + 2 * os + step);
+            c30 = FloatVector.fromArray(SPECIES, out, o + 3 * os);
+            c31 = FloatVector.fromArray(SPECIES, out, o + 3 * os + step);
+            c40 = FloatVector.fromArray(SPECIES, out, o + 4 * os);
+            c41 = FloatVector.fromArray(SPECIES, out, o + 4 * os + step);
+            if (rows > 5) {
+                c50 = FloatVector.fromArray(SPECIES, out, o + 5 * os);
+                c51 = FloatVector.fromArray(SPECIES, out, o + 5 * os + step);
+            }
+            if (rows > 6) {
+                c60 = FloatVector.fromArray(SPECIES, out, o + 6 * os);
+                c61 = FloatVector.fromArray(SPECIES, out, o + 6 * os + step);
+            }
+            if (rows > 7) {
+                c70 = FloatVector.fromArray(SPECIES, out, o + 7 * os);
+                c71 = FloatVector.fromArray(SPECIES, out, o + 7 * os + step);
+            }
+        }
         for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bq);
             FloatVector b1 = FloatVector.fromArray(SPECIES, b, bq + step);
@@ -393,33 +490,56 @@ final class SimdFloatMath implements FloatArrayMath {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
-        c00.intoArray(acc[0], j);
-        c01.intoArray(acc[0], j + step);
-        c10.intoArray(acc[1], j);
-        c11.intoArray(acc[1], j + step);
-        c20.intoArray(acc[2], j);
-        c21.intoArray(acc[2], j + step);
-        c30.intoArray(acc[3], j);
-        c31.intoArray(acc[3], j + step);
-        c40.intoArray(acc[4], j);
-        c41.intoArray(acc[4], j + step);
+        c00.intoArray(out, o);
+        c01.intoArray(out, o + step);
+        c10.intoArray(out, o + os);
+        c11.intoArray(out, o + os + step);
+        c20.intoArray(out, o + 2 * os);
+        c21.intoArray(out, o + 2 * os + step);
+        c30.intoArray(out, o + 3 * os);
+        c31.intoArray(out, o + 3 * os + step);
+        c40.intoArray(out, o + 4 * os);
+        c41.intoArray(out, o + 4 * os + step);
         if (rows > 5) {
-            c50.intoArray(acc[5], j);
-            c51.intoArray(acc[5], j + step);
+            c50.intoArray(out, o + 5 * os);
+            c51.intoArray(out, o + 5 * os + step);
         }
         if (rows > 6) {
-            c60.intoArray(acc[6], j);
-            c61.intoArray(acc[6], j + step);
+            c60.intoArray(out, o + 6 * os);
+            c61.intoArray(out, o + 6 * os + step);
         }
         if (rows > 7) {
-            c70.intoArray(acc[7], j);
-            c71.intoArray(acc[7], j + step);
+            c70.intoArray(out, o + 7 * os);
+            c71.intoArray(out, o + 7 * os + step);
         }
     }
 
-    private static void eightRowsOneVector(float[] a, int aBase, int aDepthStride, int rows, int kb,
-                                           float[] b, int bq0, int bRowStride, float[][] acc, int j) {
-        FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    /** Eight rows against one vector of columns, of which the first {@code lanes} are read and stored. */
+    private static void eightRowsOneVector(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
+            int bq0, int bRowStride, int lanes, float[] out, int o, int os, boolean add) {
+        boolean whole = lanes == SPECIES.length();
+        float[] spill = whole ? null : SPILL.get();
+        FloatVector zero = FloatVector.zero(SPECIES), c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero,
+                c6 = zero, c7 = zero;
+        if (whole && add) {
+            c0 = FloatVector.fromArray(SPECIES, out, o);
+            c1 = FloatVector.fromArray(SPECIES, out, o + os);
+            c2 = FloatVector.fromArray(SPECIES, out, o + 2 * os);
+            c3 = FloatVector.fromArray(SPECIES, out, o + 3 * os);
+            c4 = FloatVector.fromArray(SPECIES, out, o + 4 * os);
+            if (rows > 5) c5 = FloatVector.fromArray(SPECIES, out, o + 5 * os);
+            if (rows > 6) c6 = FloatVector.fromArray(SPECIES, out, o + 6 * os);
+            if (rows > 7) c7 = FloatVector.fromArray(SPECIES, out, o + 7 * os);
+        } else if (add) {
+            c0 = startLanes(out, o, lanes, true, spill);
+            c1 = startLanes(out, o + os, lanes, true, spill);
+            c2 = startLanes(out, o + 2 * os, lanes, true, spill);
+            c3 = startLanes(out, o + 3 * os, lanes, true, spill);
+            c4 = startLanes(out, o + 4 * os, lanes, true, spill);
+            if (rows > 5) c5 = startLanes(out, o + 5 * os, lanes, true, spill);
+            if (rows > 6) c6 = startLanes(out, o + 6 * os, lanes, true, spill);
+            if (rows > 7) c7 = startLanes(out, o + 7 * os, lanes, true, spill);
+        }
         for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
             FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
             c0 = FloatVector.broadcast(SPECIES, a[aq]).fma(x, c0);
@@ -431,19 +551,40 @@ final class SimdFloatMath implements FloatArrayMath {
             c6 = FloatVector.broadcast(SPECIES, a[aq + 6]).fma(x, c6);
             c7 = FloatVector.broadcast(SPECIES, a[aq + 7]).fma(x, c7);
         }
-        c0.intoArray(acc[0], j);
-        c1.intoArray(acc[1], j);
-        c2.intoArray(acc[2], j);
-        c3.intoArray(acc[3], j);
-        c4.intoArray(acc[4], j);
-        if (rows > 5) c5.intoArray(acc[5], j);
-        if (rows > 6) c6.intoArray(acc[6], j);
-        if (rows > 7) c7.intoArray(acc[7], j);
+        if (whole) {
+            c0.intoArray(out, o);
+            c1.intoArray(out, o + os);
+            c2.intoArray(out, o + 2 * os);
+            c3.intoArray(out, o + 3 * os);
+            c4.intoArray(out, o + 4 * os);
+            if (rows > 5) c5.intoArray(out, o + 5 * os);
+            if (rows > 6) c6.intoArray(out, o + 6 * os);
+            if (rows > 7) c7.intoArray(out, o + 7 * os);
+            return;
+        }
+        storeLanes(c0, out, o, lanes, spill);
+        storeLanes(c1, out, o + os, lanes, spill);
+        storeLanes(c2, out, o + 2 * os, lanes, spill);
+        storeLanes(c3, out, o + 3 * os, lanes, spill);
+        storeLanes(c4, out, o + 4 * os, lanes, spill);
+        if (rows > 5) storeLanes(c5, out, o + 5 * os, lanes, spill);
+        if (rows > 6) storeLanes(c6, out, o + 6 * os, lanes, spill);
+        if (rows > 7) storeLanes(c7, out, o + 7 * os, lanes, spill);
     }
 
-    private static void eightRowsOneColumn(float[] a, int aBase, int aDepthStride, int rows, int kb,
-                                           float[] b, int bq0, int bRowStride, float[][] acc, int j) {
+    private static void eightRowsOneColumn(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
+            int bq0, int bRowStride, float[] out, int o, int os, boolean add) {
         float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f, c4 = 0f, c5 = 0f, c6 = 0f, c7 = 0f;
+        if (add) {
+            c0 = out[o];
+            c1 = out[o + os];
+            c2 = out[o + 2 * os];
+            c3 = out[o + 3 * os];
+            c4 = out[o + 4 * os];
+            if (rows > 5) c5 = out[o + 5 * os];
+            if (rows > 6) c6 = out[o + 6 * os];
+            if (rows > 7) c7 = out[o + 7 * os];
+        }
         for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
             float x = b[bq];
             c0 = Math.fma(a[aq], x, c0);
@@ -455,14 +596,14 @@ final class SimdFloatMath implements FloatArrayMath {
             c6 = Math.fma(a[aq + 6], x, c6);
             c7 = Math.fma(a[aq + 7], x, c7);
         }
-        acc[0][j] = c0;
-        acc[1][j] = c1;
-        acc[2][j] = c2;
-        acc[3][j] = c3;
-        acc[4][j] = c4;
-        if (rows > 5) acc[5][j] = c5;
-        if (rows > 6) acc[6][j] = c6;
-        if (rows > 7) acc[7][j] = c7;
+        out[o] = c0;
+        out[o + os] = c1;
+        out[o + 2 * os] = c2;
+        out[o + 3 * os] = c3;
+        out[o + 4 * os] = c4;
+        if (rows > 5) out[o + 5 * os] = c5;
+        if (rows > 6) out[o + 6 * os] = c6;
+        if (rows > 7) out[o + 7 * os] = c7;
     }
 
     /**
@@ -470,16 +611,31 @@ final class SimdFloatMath implements FloatArrayMath {
      * registers through the whole depth (per depth step: two vector loads, four broadcasts, eight
      * fused multiply-adds); narrower tails use one vector, then scalars. Eight accumulators fit the
      * sixteen registers of AVX2. {@code aBase} is the first of the four adjacent rows; all four
-     * are computed, and rows beyond {@code rows} are not stored.
+     * are computed, and rows beyond {@code rows} are neither read from out nor stored.
      */
     private static void multiplyFourRows(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
-                                         int bBase, int bRowStride, int nb, float[] acc0, float[] acc1, float[] acc2,
-                                         float[] acc3) {
+                                         int bBase, int bRowStride, int nb, float[] out, int o, int os, boolean add) {
         int step = SPECIES.length();
+        FloatVector zero = FloatVector.zero(SPECIES);
         int j = 0;
         for (; j + 2 * step <= nb; j += 2 * step) {
-            FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
-            FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+            if (add) {
+                c00 = FloatVector.fromArray(SPECIES, out, o + j);
+                c01 = FloatVector.fromArray(SPECIES, out, o + j + step);
+                if (rows > 1) {
+                    c10 = FloatVector.fromArray(SPECIES, out, o + os + j);
+                    c11 = FloatVector.fromArray(SPECIES, out, o + os + j + step);
+                }
+                if (rows > 2) {
+                    c20 = FloatVector.fromArray(SPECIES, out, o + 2 * os + j);
+                    c21 = FloatVector.fromArray(SPECIES, out, o + 2 * os + j + step);
+                }
+                if (rows > 3) {
+                    c30 = FloatVector.fromArray(SPECIES, out, o + 3 * os + j);
+                    c31 = FloatVector.fromArray(SPECIES, out, o + 3 * os + j + step);
+                }
+            }
             for (int q = 0, aq = aBase, bq = bBase + j; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, b, bq);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, b, bq + step);
@@ -496,23 +652,28 @@ final class SimdFloatMath implements FloatArrayMath {
                 c30 = x.fma(b0, c30);
                 c31 = x.fma(b1, c31);
             }
-            c00.intoArray(acc0, j);
-            c01.intoArray(acc0, j + step);
+            c00.intoArray(out, o + j);
+            c01.intoArray(out, o + j + step);
             if (rows > 1) {
-                c10.intoArray(acc1, j);
-                c11.intoArray(acc1, j + step);
+                c10.intoArray(out, o + os + j);
+                c11.intoArray(out, o + os + j + step);
             }
             if (rows > 2) {
-                c20.intoArray(acc2, j);
-                c21.intoArray(acc2, j + step);
+                c20.intoArray(out, o + 2 * os + j);
+                c21.intoArray(out, o + 2 * os + j + step);
             }
             if (rows > 3) {
-                c30.intoArray(acc3, j);
-                c31.intoArray(acc3, j + step);
+                c30.intoArray(out, o + 3 * os + j);
+                c31.intoArray(out, o + 3 * os + j + step);
             }
         }
+        float[] spill = SPILL.get();
         for (; j < nb && (j + step <= nb || readable(b, bBase + j, bRowStride, kb)); j += step) {
-            FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
+            int lanes = Math.min(step, nb - j);
+            FloatVector c0 = startLanes(out, o + j, lanes, add, spill);
+            FloatVector c1 = rows > 1 ? startLanes(out, o + os + j, lanes, add, spill) : zero;
+            FloatVector c2 = rows > 2 ? startLanes(out, o + 2 * os + j, lanes, add, spill) : zero;
+            FloatVector c3 = rows > 3 ? startLanes(out, o + 3 * os + j, lanes, add, spill) : zero;
             for (int q = 0, aq = aBase, bq = bBase + j; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
                 FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
                 c0 = FloatVector.broadcast(SPECIES, a[aq]).fma(x, c0);
@@ -520,14 +681,15 @@ final class SimdFloatMath implements FloatArrayMath {
                 c2 = FloatVector.broadcast(SPECIES, a[aq + 2]).fma(x, c2);
                 c3 = FloatVector.broadcast(SPECIES, a[aq + 3]).fma(x, c3);
             }
-            c0.intoArray(acc0, j);
-            if (rows > 1) c1.intoArray(acc1, j);
-            if (rows > 2) c2.intoArray(acc2, j);
-            if (rows > 3) c3.intoArray(acc3, j);
+            storeLanes(c0, out, o + j, lanes, spill);
+            if (rows > 1) storeLanes(c1, out, o + os + j, lanes, spill);
+            if (rows > 2) storeLanes(c2, out, o + 2 * os + j, lanes, spill);
+            if (rows > 3) storeLanes(c3, out, o + 3 * os + j, lanes, spill);
         }
         for (; j < nb; j++) {
             // Four independent chains at once: one alone would wait on each fused multiply-add.
-            float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f;
+            float c0 = add ? out[o + j] : 0f, c1 = add && rows > 1 ? out[o + os + j] : 0f;
+            float c2 = add && rows > 2 ? out[o + 2 * os + j] : 0f, c3 = add && rows > 3 ? out[o + 3 * os + j] : 0f;
             for (int q = 0, aq = aBase, bq = bBase + j; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
                 float x = b[bq];
                 c0 = Math.fma(a[aq], x, c0);
@@ -535,10 +697,10 @@ final class SimdFloatMath implements FloatArrayMath {
                 c2 = Math.fma(a[aq + 2], x, c2);
                 c3 = Math.fma(a[aq + 3], x, c3);
             }
-            acc0[j] = c0;
-            if (rows > 1) acc1[j] = c1;
-            if (rows > 2) acc2[j] = c2;
-            if (rows > 3) acc3[j] = c3;
+            out[o + j] = c0;
+            if (rows > 1) out[o + os + j] = c1;
+            if (rows > 2) out[o + 2 * os + j] = c2;
+            if (rows > 3) out[o + 3 * os + j] = c3;
         }
     }
 

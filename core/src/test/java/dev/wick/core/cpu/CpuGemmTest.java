@@ -146,42 +146,52 @@ class CpuGemmTest {
     }
 
     /**
-     * The Vector API kernel's promise, element by element and bit for bit: each element of C is one
-     * chain of fused multiply-adds from zero over each KC-deep slice of k, in depth order, the
-     * slices' results added into C in order. Every row count from 1 to 19 (groups of eight, the
-     * four-row kernel and partial groups) and columns that end in each tail of the kernels (three
-     * vectors, one vector, single columns), with k across a slice boundary, all four transposes.
+     * The Vector API kernel's promise, element by element and bit for bit. With alpha 1 and beta 0
+     * or 1, each element of C is one chain of fused multiply-adds over the whole of k in depth
+     * order, from beta C; with other scalars, one chain from zero per KC-deep slice, each slice's
+     * alpha chain added into C in order (the first to beta C). Every row count from 1 to 19 (groups
+     * of eight, the four-row kernel and partial groups) and columns that end in each tail of the
+     * kernels (three vectors, one vector, single columns; five columns also swap the product to
+     * C^T), with k across a slice boundary, all four transposes.
      */
     @Test
-    void vectorKernelComputesEachElementAsOneFusedChainPerSlice() {
+    void vectorKernelComputesEachElementAsFusedChains() {
         TestData data = TestData.fresh();
         try (CpuBackend backend = new CpuBackend(2)) {
             org.junit.jupiter.api.Assumptions.assumeTrue(backend.description().contains("SIMD"),
                     "the Vector API is not available: " + backend.description());
             Buffers io = new Buffers(backend, DType.FLOAT32);
             int k = GemmPlan.KC + 37;
+            float[][] scalars = {{1f, 0f}, {1f, 1f}, {0.5f, 0.25f}};
             for (int m = 1; m <= 19; m++) {
                 for (int n : new int[]{5, 16 * 3 + 16 + 7, 2 * 16 * 3 + 3}) {
                     for (int t = 0; t < 4; t++) {
-                        boolean ta = t >= 2, tb = (t & 1) == 1;
-                        float[] a = floats(data.uniform(m * k, 1)), b = floats(data.uniform(k * n, 1));
-                        Buffer C = io.put(new double[m * n]);
-                        backend.gemm(ta, tb, m, n, k, 1, io.put(doubles(a)), io.put(doubles(b)), 0, C);
-                        double[] actual = io.get(C);
-                        for (int i = 0; i < m; i++) {
-                            for (int j = 0; j < n; j++) {
-                                float c = 0f;
-                                for (int p0 = 0; p0 < k; p0 += GemmPlan.KC) {
-                                    float chain = 0f;
-                                    for (int p = p0; p < Math.min(k, p0 + GemmPlan.KC); p++) {
-                                        chain = Math.fma(ta ? a[p * m + i] : a[i * k + p], tb ? b[j * k + p] : b[p * n + j], chain);
+                        for (float[] scalar : scalars) {
+                            float alpha = scalar[0], beta = scalar[1];
+                            boolean ta = t >= 2, tb = (t & 1) == 1;
+                            float[] a = floats(data.uniform(m * k, 1)), b = floats(data.uniform(k * n, 1));
+                            float[] c0 = floats(data.uniform(m * n, 1));
+                            Buffer C = io.put(doubles(c0));
+                            backend.gemm(ta, tb, m, n, k, alpha, io.put(doubles(a)), io.put(doubles(b)), beta, C);
+                            double[] actual = io.get(C);
+                            boolean oneChain = alpha == 1 && (beta == 0 || beta == 1);
+                            for (int i = 0; i < m; i++) {
+                                for (int j = 0; j < n; j++) {
+                                    float c = oneChain && beta == 1 ? c0[i * n + j] : 0f;
+                                    for (int p0 = 0; p0 < k; p0 += GemmPlan.KC) {
+                                        float chain = oneChain ? c : 0f;
+                                        for (int p = p0; p < Math.min(k, p0 + GemmPlan.KC); p++) {
+                                            chain = Math.fma(ta ? a[p * m + i] : a[i * k + p], tb ? b[j * k + p] : b[p * n + j],
+                                                    chain);
+                                        }
+                                        c = oneChain ? chain
+                                                : p0 == 0 ? alpha * chain + beta * c0[i * n + j] : alpha * chain + c;
                                     }
-                                    c = p0 == 0 ? chain : c + chain;
-                                }
-                                if (Float.floatToIntBits(c) != Float.floatToIntBits((float) actual[i * n + j])) {
-                                    fail(data.context((ta ? "At" : "A") + (tb ? "Bt" : "B") + " m=" + m + " n=" + n
-                                            + " k=" + k + ": C[" + i + ", " + j + "] is " + actual[i * n + j]
-                                            + ", one fused chain per slice gives " + c));
+                                    if (Float.floatToIntBits(c) != Float.floatToIntBits((float) actual[i * n + j])) {
+                                        fail(data.context((ta ? "At" : "A") + (tb ? "Bt" : "B") + " m=" + m + " n=" + n
+                                                + " k=" + k + " alpha=" + alpha + " beta=" + beta + ": C[" + i + ", " + j
+                                                + "] is " + actual[i * n + j] + ", the fused chains give " + c));
+                                    }
                                 }
                             }
                         }
