@@ -254,25 +254,15 @@ final class FloatGemm {
         private void interleaveRows(int ic, int rows, int pc, int kb, float[] dst, int at) {
             int rowStride = p.aRowStride, colStride = p.aColStride, group = GemmPlan.ROW_GROUP;
             int base = p.aOffset + ic * rowStride + pc * colStride;
-            if (colStride == 1 && rows == 8 && group == 8) {
-                // A depth step at a time: each step's eight values are stored side by side, while
-                // the eight rows are read as eight forward streams. Row by row (a row read in one
-                // run, its values stored eight apart) was a large share of the products where each
-                // group of rows meets only a few column blocks (dX = dGates W_ih, BENCHMARKS.md).
-                for (int q = 0; q < kb; q++) gatherEight(a, base + q, rowStride, dst, at + q * group);
-            } else if (colStride == 1) {
-                for (int r = 0; r < rows; r++) {
-                    for (int q = 0, src = base + r * rowStride; q < kb; q++) dst[at + q * group + r] = a[src + q];
-                }
-            } else {
-                for (int q = 0; q < kb; q++) {
-                    int src = base + q * colStride, to = at + q * group;
-                    for (int r = 0; r < rows; r++) dst[to + r] = a[src + r * rowStride];
-                }
+            if (colStride == 1) {
+                interleaveRowMajor(a, base, rowStride, rows, kb, dst, at);
+                return;
             }
-            if (rows < group) {
-                for (int q = 0; q < kb; q++) Arrays.fill(dst, at + q * group + rows, at + (q + 1) * group, 0f);
+            for (int q = 0; q < kb; q++) {
+                int src = base + q * colStride, to = at + q * group;
+                for (int r = 0; r < rows; r++) dst[to + r] = a[src + r * rowStride];
             }
+            padGroup(dst, at, rows, kb);
         }
 
         /** aPack[r * kb + q] = op(A)[ic + r, pc + q]. */
@@ -305,6 +295,85 @@ final class FloatGemm {
             } else {
                 // beta == 0: C's old contents are never read, so NaN there does not leak through.
                 for (int j = 0; j < nb; j++) c[base + j * step] = alpha * row[rowBase + j];
+            }
+        }
+    }
+
+    /**
+     * dst[at + q * ROW_GROUP + r] = a[base + r * rowStride + q] for r < rows, q < kb, and 0 for the
+     * lanes past {@code rows}: a row-major group of A's rows in the block kernel's layout.
+     */
+    private static void interleaveRowMajor(float[] a, int base, int rowStride, int rows, int kb, float[] dst, int at) {
+        int group = GemmPlan.ROW_GROUP;
+        if (rows == 8 && group == 8) {
+            // A depth step at a time: each step's eight values are stored side by side, while
+            // the eight rows are read as eight forward streams. Row by row (a row read in one
+            // run, its values stored eight apart) was a large share of the products where each
+            // group of rows meets only a few column blocks (dX = dGates W_ih, BENCHMARKS.md).
+            for (int q = 0; q < kb; q++) gatherEight(a, base + q, rowStride, dst, at + q * group);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int q = 0, src = base + r * rowStride; q < kb; q++) dst[at + q * group + r] = a[src + q];
+        }
+        padGroup(dst, at, rows, kb);
+    }
+
+    /** Zeros in the lanes past {@code rows} of an interleaved group kb deep. */
+    private static void padGroup(float[] dst, int at, int rows, int kb) {
+        int group = GemmPlan.ROW_GROUP;
+        if (rows < group) {
+            for (int q = 0; q < kb; q++) Arrays.fill(dst, at + q * group + rows, at + (q + 1) * group, 0f);
+        }
+    }
+
+    /** Columns per block of {@link #packColumnBlocks}: the widest kernel's three 512-bit vectors. */
+    static final int BLOCK_COLUMNS = 48;
+
+    /** Floats that {@link #packColumnBlocks} fills for a k x n matrix: all of it, and one vector of room. */
+    static int packedLength(int k, int n) {
+        return k * n + 16;
+    }
+
+    /**
+     * A row-major k x n matrix B (row stride n, from bOffset) rearranged for {@link #multiplyPacked}:
+     * blocks of {@link #BLOCK_COLUMNS} columns, the last one narrower where n is not a multiple,
+     * each block's k rows contiguous (block jb, of width w, at jb BLOCK_COLUMNS k, element
+     * [q, j] at q w + j). Blocks [fromBlock, toBlock) only, so that threads can share the work.
+     * A product that reads the same B for many small A (a recurrence's weight, once per
+     * timestep) then streams each block from one run of memory instead of k rows far apart.
+     */
+    static void packColumnBlocks(float[] b, int bOffset, int k, int n, float[] packed, int fromBlock, int toBlock) {
+        for (int jb = fromBlock; jb < toBlock; jb++) {
+            int j0 = jb * BLOCK_COLUMNS, w = Math.min(BLOCK_COLUMNS, n - j0), at = j0 * k;
+            for (int q = 0; q < k; q++) System.arraycopy(b, bOffset + q * n + j0, packed, at + q * w, w);
+        }
+    }
+
+    /** How many blocks {@link #packColumnBlocks} splits n columns into. */
+    static int columnBlocks(int n) {
+        return (n + BLOCK_COLUMNS - 1) / BLOCK_COLUMNS;
+    }
+
+    /**
+     * C = A B, or C += A B when {@code add}, on the calling thread, for a row-major A (rows x k,
+     * from aOffset) and C (rows x n, from cOffset), with B packed by {@link #packColumnBlocks}. Only
+     * where {@link FloatArrayMath#hasBlockKernel()}. The bits are those of {@link #gemm} with alpha 1
+     * and beta 0 or 1: each element one chain of fused multiply-adds through the whole depth.
+     */
+    static void multiplyPacked(FloatArrayMath math, int rows, int n, int k, float[] a, int aOffset, float[] packed,
+                               float[] c, int cOffset, boolean add) {
+        int group = GemmPlan.ROW_GROUP, groups = (rows + group - 1) / group;
+        float[] interleaved = SCRATCH.get().aCache(groups * group * k);
+        for (int g = 0; g < groups; g++) {
+            interleaveRowMajor(a, aOffset + g * group * k, k, Math.min(group, rows - g * group), k, interleaved,
+                    g * group * k);
+        }
+        for (int j0 = 0; j0 < n; j0 += BLOCK_COLUMNS) {
+            int w = Math.min(BLOCK_COLUMNS, n - j0);
+            for (int g = 0; g < groups; g++) {
+                math.multiplyBlock(interleaved, g * group * k, group, Math.min(group, rows - g * group), k, packed, j0 * k,
+                        w, w, c, cOffset + g * group * n + j0, n, add);
             }
         }
     }

@@ -39,12 +39,45 @@ final class RecurrentSequences {
                 CpuWorkers.chunkStart(batch, tasks, task + 1)));
     }
 
+    /** The calling thread's room for a recurrent weight packed by FloatGemm.packColumnBlocks. */
+    private static final ThreadLocal<float[][]> PACKED_WEIGHT = ThreadLocal.withInitial(() -> new float[][]{new float[0]});
+
+    /**
+     * The recurrent weight (k x n, row-major), packed once for the whole sequence into blocks of
+     * columns that each thread's product streams every timestep (FloatGemm#multiplyPacked), or null
+     * without the block kernel. The room is the calling thread's, kept for its next sequence. The
+     * packing reads the weight once, as one product does: the callers pack only for two steps or
+     * more. Same bits either way.
+     */
+    private static float[] packedWeight(CpuWorkers workers, FloatArrayMath math, CpuBuffer w, int k, int n) {
+        if (!math.hasBlockKernel()) return null;
+        float[][] room = PACKED_WEIGHT.get();
+        int length = FloatGemm.packedLength(k, n), blocks = FloatGemm.columnBlocks(n);
+        if (room[0].length < length) room[0] = new float[length];
+        float[] packed = room[0];
+        int tasks = Math.min(workers.threads(), blocks);
+        workers.forTasks(tasks, t -> FloatGemm.packColumnBlocks(w.f(), w.offset, k, n, packed,
+                CpuWorkers.chunkStart(blocks, tasks, t), CpuWorkers.chunkStart(blocks, tasks, t + 1)));
+        return packed;
+    }
+
+    /** c += a W (rows x k by k x n, row-major) on the calling thread, through the packed W where there is one. */
+    private static void product(FloatArrayMath math, float[] packed, int rows, int n, int k, float[] a, int aOffset,
+                                CpuBuffer w, float[] c, int cOffset) {
+        if (packed != null) {
+            FloatGemm.multiplyPacked(math, rows, n, k, a, aOffset, packed, c, cOffset, true);
+        } else {
+            FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, n, k, 1f, a, aOffset, w.f(), w.offset, 1f, c, cOffset);
+        }
+    }
+
     // ---- tanh RNN ------------------------------------------------------------------------------
 
     static void rnnTanhForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer h, CpuBuffer whhT, CpuBuffer hInit,
                                int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden;
         boolean f32 = h.dtype == DType.FLOAT32;
+        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whhT, hidden, hidden) : null;
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from, length = rows * hidden;
             for (int t = 0; t < steps; t++) {
@@ -53,8 +86,7 @@ final class RecurrentSequences {
                 int po = first ? (hInit == null ? 0 : hInit.offset + from * hidden) : ho - state;
                 if (f32) {
                     if (!first || hInit != null) {
-                        FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, hidden, hidden, 1f,
-                                first ? hInit.f() : h.f(), po, whhT.f(), whhT.offset, 1f, h.f(), ho);
+                        product(math, packed, rows, hidden, hidden, first ? hInit.f() : h.f(), po, whhT, h.f(), ho);
                     }
                     math.tanh(h.f(), ho, h.f(), ho, length);
                 } else {
@@ -72,6 +104,7 @@ final class RecurrentSequences {
                                 int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden;
         boolean f32 = h.dtype == DType.FLOAT32;
+        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whh, hidden, hidden) : null;
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from, length = rows * hidden;
             for (int t = steps - 1; t >= 0; t--) {
@@ -79,8 +112,7 @@ final class RecurrentSequences {
                 if (f32) {
                     FloatKernels.tanhBackward(h.f(), ho, dh.f(), go, dh.f(), go, 0, length, false);
                     if (t > 0) {
-                        FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, hidden, hidden, 1f, dh.f(), go, whh.f(),
-                                whh.offset, 1f, dh.f(), go - state);
+                        product(math, packed, rows, hidden, hidden, dh.f(), go, whh, dh.f(), go - state);
                     }
                 } else {
                     DoubleKernels.tanhBackward(h.d(), ho, dh.d(), go, dh.d(), go, 0, length, false);
@@ -100,6 +132,7 @@ final class RecurrentSequences {
                             int hidden, int tasks) {
         int state = batch * hidden, width = 4 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
+        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whhT, hidden, 4 * hidden) : null;
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = 0; t < steps; t++) {
@@ -110,8 +143,7 @@ final class RecurrentSequences {
                 if (f32) {
                     float[] prevH = first ? hInit.f() : h.f(), prevC = first ? cInit.f() : c.f();
                     if (!first || !hInitZero) {
-                        FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, 4 * hidden, hidden, 1f, prevH,
-                                ho + from * hidden, whhT.f(), whhT.offset, 1f, gates.f(), go + from * 4 * hidden);
+                        product(math, packed, rows, 4 * hidden, hidden, prevH, ho + from * hidden, whhT, gates.f(), go + from * 4 * hidden);
                     }
                     RecurrentKernels.lstmForward(math, gates.f(), go, prevC, co, c.f(), c.offset + t * state, h.f(),
                             h.offset + t * state, hidden, from, to);
@@ -133,6 +165,7 @@ final class RecurrentSequences {
                              int hidden, int tasks) {
         int state = batch * hidden, width = 4 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
+        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whh, 4 * hidden, hidden) : null;
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = steps - 1; t >= 0; t--) {
@@ -142,8 +175,7 @@ final class RecurrentSequences {
                     RecurrentKernels.lstmBackward(math, gates.f(), go, t == 0 ? cInit.f() : c.f(), co, c.f(),
                             c.offset + t * state, dh.f(), dho, dc.f(), dc.offset, dGates.f(), dgo, hidden, from, to);
                     if (t > 0) {
-                        FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, hidden, 4 * hidden, 1f, dGates.f(),
-                                dgo + from * 4 * hidden, whh.f(), whh.offset, 1f, dh.f(), dho - state + from * hidden);
+                        product(math, packed, rows, hidden, 4 * hidden, dGates.f(), dgo + from * 4 * hidden, whh, dh.f(), dho - state + from * hidden);
                     }
                 } else {
                     RecurrentKernels.lstmBackward(gates.d(), go, t == 0 ? cInit.d() : c.d(), co, c.d(),
@@ -164,6 +196,7 @@ final class RecurrentSequences {
                            int tasks) {
         int state = batch * hidden, width = 3 * state;
         boolean f32 = gi.dtype == DType.FLOAT32;
+        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whhT, hidden, 3 * hidden) : null;
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = 0; t < steps; t++) {
@@ -173,8 +206,7 @@ final class RecurrentSequences {
                 if (f32) {
                     float[] prev = first ? hInit.f() : h.f();
                     if (!first || !hInitZero) {
-                        FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, 3 * hidden, hidden, 1f, prev,
-                                po + from * hidden, whhT.f(), whhT.offset, 1f, gh.f(), ko + from * 3 * hidden);
+                        product(math, packed, rows, 3 * hidden, hidden, prev, po + from * hidden, whhT, gh.f(), ko + from * 3 * hidden);
                     }
                     RecurrentKernels.gruForward(math, gi.f(), io, gh.f(), ko, prev, po, h.f(), h.offset + t * state,
                             hidden, from, to);
@@ -196,6 +228,7 @@ final class RecurrentSequences {
                             int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden, width = 3 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
+        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whh, 3 * hidden, hidden) : null;
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = steps - 1; t >= 0; t--) {
@@ -208,8 +241,7 @@ final class RecurrentSequences {
                     RecurrentKernels.gruBackward(gates.f(), go, gh.f(), ko, first ? hInit.f() : h.f(), po, dh.f(), dho,
                             dGi.f(), dio, dGh.f(), dko, first ? dhInit.f() : dh.f(), dpo, hidden, from, to);
                     if (!first) {
-                        FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, hidden, 3 * hidden, 1f, dGh.f(),
-                                dko + from * 3 * hidden, whh.f(), whh.offset, 1f, dh.f(), dpo + from * hidden);
+                        product(math, packed, rows, hidden, 3 * hidden, dGh.f(), dko + from * 3 * hidden, whh, dh.f(), dpo + from * hidden);
                     }
                 } else {
                     RecurrentKernels.gruBackward(gates.d(), go, gh.d(), ko, first ? hInit.d() : h.d(), po, dh.d(), dho,
