@@ -7,9 +7,10 @@ package dev.wick.core.cpu;
  *
  * <p>The loop nest (after Goto's): for each panel of {@code nc} columns of C and each slice of
  * {@link #KC} of the inner dimension, a panel of op(B) is packed into contiguous rows; then row
- * groups of op(A) are packed and multiplied against it, each C row accumulating into a scratch row
- * that is added into C once per slice. Every element of C therefore sees the same sequence of
- * operations however C is split between threads: results do not depend on the thread count.
+ * groups of op(A) are packed and multiplied against it, each slice's products carried into C (the
+ * dtype's kernels say how: a chain continued from C's value, or a scratch row added into C).
+ * Every element of C therefore sees the same sequence of operations however C is split between
+ * threads: results do not depend on the thread count.
  */
 final class GemmPlan {
     /** Depth of one slice of the inner dimension: the packed panel is KC rows deep. */
