@@ -280,9 +280,14 @@ final class SimdFloatMath implements FloatArrayMath {
         // lanes past nb read whatever follows of B, start from zero and are never stored (a lane's
         // chain does not depend on its neighbours). Single columns are the fallback (eight times
         // the work each).
-        for (; j < nb && (j + step <= nb || readable(b, bBase + j, bRowStride, kb)); j += step) {
-            eightRowsOneVector(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, Math.min(step, nb - j), out,
-                    outBase + j, outRowStride, add);
+        for (; j + step <= nb; j += step) {
+            eightRowsOneVector(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, out, outBase + j, outRowStride,
+                    add);
+        }
+        if (j < nb && readable(b, bBase + j, bRowStride, kb)) {
+            eightRowsPartialVector(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, nb - j, out, outBase + j,
+                    outRowStride, add);
+            j = nb;
         }
         for (; j < nb; j++) {
             eightRowsOneColumn(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, out, outBase + j,
@@ -514,14 +519,12 @@ final class SimdFloatMath implements FloatArrayMath {
         }
     }
 
-    /** Eight rows against one vector of columns, of which the first {@code lanes} are read and stored. */
+    /** Eight rows against one vector of columns. */
     private static void eightRowsOneVector(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
-            int bq0, int bRowStride, int lanes, float[] out, int o, int os, boolean add) {
-        boolean whole = lanes == SPECIES.length();
-        float[] spill = whole ? null : SPILL.get();
+            int bq0, int bRowStride, float[] out, int o, int os, boolean add) {
         FloatVector zero = FloatVector.zero(SPECIES), c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero,
                 c6 = zero, c7 = zero;
-        if (whole && add) {
+        if (add) {
             c0 = FloatVector.fromArray(SPECIES, out, o);
             c1 = FloatVector.fromArray(SPECIES, out, o + os);
             c2 = FloatVector.fromArray(SPECIES, out, o + 2 * os);
@@ -530,15 +533,6 @@ final class SimdFloatMath implements FloatArrayMath {
             if (rows > 5) c5 = FloatVector.fromArray(SPECIES, out, o + 5 * os);
             if (rows > 6) c6 = FloatVector.fromArray(SPECIES, out, o + 6 * os);
             if (rows > 7) c7 = FloatVector.fromArray(SPECIES, out, o + 7 * os);
-        } else if (add) {
-            c0 = startLanes(out, o, lanes, true, spill);
-            c1 = startLanes(out, o + os, lanes, true, spill);
-            c2 = startLanes(out, o + 2 * os, lanes, true, spill);
-            c3 = startLanes(out, o + 3 * os, lanes, true, spill);
-            c4 = startLanes(out, o + 4 * os, lanes, true, spill);
-            if (rows > 5) c5 = startLanes(out, o + 5 * os, lanes, true, spill);
-            if (rows > 6) c6 = startLanes(out, o + 6 * os, lanes, true, spill);
-            if (rows > 7) c7 = startLanes(out, o + 7 * os, lanes, true, spill);
         }
         for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
             FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
@@ -551,16 +545,42 @@ final class SimdFloatMath implements FloatArrayMath {
             c6 = FloatVector.broadcast(SPECIES, a[aq + 6]).fma(x, c6);
             c7 = FloatVector.broadcast(SPECIES, a[aq + 7]).fma(x, c7);
         }
-        if (whole) {
-            c0.intoArray(out, o);
-            c1.intoArray(out, o + os);
-            c2.intoArray(out, o + 2 * os);
-            c3.intoArray(out, o + 3 * os);
-            c4.intoArray(out, o + 4 * os);
-            if (rows > 5) c5.intoArray(out, o + 5 * os);
-            if (rows > 6) c6.intoArray(out, o + 6 * os);
-            if (rows > 7) c7.intoArray(out, o + 7 * os);
-            return;
+        c0.intoArray(out, o);
+        c1.intoArray(out, o + os);
+        c2.intoArray(out, o + 2 * os);
+        c3.intoArray(out, o + 3 * os);
+        c4.intoArray(out, o + 4 * os);
+        if (rows > 5) c5.intoArray(out, o + 5 * os);
+        if (rows > 6) c6.intoArray(out, o + 6 * os);
+        if (rows > 7) c7.intoArray(out, o + 7 * os);
+    }
+
+    /**
+     * Eight rows against a last partial vector of columns, of which the first {@code lanes} are
+     * read from out and stored, through a spill row. A method of its own: with the whole-vector
+     * case in one compilation, C2 sometimes ran out of its node budget and left the loop's fused
+     * multiply-adds boxing (depending on which shapes had run first).
+     */
+    private static void eightRowsPartialVector(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
+            int bq0, int bRowStride, int lanes, float[] out, int o, int os, boolean add) {
+        float[] spill = SPILL.get();
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector c0 = startLanes(out, o, lanes, add, spill), c1 = startLanes(out, o + os, lanes, add, spill);
+        FloatVector c2 = startLanes(out, o + 2 * os, lanes, add, spill), c3 = startLanes(out, o + 3 * os, lanes, add, spill);
+        FloatVector c4 = startLanes(out, o + 4 * os, lanes, add, spill);
+        FloatVector c5 = rows > 5 ? startLanes(out, o + 5 * os, lanes, add, spill) : zero;
+        FloatVector c6 = rows > 6 ? startLanes(out, o + 6 * os, lanes, add, spill) : zero;
+        FloatVector c7 = rows > 7 ? startLanes(out, o + 7 * os, lanes, add, spill) : zero;
+        for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
+            FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
+            c0 = FloatVector.broadcast(SPECIES, a[aq]).fma(x, c0);
+            c1 = FloatVector.broadcast(SPECIES, a[aq + 1]).fma(x, c1);
+            c2 = FloatVector.broadcast(SPECIES, a[aq + 2]).fma(x, c2);
+            c3 = FloatVector.broadcast(SPECIES, a[aq + 3]).fma(x, c3);
+            c4 = FloatVector.broadcast(SPECIES, a[aq + 4]).fma(x, c4);
+            c5 = FloatVector.broadcast(SPECIES, a[aq + 5]).fma(x, c5);
+            c6 = FloatVector.broadcast(SPECIES, a[aq + 6]).fma(x, c6);
+            c7 = FloatVector.broadcast(SPECIES, a[aq + 7]).fma(x, c7);
         }
         storeLanes(c0, out, o, lanes, spill);
         storeLanes(c1, out, o + os, lanes, spill);
@@ -667,6 +687,18 @@ final class SimdFloatMath implements FloatArrayMath {
                 c31.intoArray(out, o + 3 * os + j + step);
             }
         }
+        fourRowsTail(a, aBase, aDepthStride, rows, kb, b, bBase, bRowStride, j, nb, out, o, os, add);
+    }
+
+    /**
+     * {@link #multiplyFourRows}'s columns [j, nb) past its pairs of vectors: one vector at a time
+     * (a last partial one through a spill row), then single columns. Compiled apart from the pairs
+     * for C2's node budget.
+     */
+    private static void fourRowsTail(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b, int bBase,
+                                     int bRowStride, int j, int nb, float[] out, int o, int os, boolean add) {
+        int step = SPECIES.length();
+        FloatVector zero = FloatVector.zero(SPECIES);
         float[] spill = SPILL.get();
         for (; j < nb && (j + step <= nb || readable(b, bBase + j, bRowStride, kb)); j += step) {
             int lanes = Math.min(step, nb - j);

@@ -50,14 +50,18 @@ class SimdKernelsCompiledTest {
                 dGates, 0, hidden, 0, rows));
         kernels.put("GRU cell forward", () -> RecurrentKernels.gruForward(math, gi, 0, gh, 0, cPrev, 0, h, 0, hidden, 0, rows));
         // The GEMM kernel, storing and adding, through every column kernel: blocks of three and
-        // two vectors, then a partial vector (B has room past the last column, C does not).
-        int depth = 37, width = 2 * 48 + 32 + 7;
-        float[] a = values(data, GemmPlan.ROW_GROUP * depth), b = values(data, depth * width + 16);
-        float[] out = new float[GemmPlan.ROW_GROUP * width];
+        // two vectors, whole single vectors, then a partial vector (B has room past the last
+        // column, C does not). Two widths in one round, as a model's products mix them.
+        int depth = 37, wide = 2 * 48 + 32 + 7, narrow = 48 + 16 + 1;
+        float[] a = values(data, GemmPlan.ROW_GROUP * depth), b = values(data, depth * wide + 16);
+        float[] out = new float[GemmPlan.ROW_GROUP * wide];
+        int[] widths = {wide, narrow};
         for (int groupRows : new int[]{GemmPlan.ROW_GROUP, 3}) {
             kernels.put("GEMM block of " + groupRows + " rows", () -> {
-                math.multiplyBlock(a, 0, GemmPlan.ROW_GROUP, groupRows, depth, b, 0, width, width, out, 0, width, false);
-                math.multiplyBlock(a, 0, GemmPlan.ROW_GROUP, groupRows, depth, b, 0, width, width, out, 0, width, true);
+                for (int width : widths) {
+                    math.multiplyBlock(a, 0, GemmPlan.ROW_GROUP, groupRows, depth, b, 0, width, width, out, 0, width, false);
+                    math.multiplyBlock(a, 0, GemmPlan.ROW_GROUP, groupRows, depth, b, 0, width, width, out, 0, width, true);
+                }
             });
         }
 
