@@ -285,8 +285,17 @@ final class SimdFloatMath implements FloatArrayMath {
                     add);
         }
         if (j < nb && readable(b, bBase + j, bRowStride, kb)) {
-            eightRowsPartialVector(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, nb - j, out, outBase + j,
-                    outRowStride, add);
+            // The last partial vector runs the whole-vector kernel on a spill block, its rows one
+            // vector apart, and only its first lanes travel to and from out. (The same kernel
+            // with both cases in one method ran out of C2's node budget, depending on which
+            // products had run first, and boxed.)
+            int lanes = nb - j;
+            float[] spill = SPILL.get();
+            if (add) {
+                for (int r = 0; r < rows; r++) System.arraycopy(out, outBase + j + r * outRowStride, spill, r * step, lanes);
+            }
+            eightRowsOneVector(a, aBase, aDepthStride, rows, kb, b, bBase + j, bRowStride, spill, 0, step, add);
+            for (int r = 0; r < rows; r++) System.arraycopy(spill, r * step, out, outBase + j + r * outRowStride, lanes);
             j = nb;
         }
         for (; j < nb; j++) {
@@ -300,8 +309,12 @@ final class SimdFloatMath implements FloatArrayMath {
         return bq0 + (long) (kb - 1) * bRowStride + SPECIES.length() <= b.length;
     }
 
-    /** A vector's lanes, for the partial vectors at the end of a row (a masked store boxes on JDK 17). */
-    private static final ThreadLocal<float[]> SPILL = ThreadLocal.withInitial(() -> new float[SPECIES.length()]);
+    /**
+     * Room for a group's rows of one vector each, for the partial vectors at the end of a row (a
+     * masked store boxes on JDK 17).
+     */
+    private static final ThreadLocal<float[]> SPILL = ThreadLocal.withInitial(
+            () -> new float[GemmPlan.ROW_GROUP * SPECIES.length()]);
 
     /** out[at, at + lanes) and zeros past them, from {@code spill}; zeros when not {@code add}. */
     private static FloatVector startLanes(float[] out, int at, int lanes, boolean add, float[] spill) {
@@ -553,43 +566,6 @@ final class SimdFloatMath implements FloatArrayMath {
         if (rows > 5) c5.intoArray(out, o + 5 * os);
         if (rows > 6) c6.intoArray(out, o + 6 * os);
         if (rows > 7) c7.intoArray(out, o + 7 * os);
-    }
-
-    /**
-     * Eight rows against a last partial vector of columns, of which the first {@code lanes} are
-     * read from out and stored, through a spill row. A method of its own: with the whole-vector
-     * case in one compilation, C2 sometimes ran out of its node budget and left the loop's fused
-     * multiply-adds boxing (depending on which shapes had run first).
-     */
-    private static void eightRowsPartialVector(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
-            int bq0, int bRowStride, int lanes, float[] out, int o, int os, boolean add) {
-        float[] spill = SPILL.get();
-        FloatVector zero = FloatVector.zero(SPECIES);
-        FloatVector c0 = startLanes(out, o, lanes, add, spill), c1 = startLanes(out, o + os, lanes, add, spill);
-        FloatVector c2 = startLanes(out, o + 2 * os, lanes, add, spill), c3 = startLanes(out, o + 3 * os, lanes, add, spill);
-        FloatVector c4 = startLanes(out, o + 4 * os, lanes, add, spill);
-        FloatVector c5 = rows > 5 ? startLanes(out, o + 5 * os, lanes, add, spill) : zero;
-        FloatVector c6 = rows > 6 ? startLanes(out, o + 6 * os, lanes, add, spill) : zero;
-        FloatVector c7 = rows > 7 ? startLanes(out, o + 7 * os, lanes, add, spill) : zero;
-        for (int q = 0, aq = aBase, bq = bq0; q < kb; q++, aq += aDepthStride, bq += bRowStride) {
-            FloatVector x = FloatVector.fromArray(SPECIES, b, bq);
-            c0 = FloatVector.broadcast(SPECIES, a[aq]).fma(x, c0);
-            c1 = FloatVector.broadcast(SPECIES, a[aq + 1]).fma(x, c1);
-            c2 = FloatVector.broadcast(SPECIES, a[aq + 2]).fma(x, c2);
-            c3 = FloatVector.broadcast(SPECIES, a[aq + 3]).fma(x, c3);
-            c4 = FloatVector.broadcast(SPECIES, a[aq + 4]).fma(x, c4);
-            c5 = FloatVector.broadcast(SPECIES, a[aq + 5]).fma(x, c5);
-            c6 = FloatVector.broadcast(SPECIES, a[aq + 6]).fma(x, c6);
-            c7 = FloatVector.broadcast(SPECIES, a[aq + 7]).fma(x, c7);
-        }
-        storeLanes(c0, out, o, lanes, spill);
-        storeLanes(c1, out, o + os, lanes, spill);
-        storeLanes(c2, out, o + 2 * os, lanes, spill);
-        storeLanes(c3, out, o + 3 * os, lanes, spill);
-        storeLanes(c4, out, o + 4 * os, lanes, spill);
-        if (rows > 5) storeLanes(c5, out, o + 5 * os, lanes, spill);
-        if (rows > 6) storeLanes(c6, out, o + 6 * os, lanes, spill);
-        if (rows > 7) storeLanes(c7, out, o + 7 * os, lanes, spill);
     }
 
     private static void eightRowsOneColumn(float[] a, int aBase, int aDepthStride, int rows, int kb, float[] b,
