@@ -40,17 +40,19 @@ final class RecurrentSequences {
     }
 
     /** The calling thread's room for a recurrent weight packed by FloatGemm.packColumnBlocks. */
-    private static final ThreadLocal<float[][]> PACKED_WEIGHT = ThreadLocal.withInitial(() -> new float[][]{new float[0]});
+    private static final ThreadLocal<float[][]> PACKED_WEIGHT =
+            ThreadLocal.withInitial(() -> new float[][]{new float[0]});
 
     /**
      * The recurrent weight (k x n, row-major), packed once for the whole sequence into blocks of
      * columns that each thread's product streams every timestep (FloatGemm#multiplyPacked), or null
-     * without the block kernel. The room is the calling thread's, kept for its next sequence. The
-     * packing reads the weight once, as one product does: the callers pack only for two steps or
-     * more. Same bits either way.
+     * for float64, without the block kernel, or for a single step (the packing reads the weight
+     * once, as one product does). The room is the calling thread's, kept for its next sequence.
+     * Same bits either way.
      */
-    private static float[] packedWeight(CpuWorkers workers, FloatArrayMath math, CpuBuffer w, int k, int n) {
-        if (!math.hasBlockKernel()) return null;
+    private static float[] packedWeight(CpuWorkers workers, FloatArrayMath math, boolean f32, int steps, CpuBuffer w,
+                                        int k, int n) {
+        if (!f32 || steps < 2 || !math.hasBlockKernel()) return null;
         float[][] room = PACKED_WEIGHT.get();
         int length = FloatGemm.packedLength(k, n), blocks = FloatGemm.columnBlocks(n);
         if (room[0].length < length) room[0] = new float[length];
@@ -67,7 +69,8 @@ final class RecurrentSequences {
         if (packed != null) {
             FloatGemm.multiplyPacked(math, rows, n, k, a, aOffset, packed, c, cOffset, true);
         } else {
-            FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, n, k, 1f, a, aOffset, w.f(), w.offset, 1f, c, cOffset);
+            FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, n, k, 1f, a, aOffset, w.f(), w.offset, 1f, c,
+                    cOffset);
         }
     }
 
@@ -77,7 +80,7 @@ final class RecurrentSequences {
                                int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden;
         boolean f32 = h.dtype == DType.FLOAT32;
-        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whhT, hidden, hidden) : null;
+        float[] packed = packedWeight(workers, math, f32, steps, whhT, hidden, hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from, length = rows * hidden;
             for (int t = 0; t < steps; t++) {
@@ -104,7 +107,7 @@ final class RecurrentSequences {
                                 int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden;
         boolean f32 = h.dtype == DType.FLOAT32;
-        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whh, hidden, hidden) : null;
+        float[] packed = packedWeight(workers, math, f32, steps, whh, hidden, hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from, length = rows * hidden;
             for (int t = steps - 1; t >= 0; t--) {
@@ -132,7 +135,7 @@ final class RecurrentSequences {
                             int hidden, int tasks) {
         int state = batch * hidden, width = 4 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
-        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whhT, hidden, 4 * hidden) : null;
+        float[] packed = packedWeight(workers, math, f32, steps, whhT, hidden, 4 * hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = 0; t < steps; t++) {
@@ -143,7 +146,8 @@ final class RecurrentSequences {
                 if (f32) {
                     float[] prevH = first ? hInit.f() : h.f(), prevC = first ? cInit.f() : c.f();
                     if (!first || !hInitZero) {
-                        product(math, packed, rows, 4 * hidden, hidden, prevH, ho + from * hidden, whhT, gates.f(), go + from * 4 * hidden);
+                        product(math, packed, rows, 4 * hidden, hidden, prevH, ho + from * hidden, whhT, gates.f(),
+                                go + from * 4 * hidden);
                     }
                     RecurrentKernels.lstmForward(math, gates.f(), go, prevC, co, c.f(), c.offset + t * state, h.f(),
                             h.offset + t * state, hidden, from, to);
@@ -165,7 +169,7 @@ final class RecurrentSequences {
                              int hidden, int tasks) {
         int state = batch * hidden, width = 4 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
-        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whh, 4 * hidden, hidden) : null;
+        float[] packed = packedWeight(workers, math, f32, steps, whh, 4 * hidden, hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = steps - 1; t >= 0; t--) {
@@ -175,7 +179,8 @@ final class RecurrentSequences {
                     RecurrentKernels.lstmBackward(math, gates.f(), go, t == 0 ? cInit.f() : c.f(), co, c.f(),
                             c.offset + t * state, dh.f(), dho, dc.f(), dc.offset, dGates.f(), dgo, hidden, from, to);
                     if (t > 0) {
-                        product(math, packed, rows, hidden, 4 * hidden, dGates.f(), dgo + from * 4 * hidden, whh, dh.f(), dho - state + from * hidden);
+                        product(math, packed, rows, hidden, 4 * hidden, dGates.f(), dgo + from * 4 * hidden, whh,
+                                dh.f(), dho - state + from * hidden);
                     }
                 } else {
                     RecurrentKernels.lstmBackward(gates.d(), go, t == 0 ? cInit.d() : c.d(), co, c.d(),
@@ -196,7 +201,7 @@ final class RecurrentSequences {
                            int tasks) {
         int state = batch * hidden, width = 3 * state;
         boolean f32 = gi.dtype == DType.FLOAT32;
-        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whhT, hidden, 3 * hidden) : null;
+        float[] packed = packedWeight(workers, math, f32, steps, whhT, hidden, 3 * hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = 0; t < steps; t++) {
@@ -206,7 +211,8 @@ final class RecurrentSequences {
                 if (f32) {
                     float[] prev = first ? hInit.f() : h.f();
                     if (!first || !hInitZero) {
-                        product(math, packed, rows, 3 * hidden, hidden, prev, po + from * hidden, whhT, gh.f(), ko + from * 3 * hidden);
+                        product(math, packed, rows, 3 * hidden, hidden, prev, po + from * hidden, whhT, gh.f(),
+                                ko + from * 3 * hidden);
                     }
                     RecurrentKernels.gruForward(math, gi.f(), io, gh.f(), ko, prev, po, h.f(), h.offset + t * state,
                             hidden, from, to);
@@ -228,7 +234,7 @@ final class RecurrentSequences {
                             int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden, width = 3 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
-        float[] packed = f32 && steps > 1 ? packedWeight(workers, math, whh, 3 * hidden, hidden) : null;
+        float[] packed = packedWeight(workers, math, f32, steps, whh, 3 * hidden, hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = steps - 1; t >= 0; t--) {
@@ -241,7 +247,8 @@ final class RecurrentSequences {
                     RecurrentKernels.gruBackward(gates.f(), go, gh.f(), ko, first ? hInit.f() : h.f(), po, dh.f(), dho,
                             dGi.f(), dio, dGh.f(), dko, first ? dhInit.f() : dh.f(), dpo, hidden, from, to);
                     if (!first) {
-                        product(math, packed, rows, hidden, 3 * hidden, dGh.f(), dko + from * 3 * hidden, whh, dh.f(), dpo + from * hidden);
+                        product(math, packed, rows, hidden, 3 * hidden, dGh.f(), dko + from * 3 * hidden, whh, dh.f(),
+                                dpo + from * hidden);
                     }
                 } else {
                     RecurrentKernels.gruBackward(gates.d(), go, gh.d(), ko, first ? hInit.d() : h.d(), po, dh.d(), dho,

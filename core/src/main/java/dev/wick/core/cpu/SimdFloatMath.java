@@ -5,6 +5,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 import static dev.wick.core.cpu.FloatMathConstants.E2;
@@ -316,10 +317,10 @@ final class SimdFloatMath implements FloatArrayMath {
     private static final ThreadLocal<float[]> SPILL = ThreadLocal.withInitial(
             () -> new float[GemmPlan.ROW_GROUP * SPECIES.length()]);
 
-    /** out[at, at + lanes) and zeros past them, from {@code spill}; zeros when not {@code add}. */
+    /** out[at, at + lanes) and zeros past them, through {@code spill}; zeros when not {@code add}. */
     private static FloatVector startLanes(float[] out, int at, int lanes, boolean add, float[] spill) {
-        java.util.Arrays.fill(spill, 0f);
         if (add) System.arraycopy(out, at, spill, 0, lanes);
+        Arrays.fill(spill, add ? lanes : 0, SPECIES.length(), 0f);
         return FloatVector.fromArray(SPECIES, spill, 0);
     }
 
