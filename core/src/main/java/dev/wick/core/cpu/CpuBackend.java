@@ -401,7 +401,7 @@ public final class CpuBackend implements Backend {
                 int o = u / blocks, col = (u % blocks) * width;
                 int w = Math.min(width, inner - col);
                 int base = (X.offset + o * n * inner) + col;
-                OpKernels.Slab slab = f32 ? OpKernels.slab(X.f(), base, inner) : OpKernels.slab(X.d(), base, inner);
+                OpKernels.Slab slab = f32 ? OpKernels.slab(X.f(), base, inner, math) : OpKernels.slab(X.d(), base, inner);
                 OpKernels.reduceUnit(op, slab, n, w, row, acc, shift, index);
                 int at = O.offset + o * inner + col;
                 if (op.indexResult()) {

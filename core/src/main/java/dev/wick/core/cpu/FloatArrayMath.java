@@ -56,6 +56,13 @@ interface FloatArrayMath {
     void multiplyInto(float[] x, int xOff, float[] y, int yOff, int n);
 
     /**
+     * acc[j] += x[base + r stride + j] for rows r = 0 .. rows - 1 in that order, j in [0, width):
+     * the column sums of a reduction, each addition in double (the conversion is exact), so both
+     * implementations give the same bits, in any vector width.
+     */
+    void addRows(float[] x, int base, int stride, int rows, int width, double[] acc);
+
+    /**
      * The LSTM cell's gradients for j in [0, n), with i, f, g, o the saved activations at
      * gates[gOff + j + {0, 1, 2, 3} stride], t = tanhC[tOff + j], dh = dh[dhOff + j]:
      * total = fma(dh o, fma(-t, t, 1), dc), then dGates (same layout as gates) = [total g i (1 - i),

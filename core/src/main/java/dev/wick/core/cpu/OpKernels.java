@@ -152,12 +152,18 @@ final class OpKernels {
         /** dst[j] = x(row, j) for j < width, as doubles. */
         void read(int row, int width, double[] dst);
 
-        /** acc[j] += x(row, j) for j < width (the plain sums skip the copy into doubles). */
-        void addTo(int row, int width, double[] acc);
+        /**
+         * acc[j] += x(r, j) for rows r in [0, n) in that order, j < width (the plain sums skip the
+         * copy into doubles).
+         */
+        void addRows(int n, int width, double[] acc);
     }
 
-    /** The slab of a float array whose unit starts at {@code base}, rows {@code stride} apart. */
-    static Slab slab(float[] x, int base, int stride) {
+    /**
+     * The slab of a float array whose unit starts at {@code base}, rows {@code stride} apart; its
+     * plain sums run {@code math}'s column loop.
+     */
+    static Slab slab(float[] x, int base, int stride, FloatArrayMath math) {
         return new Slab() {
             @Override
             public void read(int row, int width, double[] dst) {
@@ -166,9 +172,8 @@ final class OpKernels {
             }
 
             @Override
-            public void addTo(int row, int width, double[] acc) {
-                int at = base + row * stride;
-                for (int j = 0; j < width; j++) acc[j] += x[at + j];
+            public void addRows(int n, int width, double[] acc) {
+                math.addRows(x, base, stride, n, width, acc);
             }
         };
     }
@@ -181,9 +186,11 @@ final class OpKernels {
             }
 
             @Override
-            public void addTo(int row, int width, double[] acc) {
-                int at = base + row * stride;
-                for (int j = 0; j < width; j++) acc[j] += x[at + j];
+            public void addRows(int n, int width, double[] acc) {
+                for (int r = 0; r < n; r++) {
+                    int at = base + r * stride;
+                    for (int j = 0; j < width; j++) acc[j] += x[at + j];
+                }
             }
         };
     }
@@ -203,7 +210,7 @@ final class OpKernels {
                 }
                 Arrays.fill(acc, 0, width, 0);
                 if (op == ReduceOp.SUM || op == ReduceOp.MEAN) {
-                    for (int r = 0; r < n; r++) slab.addTo(r, width, acc);
+                    slab.addRows(n, width, acc);
                 } else {
                     for (int r = 0; r < n; r++) {
                         slab.read(r, width, row);

@@ -298,6 +298,19 @@ final class PortableFloatMath implements FloatArrayMath {
     }
 
     @Override
+    public void addRows(float[] x, int base, int stride, int rows, int width, double[] acc) {
+        addRows(x, base, stride, rows, width, acc, 0);
+    }
+
+    /** {@link #addRows} into acc from {@code accOff} (the SIMD loop's last columns). */
+    void addRows(float[] x, int base, int stride, int rows, int width, double[] acc, int accOff) {
+        for (int r = 0; r < rows; r++) {
+            int at = base + r * stride;
+            for (int j = 0; j < width; j++) acc[accOff + j] += x[at + j];
+        }
+    }
+
+    @Override
     public void lstmGradients(float[] gates, int gOff, int stride, float[] cPrev, int pOff, float[] tanhC, int tOff,
                               float[] dh, int dhOff, float[] dc, int dcOff, float[] dGates, int dgOff, int n) {
         for (int j = 0; j < n; j++) {

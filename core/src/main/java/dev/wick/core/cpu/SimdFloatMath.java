@@ -1,5 +1,6 @@
 package dev.wick.core.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -90,6 +91,8 @@ final class SimdFloatMath implements FloatArrayMath {
     private static FloatVector asFloats(IntVector bits) {
         return (FloatVector) bits.reinterpretShape(SPECIES, 0);
     }
+    /** Doubles in SPECIES's shape: half as many lanes, each vector of floats widens into two ({@link #addRows}). */
+    private static final VectorSpecies<Double> DOUBLES = VectorSpecies.of(double.class, SPECIES.vectorShape());
     private static final ThreadLocal<float[][]> LANES = ThreadLocal.withInitial(() -> new float[3][SUM_LANES]);
 
     private SimdFloatMath() {
@@ -818,6 +821,40 @@ final class SimdFloatMath implements FloatArrayMath {
             FloatVector.fromArray(SPECIES, y, yOff + i).mul(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
         }
         if (i < n) PortableFloatMath.INSTANCE.multiplyInto(x, xOff + i, y, yOff + i, n - i);
+    }
+
+    /**
+     * The additions of the portable loop, in its order, a vector of doubles at a time: each from
+     * the lower half of a vector of floats read at its column (the lower half alone converts in one
+     * instruction; the upper half's conversion runs the Vector API's boxing fallback on JDK 17),
+     * four rows per pass over acc. The floats are read in SPECIES itself: a second float species
+     * makes the Vector API's shared code see two vector classes, and the GEMM kernel, compiled
+     * after it, then ran out of C2's node budget.
+     */
+    @Override
+    public void addRows(float[] x, int base, int stride, int rows, int width, double[] acc) {
+        int step = DOUBLES.length(), r = 0;
+        // Whole vectors of floats must be readable from each vector of doubles' first column.
+        int room = rows == 0 ? 0 : x.length - (base + (rows - 1) * stride) - SPECIES.length() + step;
+        int bound = Math.max(0, Math.min(width, room));
+        bound -= bound % step;
+        for (; r + 4 <= rows; r += 4) {
+            int a0 = base + r * stride, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+            for (int j = 0; j < bound; j += step) {
+                DoubleVector.fromArray(DOUBLES, acc, j).add(widened(x, a0 + j)).add(widened(x, a1 + j))
+                        .add(widened(x, a2 + j)).add(widened(x, a3 + j)).intoArray(acc, j);
+            }
+        }
+        for (; r < rows; r++) {
+            int at = base + r * stride;
+            for (int j = 0; j < bound; j += step) DoubleVector.fromArray(DOUBLES, acc, j).add(widened(x, at + j)).intoArray(acc, j);
+        }
+        if (bound < width) PortableFloatMath.INSTANCE.addRows(x, base + bound, stride, rows, width - bound, acc, bound);
+    }
+
+    /** x[at, at + DOUBLES' lanes) as doubles. */
+    private static DoubleVector widened(float[] x, int at) {
+        return (DoubleVector) FloatVector.fromArray(SPECIES, x, at).convertShape(VectorOperators.F2D, DOUBLES, 0);
     }
 
     @Override

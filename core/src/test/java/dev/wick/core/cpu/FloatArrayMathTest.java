@@ -371,6 +371,38 @@ class FloatArrayMathTest {
         }
     }
 
+    /**
+     * The column sums of a reduction: both implementations give, bit for bit, a plain double loop
+     * over the rows in order (rows not a multiple of the four per pass, widths ending in a partial
+     * vector, a stride wider than the width, an infinity and a NaN in some columns).
+     */
+    @Test
+    void addRowsGivesTheSequentialDoubleSums() {
+        long seed = new SplittableRandom().nextLong();
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int trial = 0; trial < 300; trial++) {
+            int rows = random.nextInt(23), width = 1 + random.nextInt(70), stride = width + random.nextInt(9);
+            int base = random.nextInt(5);
+            float[] x = mixedInputs(random, base + Math.max(0, rows - 1) * stride + width);
+            if (trial % 10 == 3 && x.length > base) x[base + random.nextInt(x.length - base)] = Float.POSITIVE_INFINITY;
+            if (trial % 10 == 7 && x.length > base) x[base + random.nextInt(x.length - base)] = Float.NaN;
+            double[] start = new double[width + 2];
+            for (int j = 0; j < start.length; j++) start[j] = random.nextDouble() - 0.5;
+            double[] expected = start.clone();
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < width; j++) expected[j] = expected[j] + (double) x[base + r * stride + j];
+            }
+            for (FloatArrayMath math : implementations()) {
+                double[] acc = start.clone();
+                math.addRows(x, base, stride, rows, width, acc);
+                for (int j = 0; j < acc.length; j++) {
+                    assertEquals(Double.doubleToLongBits(expected[j]), Double.doubleToLongBits(acc[j]), "seed " + seed + ", "
+                            + math.description() + ", " + rows + " rows of " + width + " (stride " + stride + "), column " + j);
+                }
+            }
+        }
+    }
+
     @Test
     void scaleMultipliesInPlaceOverAnyRange() {
         for (FloatArrayMath math : implementations()) {

@@ -11,8 +11,8 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Once C2 has compiled them, the SIMD transcendental kernels, the recurrent cells that call them
- * and the GEMM kernel allocate nothing: every Vector API call in them became vector instructions. A call that C2 left
+ * Once C2 has compiled them, the SIMD transcendental kernels, the recurrent cells that call them,
+ * the column sums and the GEMM kernel allocate nothing: every Vector API call in them became vector instructions. A call that C2 left
  * uninlined (its node budget spent, see {@link SimdFloatMath}'s class comment) runs the API's Java
  * fallback, which boxes a vector on every pass: correct results, several times slower. This is the
  * one symptom that shows it from outside.
@@ -48,6 +48,8 @@ class SimdKernelsCompiledTest {
         });
         kernels.put("LSTM cell backward", () -> RecurrentKernels.lstmBackward(math, gates, 0, cPrev, 0, c, 0, dh, 0, dc, 0,
                 dGates, 0, hidden, 0, rows));
+        double[] sums = new double[4 * hidden];
+        kernels.put("column sums", () -> math.addRows(x, 1, 4 * hidden, rows, 4 * hidden - 1, sums));
         kernels.put("GRU cell forward", () -> RecurrentKernels.gruForward(math, gi, 0, gh, 0, cPrev, 0, h, 0, hidden, 0, rows));
         // The GEMM kernel, storing and adding, through every column kernel: blocks of three and
         // two vectors, whole single vectors, then a partial vector (B has room past the last
