@@ -1336,11 +1336,7 @@ public final class F {
         Tensor x2 = x.value().reshape(rows, in);
         Tensor.gemm(false, true, 1.0, x2, weightIH.value(), 0.0, out2);
         out2.addInPlace(bias.value());
-        if (steps > 0) {
-            try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
-                Tensor.rnnTanhSequenceForward(out, whhT, h0 == null ? null : h0.value());
-            }
-        }
+        if (steps > 0) Tensor.rnnTanhSequenceForward(out, weightHH.value(), h0 == null ? null : h0.value());
         return record(out, g -> {
             // g starts as dL/dh_t and becomes dL/dpre_t in place, step by step from the last (the
             // output's gradient is the tape's scratch once this node has it).
@@ -1415,10 +1411,8 @@ public final class F {
         Tensor zeros = h0 == null || c0 == null ? e.zeros(x.dtype(), batch, hidden) : null;
         Tensor hInit = h0 == null ? zeros : h0.value(), cInit = c0 == null ? zeros : c0.value();
         projectInputs(x, weightIH, biasIH, biasHH, gates, n);
-        try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
-            Tensor.lstmSequenceForward(gates.reshape(steps, batch, 4 * hidden), whhT, hInit, h0 == null, cInit,
-                    cells.reshape(steps, batch, hidden), packed.slice(0, steps));
-        }
+        Tensor.lstmSequenceForward(gates.reshape(steps, batch, 4 * hidden), weightHH.value(), hInit, h0 == null, cInit,
+                cells.reshape(steps, batch, hidden), packed.slice(0, steps));
         packed.slice(steps, steps + 1).reshape(batch, hidden).copyFromInPlace(cells.slice(rows - batch, rows));
         Variable all = record(packed, grad -> {
             // dc carries the cell gradient back through time in place: dL/dc_T on entry (the last
@@ -1470,9 +1464,8 @@ public final class F {
         if (biasHH != null) hiddenProj.copyFromInPlace(biasHH.value());
         else hiddenProj.zeroInPlace();
         int[] gateSteps = {steps, batch, 3 * hidden};
-        try (Tensor whhT = recurrentWeightForSteps(weightHH)) {
-            Tensor.gruSequenceForward(gates.reshape(gateSteps), hiddenProj.reshape(gateSteps), whhT, hInit, h0 == null, out);
-        }
+        Tensor.gruSequenceForward(gates.reshape(gateSteps), hiddenProj.reshape(gateSteps), weightHH.value(), hInit,
+                h0 == null, out);
         return record(out, grad -> {
             Tensor dGi = e.empty(x.dtype(), rows, 3 * hidden), dGh = e.empty(x.dtype(), rows, 3 * hidden);
             // Step 0 adds dh z into this (kept as dL/dh0's direct part when h0 takes a gradient).
@@ -1583,15 +1576,6 @@ public final class F {
         if (x.requiresGrad()) {
             x.accumulate((dx, add) -> Tensor.gemm(false, false, 1.0, dGi, weightIH.value(), beta(add), dx.reshape(rows, n.input)));
         }
-    }
-
-    /**
-     * W_hh^T [H, G H], copied once per sequence: every step multiplies by it, and a GEMM given the
-     * transposed operand would rearrange the whole weight on every step (the CPU packs a
-     * transposed B); a plain row-major B is read in place.
-     */
-    private static Tensor recurrentWeightForSteps(Variable weightHH) {
-        return weightHH.value().transpose(0, 1);
     }
 
     // ---- plumbing ------------------------------------------------------------------------------

@@ -1618,22 +1618,22 @@ public final class Tensor implements AutoCloseable {
     // ---- recurrent layers: every timestep in one call ----------------------------------------------
 
     /**
-     * The recurrence of a tanh RNN layer over all T timesteps: h_t = tanh(h_t + h_{t-1} whhT) for each
+     * The recurrence of a tanh RNN layer over all T timesteps: h_t = tanh(h_t + h_{t-1} whh^T) for each
      * t in place, from hInit (null: zeros). The input projection and bias are already in h. See
      * {@link Backend#rnnTanhSequenceForward}.
      *
      * @param h [T, B, H]: the input projections and bias in, the hidden states out
-     * @param whhT the recurrent weight transposed, [H, H]
+     * @param whh the recurrent weight, [H, H], as the layer stores it (not transposed)
      * @param hInit the initial hidden state [B, H], or null for zeros
      * @throws IllegalArgumentException if a shape, dtype or engine does not match, T is 0, or operands share memory
      */
-    public static void rnnTanhSequenceForward(Tensor h, Tensor whhT, Tensor hInit) {
+    public static void rnnTanhSequenceForward(Tensor h, Tensor whh, Tensor hInit) {
         String op = "rnnTanhSequenceForward";
-        int[] tbh = checkSequence(op, 1, h, whhT, true, hInit == null ? new Tensor[0] : new Tensor[]{hInit});
-        if (hInit != null) requireDistinct(op, h, whhT, hInit);
-        else requireDistinct(op, h, whhT);
+        int[] tbh = checkSequence(op, 1, h, whh, hInit == null ? new Tensor[0] : new Tensor[]{hInit});
+        if (hInit != null) requireDistinct(op, h, whh, hInit);
+        else requireDistinct(op, h, whh);
         if (tbh[1] > 0 && tbh[2] > 0) {
-            h.backend().rnnTanhSequenceForward(h.buffer, whhT.buffer, hInit == null ? null : hInit.buffer, tbh[0], tbh[1],
+            h.backend().rnnTanhSequenceForward(h.buffer, whh.buffer, hInit == null ? null : hInit.buffer, tbh[0], tbh[1],
                     tbh[2]);
         }
     }
@@ -1650,18 +1650,18 @@ public final class Tensor implements AutoCloseable {
      */
     public static void rnnTanhSequenceBackward(Tensor h, Tensor whh, Tensor dh) {
         String op = "rnnTanhSequenceBackward";
-        int[] tbh = checkSequence(op, 1, h, whh, false, new Tensor[0], dh);
+        int[] tbh = checkSequence(op, 1, h, whh, new Tensor[0], dh);
         requireDistinct(op, h, whh, dh);
         if (tbh[1] > 0 && tbh[2] > 0) h.backend().rnnTanhSequenceBackward(h.buffer, whh.buffer, dh.buffer, tbh[0], tbh[1], tbh[2]);
     }
 
     /**
-     * The recurrence of an LSTM layer over all T timesteps: for each t, gates_t += h_{t-1} whhT, then
+     * The recurrence of an LSTM layer over all T timesteps: for each t, gates_t += h_{t-1} whh^T, then
      * {@link #lstmCellForward}(gates_t, c_{t-1}, c_t, h_t), starting from hInit and cInit. The input
      * projection and biases are already in {@code gates}. See {@link Backend#lstmSequenceForward}.
      *
      * @param gates [T, B, 4H]: the input projection and biases in, the gate activations out
-     * @param whhT the recurrent weight transposed, [H, 4H]
+     * @param whh the recurrent weight, [4H, H], as the layer stores it (not transposed)
      * @param hInit the initial hidden state [B, H]
      * @param hInitZero whether hInit holds zeros (the first step's product is then skipped)
      * @param cInit the initial cell state [B, H]
@@ -1669,15 +1669,15 @@ public final class Tensor implements AutoCloseable {
      * @param h the hidden states [T, B, H], written
      * @throws IllegalArgumentException if a shape, dtype or engine does not match, T is 0, or operands share memory
      */
-    public static void lstmSequenceForward(Tensor gates, Tensor whhT, Tensor hInit, boolean hInitZero, Tensor cInit,
+    public static void lstmSequenceForward(Tensor gates, Tensor whh, Tensor hInit, boolean hInitZero, Tensor cInit,
                                            Tensor c, Tensor h) {
         String op = "lstmSequenceForward";
-        int[] tbh = checkSequence(op, 4, gates, whhT, true, new Tensor[]{hInit, cInit}, c, h);
+        int[] tbh = checkSequence(op, 4, gates, whh, new Tensor[]{hInit, cInit}, c, h);
         // hInit and cInit may be one tensor (both only read): zeros when a layer is given no state.
-        requireDistinct(op, gates, whhT, hInit, c, h);
-        requireDistinct(op, gates, whhT, cInit, c, h);
+        requireDistinct(op, gates, whh, hInit, c, h);
+        requireDistinct(op, gates, whh, cInit, c, h);
         if (tbh[1] > 0 && tbh[2] > 0) {
-            gates.backend().lstmSequenceForward(gates.buffer, whhT.buffer, hInit.buffer, hInitZero, cInit.buffer, c.buffer,
+            gates.backend().lstmSequenceForward(gates.buffer, whh.buffer, hInit.buffer, hInitZero, cInit.buffer, c.buffer,
                     h.buffer, tbh[0], tbh[1], tbh[2]);
         }
     }
@@ -1699,7 +1699,7 @@ public final class Tensor implements AutoCloseable {
     public static void lstmSequenceBackward(Tensor gates, Tensor whh, Tensor cInit, Tensor c, Tensor dh, Tensor dc,
                                             Tensor dGates) {
         String op = "lstmSequenceBackward";
-        int[] tbh = checkSequence(op, 4, gates, whh, false, new Tensor[]{cInit, dc}, c, dh);
+        int[] tbh = checkSequence(op, 4, gates, whh, new Tensor[]{cInit, dc}, c, dh);
         checkSameShape(op, gates, dGates);
         requireDistinct(op, gates, whh, cInit, c, dh, dc);
         if (dGates != gates) requireDistinct(op, dGates, whh, cInit, c, dh, dc);
@@ -1710,25 +1710,25 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The recurrence of a GRU layer over all T timesteps: for each t, gh_t += h_{t-1} whhT, then
+     * The recurrence of a GRU layer over all T timesteps: for each t, gh_t += h_{t-1} whh^T, then
      * {@link #gruCellForward}(gi_t, gh_t, h_{t-1}, h_t), starting from hInit. See
      * {@link Backend#gruSequenceForward}.
      *
      * @param gi [T, B, 3H]: the input projection and b_ih in, r, z, n out
      * @param gh [T, B, 3H]: b_hh in, the hidden projections out
-     * @param whhT the recurrent weight transposed, [H, 3H]
+     * @param whh the recurrent weight, [3H, H], as the layer stores it (not transposed)
      * @param hInit the initial hidden state [B, H]
      * @param hInitZero whether hInit holds zeros (the first step's product is then skipped)
      * @param h the hidden states [T, B, H], written
      * @throws IllegalArgumentException if a shape, dtype or engine does not match, T is 0, or operands share memory
      */
-    public static void gruSequenceForward(Tensor gi, Tensor gh, Tensor whhT, Tensor hInit, boolean hInitZero, Tensor h) {
+    public static void gruSequenceForward(Tensor gi, Tensor gh, Tensor whh, Tensor hInit, boolean hInitZero, Tensor h) {
         String op = "gruSequenceForward";
-        int[] tbh = checkSequence(op, 3, gi, whhT, true, new Tensor[]{hInit}, h);
+        int[] tbh = checkSequence(op, 3, gi, whh, new Tensor[]{hInit}, h);
         checkSameShape(op, gi, gh);
-        requireDistinct(op, gi, gh, whhT, hInit, h);
+        requireDistinct(op, gi, gh, whh, hInit, h);
         if (tbh[1] > 0 && tbh[2] > 0) {
-            gi.backend().gruSequenceForward(gi.buffer, gh.buffer, whhT.buffer, hInit.buffer, hInitZero, h.buffer, tbh[0],
+            gi.backend().gruSequenceForward(gi.buffer, gh.buffer, whh.buffer, hInit.buffer, hInitZero, h.buffer, tbh[0],
                     tbh[1], tbh[2]);
         }
     }
@@ -1752,7 +1752,7 @@ public final class Tensor implements AutoCloseable {
     public static void gruSequenceBackward(Tensor gates, Tensor gh, Tensor whh, Tensor hInit, Tensor h, Tensor dh,
                                            Tensor dGi, Tensor dGh, Tensor dhInit) {
         String op = "gruSequenceBackward";
-        int[] tbh = checkSequence(op, 3, gates, whh, false, new Tensor[]{hInit, dhInit}, h, dh);
+        int[] tbh = checkSequence(op, 3, gates, whh, new Tensor[]{hInit, dhInit}, h, dh);
         checkSameShape(op, gates, gh);
         checkSameShape(op, gates, dGi);
         checkSameShape(op, gates, dGh);
@@ -1766,18 +1766,18 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Checks a recurrent layer's operands: {@code gates} [T, B, gateCount * H] with T at least 1,
-     * the weight [H, gateCount * H] when {@code transposed} else [gateCount * H, H], every state
+     * the weight [gateCount * H, H], every state
      * [B, H] and every sequence [T, B, H]; all floating, one dtype, one engine. Returns T, B, H.
      */
-    private static int[] checkSequence(String op, int gateCount, Tensor gates, Tensor weight, boolean transposed,
-                                       Tensor[] states, Tensor... sequences) {
+    private static int[] checkSequence(String op, int gateCount, Tensor gates, Tensor weight, Tensor[] states,
+                                       Tensor... sequences) {
         requireFloating(gates, op);
         if (gates.rank() != 3 || gates.shape.dim(2) % gateCount != 0) {
             throw new IllegalArgumentException(op + ": gates " + gates.shape + " must be [T, B, " + gateCount + " * H]");
         }
         int steps = gates.shape.dim(0), batch = gates.shape.dim(1), hidden = gates.shape.dim(2) / gateCount;
         if (steps == 0) throw new IllegalArgumentException(op + ": the sequence is empty (gates " + gates.shape + ")");
-        Shape w = transposed ? Shape.of(hidden, gateCount * hidden) : Shape.of(gateCount * hidden, hidden);
+        Shape w = Shape.of(gateCount * hidden, hidden);
         checkPair(op, gates, weight);
         if (!weight.shape.equals(w)) {
             throw new IllegalArgumentException(op + ": weight " + weight.shape + " does not match gates " + gates.shape

@@ -17,6 +17,7 @@ import dev.wick.core.ops.UnaryOp;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -938,10 +939,19 @@ public final class CudaBackend implements Backend {
      * (int cols, unsigned int* barrier)); false, launching nothing, where there is no plan.
      */
     private boolean persistent(String base, DType t, int gates, int batch, int hidden, KernelArgs args) {
-        enter(); // the plan asks the driver about the kernel, in this backend's context
-        String name = kernel(base, t);
-        RecurrencePlan plan = recurrencePlan(name, t, gates, batch, hidden);
+        RecurrencePlan plan = persistentPlan(base, t, gates, batch, hidden);
         if (plan == null) return false;
+        launchPersistent(kernel(base, t), plan, args);
+        return true;
+    }
+
+    /** The plan for the persistent kernel {@code base}_fXX, or null where it cannot run. */
+    private RecurrencePlan persistentPlan(String base, DType t, int gates, int batch, int hidden) {
+        enter(); // the plan asks the driver about the kernel, in this backend's context
+        return recurrencePlan(kernel(base, t), t, gates, batch, hidden);
+    }
+
+    private void launchPersistent(String name, RecurrencePlan plan, KernelArgs args) {
         DeviceAllocator.Block barrier = scratch(2 * Integer.BYTES);
         try {
             device.fill32(barrier.memory, 0, 0, 2);
@@ -949,6 +959,25 @@ public final class CudaBackend implements Backend {
                     args.i32(plan.cols()).ptr(barrier.memory, 0), true));
         } finally {
             allocator.release(barrier);
+        }
+    }
+
+    /**
+     * Runs a forward recurrence's persistent kernel, which reads the recurrent weight transposed
+     * ([H, G H], each step's columns side by side): on a transposed copy of {@code whh} [G H, H],
+     * made here on the device and given back once the launch is queued (the allocator hands it out
+     * again only to later work on this stream). {@code args} takes the copy's pointer. False,
+     * launching nothing, where there is no plan.
+     */
+    private boolean persistentForward(String base, DType t, int gates, int batch, int hidden, Buffer whh,
+                                      Function<CudaBuffer, KernelArgs> args) {
+        RecurrencePlan plan = persistentPlan(base, t, gates, batch, hidden);
+        if (plan == null) return false;
+        Buffer whhT = transposed(whh, gates * hidden, hidden);
+        try {
+            launchPersistent(kernel(base, t), plan, args.apply(cb(whhT)));
+        } finally {
+            release(whhT);
         }
         return true;
     }
@@ -968,18 +997,18 @@ public final class CudaBackend implements Backend {
      * sequences below.
      */
     @Override
-    public void rnnTanhSequenceForward(Buffer h, Buffer whhT, Buffer hInit, int steps, int batch, int hidden) {
+    public void rnnTanhSequenceForward(Buffer h, Buffer whh, Buffer hInit, int steps, int batch, int hidden) {
         String p = "rnnTanhSequenceForward";
         long state = sequenceState(p, steps, batch, hidden);
         DType t = real(h, p);
-        CudaBuffer H = cb(h, t, steps * state, p), W = cb(whhT, t, (long) hidden * hidden, p);
+        CudaBuffer H = cb(h, t, steps * state, p);
+        cb(whh, t, (long) hidden * hidden, p);
         CudaBuffer I = hInit == null ? null : cb(hInit, t, state, p);
         // wick_rnn_tanh_forward_persistent_fXX(T* h, const T* whh_t, const T* h_init, int has_init, int steps,
         //     int batch, int hidden, int cols, unsigned int* barrier)
-        KernelArgs args = new KernelArgs().ptr(H).ptr(W).ptr(I == null ? H : I).i32(I == null ? 0 : 1).i32(steps)
-                .i32(batch).i32(hidden);
-        if (!persistent("wick_rnn_tanh_forward_persistent", t, 1, batch, hidden, args)) {
-            Backend.super.rnnTanhSequenceForward(h, whhT, hInit, steps, batch, hidden);
+        if (!persistentForward("wick_rnn_tanh_forward_persistent", t, 1, batch, hidden, whh, W -> new KernelArgs().ptr(H)
+                .ptr(W).ptr(I == null ? H : I).i32(I == null ? 0 : 1).i32(steps).i32(batch).i32(hidden))) {
+            Backend.super.rnnTanhSequenceForward(h, whh, hInit, steps, batch, hidden);
         }
     }
 
@@ -999,20 +1028,20 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void lstmSequenceForward(Buffer gates, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
+    public void lstmSequenceForward(Buffer gates, Buffer whh, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
                                     Buffer h, int steps, int batch, int hidden) {
         String p = "lstmSequenceForward";
         long state = sequenceState(p, steps, batch, hidden);
         DType t = real(gates, p);
-        CudaBuffer G = cb(gates, t, 4 * steps * state, p), W = cb(whhT, t, 4L * hidden * hidden, p);
+        CudaBuffer G = cb(gates, t, 4 * steps * state, p);
+        cb(whh, t, 4L * hidden * hidden, p);
         CudaBuffer HI = cb(hInit, t, state, p), CI = cb(cInit, t, state, p);
         CudaBuffer C = cb(c, t, steps * state, p), H = cb(h, t, steps * state, p);
         // wick_lstm_forward_persistent_fXX(T* gates, const T* whh_t, const T* h_init, int has_init, const T* c_init,
         //     T* c, T* h, int steps, int batch, int hidden, int cols, unsigned int* barrier)
-        KernelArgs args = new KernelArgs().ptr(G).ptr(W).ptr(HI).i32(hInitZero ? 0 : 1).ptr(CI).ptr(C).ptr(H)
-                .i32(steps).i32(batch).i32(hidden);
-        if (!persistent("wick_lstm_forward_persistent", t, 4, batch, hidden, args)) {
-            Backend.super.lstmSequenceForward(gates, whhT, hInit, hInitZero, cInit, c, h, steps, batch, hidden);
+        if (!persistentForward("wick_lstm_forward_persistent", t, 4, batch, hidden, whh, W -> new KernelArgs().ptr(G)
+                .ptr(W).ptr(HI).i32(hInitZero ? 0 : 1).ptr(CI).ptr(C).ptr(H).i32(steps).i32(batch).i32(hidden))) {
+            Backend.super.lstmSequenceForward(gates, whh, hInit, hInitZero, cInit, c, h, steps, batch, hidden);
         }
     }
 
@@ -1035,19 +1064,19 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void gruSequenceForward(Buffer gi, Buffer gh, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer h,
+    public void gruSequenceForward(Buffer gi, Buffer gh, Buffer whh, Buffer hInit, boolean hInitZero, Buffer h,
                                    int steps, int batch, int hidden) {
         String p = "gruSequenceForward";
         long state = sequenceState(p, steps, batch, hidden);
         DType t = real(gi, p);
         CudaBuffer I = cb(gi, t, 3 * steps * state, p), K = cb(gh, t, 3 * steps * state, p);
-        CudaBuffer W = cb(whhT, t, 3L * hidden * hidden, p), HI = cb(hInit, t, state, p), H = cb(h, t, steps * state, p);
+        cb(whh, t, 3L * hidden * hidden, p);
+        CudaBuffer HI = cb(hInit, t, state, p), H = cb(h, t, steps * state, p);
         // wick_gru_forward_persistent_fXX(T* gi, T* gh, const T* whh_t, const T* h_init, int has_init, T* h,
         //     int steps, int batch, int hidden, int cols, unsigned int* barrier)
-        KernelArgs args = new KernelArgs().ptr(I).ptr(K).ptr(W).ptr(HI).i32(hInitZero ? 0 : 1).ptr(H).i32(steps)
-                .i32(batch).i32(hidden);
-        if (!persistent("wick_gru_forward_persistent", t, 3, batch, hidden, args)) {
-            Backend.super.gruSequenceForward(gi, gh, whhT, hInit, hInitZero, h, steps, batch, hidden);
+        if (!persistentForward("wick_gru_forward_persistent", t, 3, batch, hidden, whh, W -> new KernelArgs().ptr(I)
+                .ptr(K).ptr(W).ptr(HI).i32(hInitZero ? 0 : 1).ptr(H).i32(steps).i32(batch).i32(hidden))) {
+            Backend.super.gruSequenceForward(gi, gh, whh, hInit, hInitZero, h, steps, batch, hidden);
         }
     }
 

@@ -193,16 +193,12 @@ class PersistentRecurrenceTest {
     private static double[][] run(EmulatedDevice device, DType dtype, Problem p) {
         try (CudaBackend cuda = new CudaBackend(device, 0)) {
             int h = p.hidden, g = p.cell.gates, state = p.batch * h, n = p.steps * state;
-            double[] whhT = new double[p.whh.length];
-            for (int i = 0; i < g * h; i++) {
-                for (int j = 0; j < h; j++) whhT[j * g * h + i] = p.whh[i * h + j];
-            }
-            Buffer w = put(cuda, dtype, p.whh), wT = put(cuda, dtype, whhT), h0 = put(cuda, dtype, p.hInit);
+            Buffer w = put(cuda, dtype, p.whh), h0 = put(cuda, dtype, p.hInit);
             Buffer x = put(cuda, dtype, p.x), dh = put(cuda, dtype, p.dh);
             boolean zero = !p.withInit;
             switch (p.cell) {
                 case TANH -> {
-                    cuda.rnnTanhSequenceForward(x, wT, zero ? null : h0, p.steps, p.batch, h);
+                    cuda.rnnTanhSequenceForward(x, w, zero ? null : h0, p.steps, p.batch, h);
                     cuda.rnnTanhSequenceBackward(x, w, dh, p.steps, p.batch, h);
                     return new double[][]{get(cuda, dtype, x, n), get(cuda, dtype, dh, n)};
                 }
@@ -211,7 +207,7 @@ class PersistentRecurrenceTest {
                     // dGates in place of the activations where there is no initial state (allowed, and safe:
                     // each unit's gates are read before they are written)
                     Buffer dc = put(cuda, dtype, p.dc), dGates = zero ? x : cuda.allocate(dtype, 4 * n);
-                    cuda.lstmSequenceForward(x, wT, h0, zero, c0, c, hs, p.steps, p.batch, h);
+                    cuda.lstmSequenceForward(x, w, h0, zero, c0, c, hs, p.steps, p.batch, h);
                     double[] activations = get(cuda, dtype, x, 4 * n);
                     cuda.lstmSequenceBackward(x, w, c0, c, dh, dc, dGates, p.steps, p.batch, h);
                     return new double[][]{activations, get(cuda, dtype, c, n), get(cuda, dtype, hs, n),
@@ -220,7 +216,7 @@ class PersistentRecurrenceTest {
                 case GRU -> {
                     Buffer gh = put(cuda, dtype, p.bias), hs = cuda.allocate(dtype, n);
                     Buffer dGh = cuda.allocate(dtype, 3 * n), dh0 = put(cuda, dtype, p.dc);
-                    cuda.gruSequenceForward(x, gh, wT, h0, zero, hs, p.steps, p.batch, h);
+                    cuda.gruSequenceForward(x, gh, w, h0, zero, hs, p.steps, p.batch, h);
                     double[] activations = get(cuda, dtype, x, 3 * n), projections = get(cuda, dtype, gh, 3 * n);
                     // dGi in place of the activations, as the layer does
                     cuda.gruSequenceBackward(x, gh, w, h0, hs, dh, x, dGh, dh0, p.steps, p.batch, h);

@@ -77,7 +77,7 @@ public final class StepParts {
         boolean lstm = p.cell() == CharRnnProblem.Cell.LSTM;
         try (Scope scope = e.scope()) {
             Tensor state = e.zeros(DType.FLOAT32, b, h), dState = e.zeros(DType.FLOAT32, b, h);
-            Tensor weightHH = e.zeros(DType.FLOAT32, gh, h), weightHHt = e.zeros(DType.FLOAT32, h, gh);
+            Tensor weightHH = e.zeros(DType.FLOAT32, gh, h);
             Tensor gates = e.zeros(DType.FLOAT32, t, b, gh), hiddenProj = e.zeros(DType.FLOAT32, t, b, gh);
             Tensor dGates = e.zeros(DType.FLOAT32, t, b, gh), dHiddenProj = e.zeros(DType.FLOAT32, t, b, gh);
             Tensor cells = e.zeros(DType.FLOAT32, t, b, h), states = e.zeros(DType.FLOAT32, t, b, h);
@@ -85,8 +85,8 @@ public final class StepParts {
             Tensor x = e.zeros(DType.FLOAT32, rows, in), weightIH = e.zeros(DType.FLOAT32, gh, in);
             Tensor dWeightHH = e.zeros(DType.FLOAT32, gh, h);
             Runnable forward = lstm
-                    ? () -> Tensor.lstmSequenceForward(gates, weightHHt, state, true, state, cells, states)
-                    : () -> Tensor.gruSequenceForward(gates, hiddenProj, weightHHt, state, true, states);
+                    ? () -> Tensor.lstmSequenceForward(gates, weightHH, state, true, state, cells, states)
+                    : () -> Tensor.gruSequenceForward(gates, hiddenProj, weightHH, state, true, states);
             Runnable backward = lstm
                     ? () -> Tensor.lstmSequenceBackward(gates, weightHH, state, cells, dStates, dState, dGates)
                     : () -> Tensor.gruSequenceBackward(gates, hiddenProj, weightHH, state, states, dStates, dGates, dHiddenProj,

@@ -437,26 +437,50 @@ public interface Backend extends AutoCloseable {
     // ---- recurrent layers: every timestep of one layer in one call -------------------------------
 
     /**
+     * A new buffer holding the transpose, [cols, rows], of a row-major [rows, cols] matrix: the
+     * step-by-step recurrences copy the recurrent weight once per sequence so that every step's
+     * product reads it row-major. The caller releases it.
+     *
+     * @param matrix the matrix, row-major [rows, cols]
+     * @param rows its rows
+     * @param cols its columns
+     * @return an owning buffer of rows * cols elements
+     */
+    default Buffer transposed(Buffer matrix, int rows, int cols) {
+        Buffer t = allocate(matrix.dtype(), rows * cols);
+        copyStrided(matrix, t, Strides.transpose(rows, cols));
+        return t;
+    }
+
+    /**
      * The recurrence of a tanh RNN layer over {@code steps} timesteps, time-major: for t = 0 .. T - 1,
-     * h_t = tanh(h_t + h_{t-1} whhT), where h holds the input projections and bias on entry and
+     * h_t = tanh(h_t + h_{t-1} whh^T), where h holds the input projections and bias on entry and
      * h_{-1} = hInit (null: zeros, and the first step's product is skipped). The default runs one
-     * gemm and one tanh per step; a backend may run it its own way as {@link #lstmSequenceForward} says.
+     * gemm and one tanh per step, on one {@link #transposed} copy of whh; a backend may run it its
+     * own way as {@link #lstmSequenceForward} says.
      *
      * @param h [T, B, H]: the pre-activations without the recurrent term on entry, the hidden states on return
-     * @param whhT the recurrent weight transposed, [H, H]
+     * @param whh the recurrent weight as the layer stores it, [H, H] (the backend transposes or packs
+     *     it as its products need)
      * @param hInit the initial hidden state, [B, H], or null for zeros
      * @param steps T, at least 1
      * @param batch the rows B
      * @param hidden the hidden size H
      */
-    default void rnnTanhSequenceForward(Buffer h, Buffer whhT, Buffer hInit, int steps, int batch, int hidden) {
+    default void rnnTanhSequenceForward(Buffer h, Buffer whh, Buffer hInit, int steps, int batch, int hidden) {
         int state = batch * hidden;
-        for (int t = 0; t < steps; t++) {
-            Buffer ht = h.slice(t * state, state);
-            if (t > 0 || hInit != null) {
-                gemm(false, false, batch, hidden, hidden, 1.0, t > 0 ? h.slice((t - 1) * state, state) : hInit, whhT, 1.0, ht);
+        Buffer whhT = transposed(whh, hidden, hidden);
+        try {
+            for (int t = 0; t < steps; t++) {
+                Buffer ht = h.slice(t * state, state);
+                if (t > 0 || hInit != null) {
+                    gemm(false, false, batch, hidden, hidden, 1.0, t > 0 ? h.slice((t - 1) * state, state) : hInit, whhT,
+                            1.0, ht);
+                }
+                unary(UnaryOp.TANH, ht, ht, state);
             }
-            unary(UnaryOp.TANH, ht, ht, state);
+        } finally {
+            release(whhT);
         }
     }
 
@@ -484,13 +508,14 @@ public interface Backend extends AutoCloseable {
 
     /**
      * The recurrence of an LSTM layer over {@code steps} timesteps, all tensors time-major. For
-     * t = 0 .. T - 1: gates_t += h_{t-1} whhT, then {@link #lstmCellForward}(gates_t, c_{t-1}, c_t,
+     * t = 0 .. T - 1: gates_t += h_{t-1} whh^T, then {@link #lstmCellForward}(gates_t, c_{t-1}, c_t,
      * h_t), where h_{-1} = hInit and c_{-1} = cInit. The default does exactly that, one gemm and one
-     * cell call per step. A backend may run the sequence its own way (the rows of a batch never meet,
-     * so a thread can own some rows for every step) if each element sees the same operations.
+     * cell call per step, on one {@link #transposed} copy of whh. A backend may run the sequence its
+     * own way (the rows of a batch never meet, so a thread can own some rows for every step; the
+     * weight may be packed as its products like) if each element sees the same operations.
      *
      * @param gates [T, B, 4H]: the input projection and biases on entry, the activations on return
-     * @param whhT the recurrent weight transposed, [H, 4H]
+     * @param whh the recurrent weight as the layer stores it, [4H, H] (as the backward takes it)
      * @param hInit the initial hidden state, [B, H]
      * @param hInitZero whether hInit holds zeros: the first step's product is then skipped
      * @param cInit the initial cell state, [B, H]
@@ -500,17 +525,22 @@ public interface Backend extends AutoCloseable {
      * @param batch the rows B
      * @param hidden the hidden size H
      */
-    default void lstmSequenceForward(Buffer gates, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
+    default void lstmSequenceForward(Buffer gates, Buffer whh, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
                                      Buffer h, int steps, int batch, int hidden) {
         int state = batch * hidden, width = 4 * state;
-        for (int t = 0; t < steps; t++) {
-            Buffer g = gates.slice(t * width, width);
-            if (t > 0 || !hInitZero) {
-                gemm(false, false, batch, 4 * hidden, hidden, 1.0, t > 0 ? h.slice((t - 1) * state, state) : hInit, whhT,
-                        1.0, g);
+        Buffer whhT = transposed(whh, 4 * hidden, hidden);
+        try {
+            for (int t = 0; t < steps; t++) {
+                Buffer g = gates.slice(t * width, width);
+                if (t > 0 || !hInitZero) {
+                    gemm(false, false, batch, 4 * hidden, hidden, 1.0, t > 0 ? h.slice((t - 1) * state, state) : hInit,
+                            whhT, 1.0, g);
+                }
+                lstmCellForward(g, t > 0 ? c.slice((t - 1) * state, state) : cInit, c.slice(t * state, state),
+                        h.slice(t * state, state), batch, hidden);
             }
-            lstmCellForward(g, t > 0 ? c.slice((t - 1) * state, state) : cInit, c.slice(t * state, state),
-                    h.slice(t * state, state), batch, hidden);
+        } finally {
+            release(whhT);
         }
     }
 
@@ -545,13 +575,13 @@ public interface Backend extends AutoCloseable {
 
     /**
      * The recurrence of a GRU layer over {@code steps} timesteps, all tensors time-major. For
-     * t = 0 .. T - 1: gh_t += h_{t-1} whhT, then {@link #gruCellForward}(gi_t, gh_t, h_{t-1}, h_t),
+     * t = 0 .. T - 1: gh_t += h_{t-1} whh^T, then {@link #gruCellForward}(gi_t, gh_t, h_{t-1}, h_t),
      * where h_{-1} = hInit. The default does exactly that; a backend may run it its own way as
      * {@link #lstmSequenceForward} says.
      *
      * @param gi [T, B, 3H]: the input projection and b_ih on entry, the activations r, z, n on return
      * @param gh [T, B, 3H]: b_hh on entry, the hidden projection on return
-     * @param whhT the recurrent weight transposed, [H, 3H]
+     * @param whh the recurrent weight as the layer stores it, [3H, H]
      * @param hInit the initial hidden state, [B, H]
      * @param hInitZero whether hInit holds zeros: the first step's product is then skipped
      * @param h the hidden states, [T, B, H], written
@@ -559,13 +589,18 @@ public interface Backend extends AutoCloseable {
      * @param batch the rows B
      * @param hidden the hidden size H
      */
-    default void gruSequenceForward(Buffer gi, Buffer gh, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer h,
+    default void gruSequenceForward(Buffer gi, Buffer gh, Buffer whh, Buffer hInit, boolean hInitZero, Buffer h,
                                     int steps, int batch, int hidden) {
         int state = batch * hidden, width = 3 * state;
-        for (int t = 0; t < steps; t++) {
-            Buffer k = gh.slice(t * width, width), prev = t > 0 ? h.slice((t - 1) * state, state) : hInit;
-            if (t > 0 || !hInitZero) gemm(false, false, batch, 3 * hidden, hidden, 1.0, prev, whhT, 1.0, k);
-            gruCellForward(gi.slice(t * width, width), k, prev, h.slice(t * state, state), batch, hidden);
+        Buffer whhT = transposed(whh, 3 * hidden, hidden);
+        try {
+            for (int t = 0; t < steps; t++) {
+                Buffer k = gh.slice(t * width, width), prev = t > 0 ? h.slice((t - 1) * state, state) : hInit;
+                if (t > 0 || !hInitZero) gemm(false, false, batch, 3 * hidden, hidden, 1.0, prev, whhT, 1.0, k);
+                gruCellForward(gi.slice(t * width, width), k, prev, h.slice(t * state, state), batch, hidden);
+            }
+        } finally {
+            release(whhT);
         }
     }
 

@@ -111,6 +111,18 @@ public final class Strides {
     }
 
     /**
+     * The walk that copies a row-major [rows, cols] matrix into its transpose, [cols, rows]
+     * row-major (source first, destination second, as {@link Backend#copyStrided} takes them).
+     *
+     * @param rows the source's rows
+     * @param cols the source's columns
+     * @return the walk
+     */
+    public static Strides transpose(int rows, int cols) {
+        return of(new int[]{cols, rows}, new int[]{1, cols}, new int[]{rows, 1});
+    }
+
+    /**
      * The shape two shapes broadcast to, or IllegalArgumentException naming both when a pair of
      * aligned dimensions differs and neither is 1.
      *

@@ -309,10 +309,10 @@ final class RecurrentChecks extends Checks {
      */
     private static SequenceRun lstmSequence(Side s, LstmCase k) {
         int units = k.units();
-        Buffer gates = place(s, concat(List.of(k.pre())), true), whhT = place(s, transpose(k.whh(), 4 * k.hidden, k.hidden), true);
+        Buffer gates = place(s, concat(List.of(k.pre())), true), whh = place(s, k.whh(), true);
         Buffer hInit = place(s, k.dh()[0], true), cInit = place(s, k.c()[0], true);
         Buffer c = placeNans(s, STEPS * units, true), h = placeNans(s, STEPS * units, true);
-        s.timed(() -> s.backend().lstmSequenceForward(gates, whhT, hInit, false, cInit, c, h, STEPS, k.batch, k.hidden));
+        s.timed(() -> s.backend().lstmSequenceForward(gates, whh, hInit, false, cInit, c, h, STEPS, k.batch, k.hidden));
         return new SequenceRun(gates, null, c, h);
     }
 
@@ -328,10 +328,10 @@ final class RecurrentChecks extends Checks {
             for (int b = 0; b < k.batch; b++) System.arraycopy(k.pre()[t], b * 4 * hidden, pre, t * units + b * hidden, hidden);
         }
         double[] whh = Arrays.copyOf(k.whh(), hidden * hidden);
-        Buffer h = place(s, pre, true), whhT = place(s, transpose(whh, hidden, hidden), true), w = place(s, whh, true);
+        Buffer h = place(s, pre, true), w = place(s, whh, true);
         Buffer hInit = place(s, k.dh()[0], true), dh = place(s, concat(List.of(k.dh())), true);
         s.timed(() -> {
-            s.backend().rnnTanhSequenceForward(h, whhT, hInit, STEPS, k.batch, hidden);
+            s.backend().rnnTanhSequenceForward(h, w, hInit, STEPS, k.batch, hidden);
             s.backend().rnnTanhSequenceBackward(h, w, dh, STEPS, k.batch, hidden);
         });
         return outputs(s.read(h), s.read(dh));
@@ -351,9 +351,9 @@ final class RecurrentChecks extends Checks {
     private static SequenceRun gruSequence(Side s, GruCase k) {
         int units = k.units();
         Buffer gi = place(s, concat(List.of(k.gi())), true), gh = place(s, concat(List.of(k.gh())), true);
-        Buffer whhT = place(s, transpose(k.whh(), 3 * k.hidden, k.hidden), true), hInit = place(s, k.h()[0], true);
+        Buffer whh = place(s, k.whh(), true), hInit = place(s, k.h()[0], true);
         Buffer h = placeNans(s, STEPS * units, true);
-        s.timed(() -> s.backend().gruSequenceForward(gi, gh, whhT, hInit, false, h, STEPS, k.batch, k.hidden));
+        s.timed(() -> s.backend().gruSequenceForward(gi, gh, whh, hInit, false, h, STEPS, k.batch, k.hidden));
         return new SequenceRun(gi, gh, null, h);
     }
 
@@ -369,14 +369,6 @@ final class RecurrentChecks extends Checks {
         return outputs(s.read(dGi), s.read(dGh), s.read(dh), s.read(dhInit));
     }
 
-    /** The transpose of a row-major [rows, cols] matrix. */
-    private static double[] transpose(double[] m, int rows, int cols) {
-        double[] t = new double[m.length];
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < cols; j++) t[j * rows + r] = m[r * cols + j];
-        }
-        return t;
-    }
 
     // ---- buffers and outputs -------------------------------------------------------------------------
 

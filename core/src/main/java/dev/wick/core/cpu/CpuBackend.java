@@ -518,12 +518,12 @@ public final class CpuBackend implements Backend {
     // ---- recurrent layers ----------------------------------------------------------------------
 
     @Override
-    public void rnnTanhSequenceForward(Buffer h, Buffer whhT, Buffer hInit, int steps, int batch, int hidden) {
+    public void rnnTanhSequenceForward(Buffer h, Buffer whh, Buffer hInit, int steps, int batch, int hidden) {
         int tasks = RecurrentSequences.tasks(threads, batch);
         if (tasks == 0) {
-            Backend.super.rnnTanhSequenceForward(h, whhT, hInit, steps, batch, hidden);
+            Backend.super.rnnTanhSequenceForward(h, whh, hInit, steps, batch, hidden);
         } else {
-            RecurrentSequences.rnnTanhForward(workers, math, cb(h), cb(whhT), hInit == null ? null : cb(hInit), steps, batch,
+            RecurrentSequences.rnnTanhForward(workers, math, cb(h), cb(whh), hInit == null ? null : cb(hInit), steps, batch,
                     hidden, tasks);
         }
     }
@@ -539,13 +539,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void lstmSequenceForward(Buffer gates, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
+    public void lstmSequenceForward(Buffer gates, Buffer whh, Buffer hInit, boolean hInitZero, Buffer cInit, Buffer c,
                                     Buffer h, int steps, int batch, int hidden) {
         int tasks = RecurrentSequences.tasks(threads, batch);
         if (tasks == 0) {
-            Backend.super.lstmSequenceForward(gates, whhT, hInit, hInitZero, cInit, c, h, steps, batch, hidden);
+            Backend.super.lstmSequenceForward(gates, whh, hInit, hInitZero, cInit, c, h, steps, batch, hidden);
         } else {
-            RecurrentSequences.lstmForward(workers, math, cb(gates), cb(whhT), cb(hInit), hInitZero, cb(cInit), cb(c),
+            RecurrentSequences.lstmForward(workers, math, cb(gates), cb(whh), cb(hInit), hInitZero, cb(cInit), cb(c),
                     cb(h), steps, batch, hidden, tasks);
         }
     }
@@ -563,13 +563,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void gruSequenceForward(Buffer gi, Buffer gh, Buffer whhT, Buffer hInit, boolean hInitZero, Buffer h,
+    public void gruSequenceForward(Buffer gi, Buffer gh, Buffer whh, Buffer hInit, boolean hInitZero, Buffer h,
                                    int steps, int batch, int hidden) {
         int tasks = RecurrentSequences.tasks(threads, batch);
         if (tasks == 0) {
-            Backend.super.gruSequenceForward(gi, gh, whhT, hInit, hInitZero, h, steps, batch, hidden);
+            Backend.super.gruSequenceForward(gi, gh, whh, hInit, hInitZero, h, steps, batch, hidden);
         } else {
-            RecurrentSequences.gruForward(workers, math, cb(gi), cb(gh), cb(whhT), cb(hInit), hInitZero, cb(h), steps,
+            RecurrentSequences.gruForward(workers, math, cb(gi), cb(gh), cb(whh), cb(hInit), hInitZero, cb(h), steps,
                     batch, hidden, tasks);
         }
     }

@@ -342,11 +342,25 @@ final class FloatGemm {
      * [q, j] at q w + j). Blocks [fromBlock, toBlock) only, so that threads can share the work.
      * A product that reads the same B for many small A (a recurrence's weight, once per
      * timestep) then streams each block from one run of memory instead of k rows far apart.
+     * With {@code transposed}, the array holds B^T instead, n x k row-major (B[q, j] at
+     * bOffset + j k + q: a layer's weight as stored, where the product needs its transpose).
      */
-    static void packColumnBlocks(float[] b, int bOffset, int k, int n, float[] packed, int fromBlock, int toBlock) {
+    static void packColumnBlocks(float[] b, int bOffset, boolean transposed, int k, int n, float[] packed, int fromBlock,
+                                 int toBlock) {
         for (int jb = fromBlock; jb < toBlock; jb++) {
             int j0 = jb * BLOCK_COLUMNS, w = Math.min(BLOCK_COLUMNS, n - j0), at = j0 * k;
-            for (int q = 0; q < k; q++) System.arraycopy(b, bOffset + q * n + j0, packed, at + q * w, w);
+            if (!transposed) {
+                for (int q = 0; q < k; q++) System.arraycopy(b, bOffset + q * n + j0, packed, at + q * w, w);
+                continue;
+            }
+            // Eight of B^T's rows at a time, so that each pass writes whole runs of eight floats.
+            for (int j = 0; j < w; j += 8) {
+                int rows = Math.min(8, w - j);
+                for (int q = 0; q < k; q++) {
+                    int to = at + q * w + j, from = bOffset + (j0 + j) * k + q;
+                    for (int r = 0; r < rows; r++) packed[to + r] = b[from + r * k];
+                }
+            }
         }
     }
 

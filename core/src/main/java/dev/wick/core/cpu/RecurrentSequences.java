@@ -44,43 +44,47 @@ final class RecurrentSequences {
             ThreadLocal.withInitial(() -> new float[][]{new float[0]});
 
     /**
-     * The recurrent weight (k x n, row-major), packed once for the whole sequence into blocks of
+     * The recurrent weight as every step's product multiplies by it (k x n: stored that way, or
+     * stored n x k when {@code transposed}), packed once for the whole sequence into blocks of
      * columns that each thread's product streams every timestep (FloatGemm#multiplyPacked), or null
      * for float64, without the block kernel, or for a single step (the packing reads the weight
      * once, as one product does). The room is the calling thread's, kept for its next sequence.
      * Same bits either way.
      */
     private static float[] packedWeight(CpuWorkers workers, FloatArrayMath math, boolean f32, int steps, CpuBuffer w,
-                                        int k, int n) {
+                                        boolean transposed, int k, int n) {
         if (!f32 || steps < 2 || !math.hasBlockKernel()) return null;
         float[][] room = PACKED_WEIGHT.get();
         int length = FloatGemm.packedLength(k, n), blocks = FloatGemm.columnBlocks(n);
         if (room[0].length < length) room[0] = new float[length];
         float[] packed = room[0];
         int tasks = Math.min(workers.threads(), blocks);
-        workers.forTasks(tasks, t -> FloatGemm.packColumnBlocks(w.f(), w.offset, k, n, packed,
+        workers.forTasks(tasks, t -> FloatGemm.packColumnBlocks(w.f(), w.offset, transposed, k, n, packed,
                 CpuWorkers.chunkStart(blocks, tasks, t), CpuWorkers.chunkStart(blocks, tasks, t + 1)));
         return packed;
     }
 
-    /** c += a W (rows x k by k x n, row-major) on the calling thread, through the packed W where there is one. */
+    /**
+     * c += a W (rows x k by k x n, row-major; W stored n x k when {@code transposed}) on the calling
+     * thread, through the packed W where there is one.
+     */
     private static void product(FloatArrayMath math, float[] packed, int rows, int n, int k, float[] a, int aOffset,
-                                CpuBuffer w, float[] c, int cOffset) {
+                                CpuBuffer w, boolean transposed, float[] c, int cOffset) {
         if (packed != null) {
             FloatGemm.multiplyPacked(math, rows, n, k, a, aOffset, packed, c, cOffset, true);
         } else {
-            FloatGemm.gemm(CALLING_THREAD, math, false, false, rows, n, k, 1f, a, aOffset, w.f(), w.offset, 1f, c,
+            FloatGemm.gemm(CALLING_THREAD, math, false, transposed, rows, n, k, 1f, a, aOffset, w.f(), w.offset, 1f, c,
                     cOffset);
         }
     }
 
     // ---- tanh RNN ------------------------------------------------------------------------------
 
-    static void rnnTanhForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer h, CpuBuffer whhT, CpuBuffer hInit,
+    static void rnnTanhForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer h, CpuBuffer whh, CpuBuffer hInit,
                                int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden;
         boolean f32 = h.dtype == DType.FLOAT32;
-        float[] packed = packedWeight(workers, math, f32, steps, whhT, hidden, hidden);
+        float[] packed = packedWeight(workers, math, f32, steps, whh, true, hidden, hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from, length = rows * hidden;
             for (int t = 0; t < steps; t++) {
@@ -89,13 +93,13 @@ final class RecurrentSequences {
                 int po = first ? (hInit == null ? 0 : hInit.offset + from * hidden) : ho - state;
                 if (f32) {
                     if (!first || hInit != null) {
-                        product(math, packed, rows, hidden, hidden, first ? hInit.f() : h.f(), po, whhT, h.f(), ho);
+                        product(math, packed, rows, hidden, hidden, first ? hInit.f() : h.f(), po, whh, true, h.f(), ho);
                     }
                     math.tanh(h.f(), ho, h.f(), ho, length);
                 } else {
                     if (!first || hInit != null) {
-                        DoubleGemm.gemm(CALLING_THREAD, false, false, rows, hidden, hidden, 1.0,
-                                first ? hInit.d() : h.d(), po, whhT.d(), whhT.offset, 1.0, h.d(), ho);
+                        DoubleGemm.gemm(CALLING_THREAD, false, true, rows, hidden, hidden, 1.0,
+                                first ? hInit.d() : h.d(), po, whh.d(), whh.offset, 1.0, h.d(), ho);
                     }
                     DoubleKernels.tanh(h.d(), ho, h.d(), ho, 0, length);
                 }
@@ -107,7 +111,7 @@ final class RecurrentSequences {
                                 int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden;
         boolean f32 = h.dtype == DType.FLOAT32;
-        float[] packed = packedWeight(workers, math, f32, steps, whh, hidden, hidden);
+        float[] packed = packedWeight(workers, math, f32, steps, whh, false, hidden, hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from, length = rows * hidden;
             for (int t = steps - 1; t >= 0; t--) {
@@ -115,7 +119,7 @@ final class RecurrentSequences {
                 if (f32) {
                     FloatKernels.tanhBackward(h.f(), ho, dh.f(), go, dh.f(), go, 0, length, false);
                     if (t > 0) {
-                        product(math, packed, rows, hidden, hidden, dh.f(), go, whh, dh.f(), go - state);
+                        product(math, packed, rows, hidden, hidden, dh.f(), go, whh, false, dh.f(), go - state);
                     }
                 } else {
                     DoubleKernels.tanhBackward(h.d(), ho, dh.d(), go, dh.d(), go, 0, length, false);
@@ -130,12 +134,12 @@ final class RecurrentSequences {
 
     // ---- LSTM ----------------------------------------------------------------------------------
 
-    static void lstmForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer gates, CpuBuffer whhT, CpuBuffer hInit,
+    static void lstmForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer gates, CpuBuffer whh, CpuBuffer hInit,
                             boolean hInitZero, CpuBuffer cInit, CpuBuffer c, CpuBuffer h, int steps, int batch,
                             int hidden, int tasks) {
         int state = batch * hidden, width = 4 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
-        float[] packed = packedWeight(workers, math, f32, steps, whhT, hidden, 4 * hidden);
+        float[] packed = packedWeight(workers, math, f32, steps, whh, true, hidden, 4 * hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = 0; t < steps; t++) {
@@ -146,7 +150,7 @@ final class RecurrentSequences {
                 if (f32) {
                     float[] prevH = first ? hInit.f() : h.f(), prevC = first ? cInit.f() : c.f();
                     if (!first || !hInitZero) {
-                        product(math, packed, rows, 4 * hidden, hidden, prevH, ho + from * hidden, whhT, gates.f(),
+                        product(math, packed, rows, 4 * hidden, hidden, prevH, ho + from * hidden, whh, true, gates.f(),
                                 go + from * 4 * hidden);
                     }
                     RecurrentKernels.lstmForward(math, gates.f(), go, prevC, co, c.f(), c.offset + t * state, h.f(),
@@ -154,8 +158,8 @@ final class RecurrentSequences {
                 } else {
                     double[] prevH = first ? hInit.d() : h.d(), prevC = first ? cInit.d() : c.d();
                     if (!first || !hInitZero) {
-                        DoubleGemm.gemm(CALLING_THREAD, false, false, rows, 4 * hidden, hidden, 1.0, prevH,
-                                ho + from * hidden, whhT.d(), whhT.offset, 1.0, gates.d(), go + from * 4 * hidden);
+                        DoubleGemm.gemm(CALLING_THREAD, false, true, rows, 4 * hidden, hidden, 1.0, prevH,
+                                ho + from * hidden, whh.d(), whh.offset, 1.0, gates.d(), go + from * 4 * hidden);
                     }
                     RecurrentKernels.lstmForward(gates.d(), go, prevC, co, c.d(), c.offset + t * state, h.d(),
                             h.offset + t * state, hidden, from, to);
@@ -169,7 +173,7 @@ final class RecurrentSequences {
                              int hidden, int tasks) {
         int state = batch * hidden, width = 4 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
-        float[] packed = packedWeight(workers, math, f32, steps, whh, 4 * hidden, hidden);
+        float[] packed = packedWeight(workers, math, f32, steps, whh, false, 4 * hidden, hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = steps - 1; t >= 0; t--) {
@@ -179,7 +183,7 @@ final class RecurrentSequences {
                     RecurrentKernels.lstmBackward(math, gates.f(), go, t == 0 ? cInit.f() : c.f(), co, c.f(),
                             c.offset + t * state, dh.f(), dho, dc.f(), dc.offset, dGates.f(), dgo, hidden, from, to);
                     if (t > 0) {
-                        product(math, packed, rows, hidden, 4 * hidden, dGates.f(), dgo + from * 4 * hidden, whh,
+                        product(math, packed, rows, hidden, 4 * hidden, dGates.f(), dgo + from * 4 * hidden, whh, false,
                                 dh.f(), dho - state + from * hidden);
                     }
                 } else {
@@ -196,12 +200,12 @@ final class RecurrentSequences {
 
     // ---- GRU -----------------------------------------------------------------------------------
 
-    static void gruForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer gi, CpuBuffer gh, CpuBuffer whhT,
+    static void gruForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer gi, CpuBuffer gh, CpuBuffer whh,
                            CpuBuffer hInit, boolean hInitZero, CpuBuffer h, int steps, int batch, int hidden,
                            int tasks) {
         int state = batch * hidden, width = 3 * state;
         boolean f32 = gi.dtype == DType.FLOAT32;
-        float[] packed = packedWeight(workers, math, f32, steps, whhT, hidden, 3 * hidden);
+        float[] packed = packedWeight(workers, math, f32, steps, whh, true, hidden, 3 * hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = 0; t < steps; t++) {
@@ -211,7 +215,7 @@ final class RecurrentSequences {
                 if (f32) {
                     float[] prev = first ? hInit.f() : h.f();
                     if (!first || !hInitZero) {
-                        product(math, packed, rows, 3 * hidden, hidden, prev, po + from * hidden, whhT, gh.f(),
+                        product(math, packed, rows, 3 * hidden, hidden, prev, po + from * hidden, whh, true, gh.f(),
                                 ko + from * 3 * hidden);
                     }
                     RecurrentKernels.gruForward(math, gi.f(), io, gh.f(), ko, prev, po, h.f(), h.offset + t * state,
@@ -219,8 +223,8 @@ final class RecurrentSequences {
                 } else {
                     double[] prev = first ? hInit.d() : h.d();
                     if (!first || !hInitZero) {
-                        DoubleGemm.gemm(CALLING_THREAD, false, false, rows, 3 * hidden, hidden, 1.0, prev,
-                                po + from * hidden, whhT.d(), whhT.offset, 1.0, gh.d(), ko + from * 3 * hidden);
+                        DoubleGemm.gemm(CALLING_THREAD, false, true, rows, 3 * hidden, hidden, 1.0, prev,
+                                po + from * hidden, whh.d(), whh.offset, 1.0, gh.d(), ko + from * 3 * hidden);
                     }
                     RecurrentKernels.gruForward(gi.d(), io, gh.d(), ko, prev, po, h.d(), h.offset + t * state,
                             hidden, from, to);
@@ -234,7 +238,7 @@ final class RecurrentSequences {
                             int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden, width = 3 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
-        float[] packed = packedWeight(workers, math, f32, steps, whh, 3 * hidden, hidden);
+        float[] packed = packedWeight(workers, math, f32, steps, whh, false, 3 * hidden, hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = steps - 1; t >= 0; t--) {
@@ -247,8 +251,8 @@ final class RecurrentSequences {
                     RecurrentKernels.gruBackward(gates.f(), go, gh.f(), ko, first ? hInit.f() : h.f(), po, dh.f(), dho,
                             dGi.f(), dio, dGh.f(), dko, first ? dhInit.f() : dh.f(), dpo, hidden, from, to);
                     if (!first) {
-                        product(math, packed, rows, hidden, 3 * hidden, dGh.f(), dko + from * 3 * hidden, whh, dh.f(),
-                                dpo + from * hidden);
+                        product(math, packed, rows, hidden, 3 * hidden, dGh.f(), dko + from * 3 * hidden, whh, false,
+                                dh.f(), dpo + from * hidden);
                     }
                 } else {
                     RecurrentKernels.gruBackward(gates.d(), go, gh.d(), ko, first ? hInit.d() : h.d(), po, dh.d(), dho,

@@ -47,7 +47,7 @@ class RecurrentSequencesTest {
                         if (t > 0) b.gemm(false, false, batch, hidden, hidden, 1, gt, w, 1, g.slice((t - 1) * state, state));
                     }
                 } else {
-                    b.rnnTanhSequenceForward(h, whhT, h0, steps, batch, hidden);
+                    b.rnnTanhSequenceForward(h, w, h0, steps, batch, hidden);
                     b.rnnTanhSequenceBackward(h, w, g, steps, batch, hidden);
                 }
                 return List.of(io.get(h), io.get(g));
@@ -150,7 +150,7 @@ class RecurrentSequencesTest {
                         h.slice(t * state, state), batch, hidden);
             }
         } else {
-            b.lstmSequenceForward(gates, whhT, hInit, zeroInit, cInit, c, h, steps, batch, hidden);
+            b.lstmSequenceForward(gates, whh, hInit, zeroInit, cInit, c, h, steps, batch, hidden);
         }
         List<double[]> out = new ArrayList<>(List.of(io.get(gates), io.get(c), io.get(h)));
 
@@ -211,7 +211,7 @@ class RecurrentSequencesTest {
                 b.gruCellForward(gi.slice(t * width, width), k, prev, h.slice(t * state, state), batch, hidden);
             }
         } else {
-            b.gruSequenceForward(gi, gh, whhT, hInit, zeroInit, h, steps, batch, hidden);
+            b.gruSequenceForward(gi, gh, whh, hInit, zeroInit, h, steps, batch, hidden);
         }
         List<double[]> out = new ArrayList<>(List.of(io.get(gi), io.get(gh), io.get(h)));
 
