@@ -512,7 +512,7 @@ public interface Backend extends AutoCloseable {
      * h_t), where h_{-1} = hInit and c_{-1} = cInit. The default does exactly that, one gemm and one
      * cell call per step, on one {@link #transposed} copy of whh. A backend may run the sequence its
      * own way (the rows of a batch never meet, so a thread can own some rows for every step; the
-     * weight may be packed as its products like) if each element sees the same operations.
+     * weight may be rearranged for its products) if each element sees the same operations.
      *
      * @param gates [T, B, 4H]: the input projection and biases on entry, the activations on return
      * @param whh the recurrent weight as the layer stores it, [4H, H] (as the backward takes it)
