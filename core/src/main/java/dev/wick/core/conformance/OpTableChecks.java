@@ -115,30 +115,37 @@ final class OpTableChecks extends Checks {
         });
     }
 
-    /** A transpose, a narrow along the last axis, a broadcast, and a concatenation part, in both dtypes and INT32. */
+    /**
+     * A transpose, a narrow along the last axis, a broadcast, and a concatenation part, in both
+     * dtypes and INT32; and a transposed copy through {@link dev.wick.core.backend.Backend#transposed}.
+     */
     private void stridedCopies() {
         int r = sizes.matrixRows(), c = sizes.matrixCols(), n = r * c;
         double[] x = in.normal(n, 1), bias = in.normal(c, 1);
         int[] ints = in.uniformInts(n, Integer.MAX_VALUE);
         int[] dims = {r, c}, own = Strides.contiguous(dims);
-        Strides transpose = Strides.of(new int[]{c, r}, new int[]{1, c}, new int[]{r, 1});
+        Strides transpose = Strides.transpose(r, c);
         int width = c - 2;
         Strides narrow = Strides.of(new int[]{r, width}, own, Strides.contiguous(new int[]{r, width}));
         Strides broadcast = Strides.broadcastTo(Shape.of(c), Shape.of(r, c));
         // [r, c] written into the right part of an [r, c + 3] concatenation
         Strides concatPart = Strides.of(dims, own, Strides.contiguous(new int[]{r, c + 3}));
-        suite.compare("copyStrided (transpose, narrow, broadcast, concat part, INT32)", exact, s -> {
+        suite.compare("copyStrided (transpose, narrow, broadcast, concat part, INT32) and transposed", exact, s -> {
             Buffer X = s.reals(x), B = s.reals(bias), I = s.ints(ints);
             Buffer t = s.nans(n), nw = s.nans(r * width), bc = s.nans(n), cat = s.nans(r * (c + 3));
             Buffer ti = s.allocate(DType.INT32, n);
+            Buffer[] made = new Buffer[1];
             s.timed(() -> {
                 s.backend().copyStrided(X, t, transpose);
                 s.backend().copyStrided(X.slice(1, n - 1), nw, narrow);
                 s.backend().copyStrided(B, bc, broadcast);
                 s.backend().copyStrided(X, cat.slice(3, r * (c + 3) - 3), concatPart);
                 s.backend().copyStrided(I, ti, transpose);
+                made[0] = s.backend().transposed(X, r, c);
             });
-            return outputs(s.read(t), s.read(nw), s.read(bc), s.read(cat), s.read(ti));
+            double[] transposed = s.read(made[0]);
+            s.backend().release(made[0]);
+            return outputs(s.read(t), s.read(nw), s.read(bc), s.read(cat), s.read(ti), transposed);
         });
     }
 }
