@@ -523,9 +523,24 @@ public final class CpuBackend implements Backend {
         if (tasks == 0) {
             Backend.super.rnnTanhSequenceForward(h, whh, hInit, steps, batch, hidden);
         } else {
-            RecurrentSequences.rnnTanhForward(workers, math, cb(h), cb(whh), hInit == null ? null : cb(hInit), steps, batch,
-                    hidden, tasks);
+            Buffer whhT = forwardWeight(whh, steps, hidden, hidden);
+            try {
+                RecurrentSequences.rnnTanhForward(workers, math, cb(h), cb(whhT == null ? whh : whhT), whhT == null,
+                        hInit == null ? null : cb(hInit), steps, batch, hidden, tasks);
+            } finally {
+                if (whhT != null) release(whhT);
+            }
         }
+    }
+
+    /**
+     * W_hh^T, copied once, for a forward sequence whose products will not pack the weight (float64,
+     * the portable loops) and run more than one step: they would transpose it again at every step.
+     * Null where the sequence reads whh as stored.
+     */
+    private Buffer forwardWeight(Buffer whh, int steps, int rows, int cols) {
+        boolean f32 = cb(whh).dtype == DType.FLOAT32;
+        return steps > 1 && !RecurrentSequences.packs(math, f32, steps) ? transposed(whh, rows, cols) : null;
     }
 
     @Override
@@ -545,8 +560,13 @@ public final class CpuBackend implements Backend {
         if (tasks == 0) {
             Backend.super.lstmSequenceForward(gates, whh, hInit, hInitZero, cInit, c, h, steps, batch, hidden);
         } else {
-            RecurrentSequences.lstmForward(workers, math, cb(gates), cb(whh), cb(hInit), hInitZero, cb(cInit), cb(c),
-                    cb(h), steps, batch, hidden, tasks);
+            Buffer whhT = forwardWeight(whh, steps, 4 * hidden, hidden);
+            try {
+                RecurrentSequences.lstmForward(workers, math, cb(gates), cb(whhT == null ? whh : whhT), whhT == null,
+                        cb(hInit), hInitZero, cb(cInit), cb(c), cb(h), steps, batch, hidden, tasks);
+            } finally {
+                if (whhT != null) release(whhT);
+            }
         }
     }
 
@@ -569,8 +589,13 @@ public final class CpuBackend implements Backend {
         if (tasks == 0) {
             Backend.super.gruSequenceForward(gi, gh, whh, hInit, hInitZero, h, steps, batch, hidden);
         } else {
-            RecurrentSequences.gruForward(workers, math, cb(gi), cb(gh), cb(whh), cb(hInit), hInitZero, cb(h), steps,
-                    batch, hidden, tasks);
+            Buffer whhT = forwardWeight(whh, steps, 3 * hidden, hidden);
+            try {
+                RecurrentSequences.gruForward(workers, math, cb(gi), cb(gh), cb(whhT == null ? whh : whhT), whhT == null,
+                        cb(hInit), hInitZero, cb(h), steps, batch, hidden, tasks);
+            } finally {
+                if (whhT != null) release(whhT);
+            }
         }
     }
 

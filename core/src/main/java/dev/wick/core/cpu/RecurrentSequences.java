@@ -39,6 +39,11 @@ final class RecurrentSequences {
                 CpuWorkers.chunkStart(batch, tasks, task + 1)));
     }
 
+    /** Whether {@link #packedWeight} packs the weight for a sequence of {@code steps}. */
+    static boolean packs(FloatArrayMath math, boolean f32, int steps) {
+        return f32 && steps >= 2 && math.hasBlockKernel();
+    }
+
     /** The calling thread's room for a recurrent weight packed by FloatGemm.packColumnBlocks. */
     private static final ThreadLocal<float[][]> PACKED_WEIGHT =
             ThreadLocal.withInitial(() -> new float[][]{new float[0]});
@@ -53,7 +58,7 @@ final class RecurrentSequences {
      */
     private static float[] packedWeight(CpuWorkers workers, FloatArrayMath math, boolean f32, int steps, CpuBuffer w,
                                         boolean transposed, int k, int n) {
-        if (!f32 || steps < 2 || !math.hasBlockKernel()) return null;
+        if (!packs(math, f32, steps)) return null;
         float[][] room = PACKED_WEIGHT.get();
         int length = FloatGemm.packedLength(k, n), blocks = FloatGemm.columnBlocks(n);
         if (room[0].length < length) room[0] = new float[length];
@@ -79,12 +84,14 @@ final class RecurrentSequences {
     }
 
     // ---- tanh RNN ------------------------------------------------------------------------------
+    // The forwards take the recurrent weight as the layer stores it ({@code stored}: [G H, H], each
+    // step's product reads its transpose) or already transposed by the caller ([H, G H]).
 
-    static void rnnTanhForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer h, CpuBuffer whh, CpuBuffer hInit,
-                               int steps, int batch, int hidden, int tasks) {
+    static void rnnTanhForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer h, CpuBuffer whh, boolean stored,
+                               CpuBuffer hInit, int steps, int batch, int hidden, int tasks) {
         int state = batch * hidden;
         boolean f32 = h.dtype == DType.FLOAT32;
-        float[] packed = packedWeight(workers, math, f32, steps, whh, true, hidden, hidden);
+        float[] packed = packedWeight(workers, math, f32, steps, whh, stored, hidden, hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from, length = rows * hidden;
             for (int t = 0; t < steps; t++) {
@@ -93,12 +100,12 @@ final class RecurrentSequences {
                 int po = first ? (hInit == null ? 0 : hInit.offset + from * hidden) : ho - state;
                 if (f32) {
                     if (!first || hInit != null) {
-                        product(math, packed, rows, hidden, hidden, first ? hInit.f() : h.f(), po, whh, true, h.f(), ho);
+                        product(math, packed, rows, hidden, hidden, first ? hInit.f() : h.f(), po, whh, stored, h.f(), ho);
                     }
                     math.tanh(h.f(), ho, h.f(), ho, length);
                 } else {
                     if (!first || hInit != null) {
-                        DoubleGemm.gemm(CALLING_THREAD, false, true, rows, hidden, hidden, 1.0,
+                        DoubleGemm.gemm(CALLING_THREAD, false, stored, rows, hidden, hidden, 1.0,
                                 first ? hInit.d() : h.d(), po, whh.d(), whh.offset, 1.0, h.d(), ho);
                     }
                     DoubleKernels.tanh(h.d(), ho, h.d(), ho, 0, length);
@@ -134,12 +141,12 @@ final class RecurrentSequences {
 
     // ---- LSTM ----------------------------------------------------------------------------------
 
-    static void lstmForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer gates, CpuBuffer whh, CpuBuffer hInit,
-                            boolean hInitZero, CpuBuffer cInit, CpuBuffer c, CpuBuffer h, int steps, int batch,
+    static void lstmForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer gates, CpuBuffer whh, boolean stored,
+                            CpuBuffer hInit, boolean hInitZero, CpuBuffer cInit, CpuBuffer c, CpuBuffer h, int steps, int batch,
                             int hidden, int tasks) {
         int state = batch * hidden, width = 4 * state;
         boolean f32 = gates.dtype == DType.FLOAT32;
-        float[] packed = packedWeight(workers, math, f32, steps, whh, true, hidden, 4 * hidden);
+        float[] packed = packedWeight(workers, math, f32, steps, whh, stored, hidden, 4 * hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = 0; t < steps; t++) {
@@ -150,7 +157,7 @@ final class RecurrentSequences {
                 if (f32) {
                     float[] prevH = first ? hInit.f() : h.f(), prevC = first ? cInit.f() : c.f();
                     if (!first || !hInitZero) {
-                        product(math, packed, rows, 4 * hidden, hidden, prevH, ho + from * hidden, whh, true, gates.f(),
+                        product(math, packed, rows, 4 * hidden, hidden, prevH, ho + from * hidden, whh, stored, gates.f(),
                                 go + from * 4 * hidden);
                     }
                     RecurrentKernels.lstmForward(math, gates.f(), go, prevC, co, c.f(), c.offset + t * state, h.f(),
@@ -158,7 +165,7 @@ final class RecurrentSequences {
                 } else {
                     double[] prevH = first ? hInit.d() : h.d(), prevC = first ? cInit.d() : c.d();
                     if (!first || !hInitZero) {
-                        DoubleGemm.gemm(CALLING_THREAD, false, true, rows, 4 * hidden, hidden, 1.0, prevH,
+                        DoubleGemm.gemm(CALLING_THREAD, false, stored, rows, 4 * hidden, hidden, 1.0, prevH,
                                 ho + from * hidden, whh.d(), whh.offset, 1.0, gates.d(), go + from * 4 * hidden);
                     }
                     RecurrentKernels.lstmForward(gates.d(), go, prevC, co, c.d(), c.offset + t * state, h.d(),
@@ -201,11 +208,11 @@ final class RecurrentSequences {
     // ---- GRU -----------------------------------------------------------------------------------
 
     static void gruForward(CpuWorkers workers, FloatArrayMath math, CpuBuffer gi, CpuBuffer gh, CpuBuffer whh,
-                           CpuBuffer hInit, boolean hInitZero, CpuBuffer h, int steps, int batch, int hidden,
+                           boolean stored, CpuBuffer hInit, boolean hInitZero, CpuBuffer h, int steps, int batch, int hidden,
                            int tasks) {
         int state = batch * hidden, width = 3 * state;
         boolean f32 = gi.dtype == DType.FLOAT32;
-        float[] packed = packedWeight(workers, math, f32, steps, whh, true, hidden, 3 * hidden);
+        float[] packed = packedWeight(workers, math, f32, steps, whh, stored, hidden, 3 * hidden);
         splitBatch(workers, batch, tasks, (from, to) -> {
             int rows = to - from;
             for (int t = 0; t < steps; t++) {
@@ -215,7 +222,7 @@ final class RecurrentSequences {
                 if (f32) {
                     float[] prev = first ? hInit.f() : h.f();
                     if (!first || !hInitZero) {
-                        product(math, packed, rows, 3 * hidden, hidden, prev, po + from * hidden, whh, true, gh.f(),
+                        product(math, packed, rows, 3 * hidden, hidden, prev, po + from * hidden, whh, stored, gh.f(),
                                 ko + from * 3 * hidden);
                     }
                     RecurrentKernels.gruForward(math, gi.f(), io, gh.f(), ko, prev, po, h.f(), h.offset + t * state,
@@ -223,7 +230,7 @@ final class RecurrentSequences {
                 } else {
                     double[] prev = first ? hInit.d() : h.d();
                     if (!first || !hInitZero) {
-                        DoubleGemm.gemm(CALLING_THREAD, false, true, rows, 3 * hidden, hidden, 1.0, prev,
+                        DoubleGemm.gemm(CALLING_THREAD, false, stored, rows, 3 * hidden, hidden, 1.0, prev,
                                 po + from * hidden, whh.d(), whh.offset, 1.0, gh.d(), ko + from * 3 * hidden);
                     }
                     RecurrentKernels.gruForward(gi.d(), io, gh.d(), ko, prev, po, h.d(), h.offset + t * state,
