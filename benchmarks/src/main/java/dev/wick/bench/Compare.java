@@ -75,7 +75,7 @@ public final class Compare {
             Map<String, Result> secondary = its.get(0).getSecondaryResults();
             String bench = shortName(p.getBenchmark());
             String caseName = caseName(p);
-            String backend = p.getParam("backend");
+            String backend = p.getParam("backend") != null ? p.getParam("backend") : fixedBackend(p.getBenchmark());
             if (secondary.containsKey("gflop")) {
                 main.add(figure(bench, caseName, backend, "GFLOP/s", true, its, secondaryScore("gflop")));
             } else if (secondary.containsKey("tokens")) {
@@ -87,7 +87,7 @@ public final class Compare {
             }
             secondary.keySet().stream().filter(k -> k.endsWith(GC_NORM)).findFirst().ifPresent(k ->
                     alloc.add(figure(bench, caseName, backend, "B/op", false, its, secondaryScore(k))));
-            if (secondary.containsKey("driverAllocations") && backend != null && backend.startsWith("wick")) {
+            if (secondary.containsKey("driverAllocations") && backend.startsWith("wick")) {
                 driver.add(figure(bench, caseName, backend, "per iteration", false, its, secondaryScore("driverAllocations")));
             }
         }
@@ -186,6 +186,15 @@ public final class Compare {
         if (a >= 10) return String.format("%.1f", v);
         if (a >= 0.1 || a == 0) return String.format("%.2f", v);
         return String.format("%.3g", v);
+    }
+
+    /**
+     * The backend of a benchmark that has no {@code backend} parameter (the word-level steps): the
+     * peer's benchmarks (package dev.wick.bench.torch) run libtorch's fused ops, the others Wick's
+     * CPU backend.
+     */
+    static String fixedBackend(String benchmark) {
+        return benchmark.startsWith("dev.wick.bench.torch.") ? Backends.PYTORCH_CPU_FUSED : Backends.WICK_CPU;
     }
 
     private static String shortName(String benchmark) {

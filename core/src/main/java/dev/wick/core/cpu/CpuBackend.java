@@ -32,11 +32,13 @@ public final class CpuBackend implements Backend {
     /** Elements per thread below which a cheap (vectorised, memory-bound) loop stays on one thread. */
     static final int CHEAP_GRAIN = 1 << 17;
     /**
-     * The same for plain copies and fills: one core copies a few MB in tens of microseconds, about
-     * what handing half to a worker costs (a 2,048 x 128 gather measured 38 us on one thread, 64-93
-     * on two).
+     * The same for plain copies, fills and gathers. Workers watch for the next job a while before
+     * they park, and the caller takes tasks itself when none has (see CpuWorkers): handing over half
+     * a job costs far less than writing a quarter of a megabyte, and one core alone does not reach
+     * the memory bandwidth that two do (EmbeddingBench's 2,048 x 128 gather showed it: see
+     * BENCHMARKS.md).
      */
-    static final int COPY_GRAIN = 1 << 18;
+    static final int COPY_GRAIN = 1 << 16;
     /** The same for loops that call exp, log or the random number generator per element. */
     static final int COSTLY_GRAIN = 1 << 12;
 
