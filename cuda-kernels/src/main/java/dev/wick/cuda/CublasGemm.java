@@ -9,10 +9,12 @@ import jcuda.jcublas.cublasMath;
 import jcuda.jcublas.cublasPointerMode;
 import jcuda.runtime.cudaStream_t;
 
+import java.util.function.Supplier;
+
 /**
- * GEMM through cuBLAS 12 (JCublas2, which needs libcublas.so.12), on the backend's stream, host
- * pointer mode (alpha and beta come from the host) and default math (no TF32: float32 results stay
- * float32-accurate). Row-major Wick meets column-major cuBLAS as {@link ColumnMajorGemm} says.
+ * GEMM through cuBLAS 12 (JCublas2, which needs libcublas.so.12), on the backend's stream and a
+ * workspace the device owns, host pointer mode (alpha and beta come from the host) and default math
+ * (no TF32: float32 results stay float32-accurate). Row-major Wick meets column-major cuBLAS as {@link ColumnMajorGemm} says.
  */
 final class CublasGemm implements BlasGemm {
     private final cublasHandle handle;
@@ -23,13 +25,25 @@ final class CublasGemm implements BlasGemm {
         this.name = name;
     }
 
-    /** Loads cuBLAS and binds a handle to {@code stream}; throws (UnsatisfiedLinkError, ...) where it cannot. */
-    static CublasGemm create(CUstream stream) {
+    /** Device memory for cuBLAS's own use, and its size. */
+    record Workspace(Pointer pointer, long bytes) {
+    }
+
+    /**
+     * Loads cuBLAS and binds a handle to {@code stream} and to the workspace {@code workspace} gives
+     * (asked for only once the library has loaded), so that cuBLAS allocates nothing of its own while
+     * a step runs, which CUDA graph capture needs; throws (UnsatisfiedLinkError, ...) where it cannot.
+     */
+    static CublasGemm create(CUstream stream, Supplier<Workspace> workspace) {
         JCublas2.setExceptionsEnabled(true);
         cublasHandle handle = new cublasHandle();
         call(() -> JCublas2.cublasCreate(handle), "cublasCreate");
         try {
             call(() -> JCublas2.cublasSetStream(handle, new cudaStream_t(stream)), "cublasSetStream");
+            // after the stream: setting a stream puts cuBLAS back on its own workspace pool
+            Workspace w = workspace.get();
+            call(() -> JCublas2.cublasSetWorkspace(handle, w.pointer(), w.bytes()),
+                    "cublasSetWorkspace(" + w.bytes() + " bytes)");
             call(() -> JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_HOST),
                     "cublasSetPointerMode");
             call(() -> JCublas2.cublasSetMathMode(handle, cublasMath.CUBLAS_DEFAULT_MATH), "cublasSetMathMode");

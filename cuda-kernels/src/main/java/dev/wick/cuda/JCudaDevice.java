@@ -130,7 +130,7 @@ final class JCudaDevice implements DeviceApi {
     }
     private BlasGemm blas;
     private String blasNotes = "";
-    /** cuBLAS's workspace, given to the FFM binding (null until it asks). */
+    /** cuBLAS's workspace, given to the binding in use (null until one asks). */
     private DeviceMemory blasWorkspace;
     private boolean contextRetained, streamCreated, eventCreated;
     private volatile String lastKernel = "none yet";
@@ -185,7 +185,7 @@ final class JCudaDevice implements DeviceApi {
         for (PtxModules.Module m : PtxModules.get().modules()) modules.put(m.name(), loadModule(m));
         BlasChoice choice = useBlas ? BlasChoice.first(List.of(
                 new BlasChoice.Candidate(FFM_CUBLAS, this::openFfmCublas),
-                new BlasChoice.Candidate(JCUBLAS, () -> CublasGemm.create(stream))))
+                new BlasChoice.Candidate(JCUBLAS, this::openJCublas)))
                 : BlasChoice.none("-Dwick.gemm=ptx");
         blas = choice.blas();
         blasNotes = choice.notes();
@@ -198,6 +198,24 @@ final class JCudaDevice implements DeviceApi {
             freeBlasWorkspace();
             throw e;
         }
+    }
+
+    private BlasGemm openJCublas() {
+        try {
+            return CublasGemm.create(stream, () -> {
+                DeviceMemory w = blasWorkspace();
+                return new CublasGemm.Workspace(pointerTo(w, 0), w.bytes());
+            });
+        } catch (RuntimeException | Error e) {
+            freeBlasWorkspace();
+            throw e;
+        }
+    }
+
+    /** cuBLAS's workspace, allocated on the first call (by whichever binding opens first). */
+    private DeviceMemory blasWorkspace() {
+        if (blasWorkspace == null) blasWorkspace = allocate(blasWorkspaceBytes(computeCapability));
+        return blasWorkspace;
     }
 
     /**
@@ -228,8 +246,8 @@ final class JCudaDevice implements DeviceApi {
 
         @Override
         public Workspace workspace() {
-            if (blasWorkspace == null) blasWorkspace = allocate(blasWorkspaceBytes(computeCapability));
-            return new Workspace(mem(blasWorkspace).pointer.address(), blasWorkspace.bytes());
+            DeviceMemory w = blasWorkspace();
+            return new Workspace(mem(w).pointer.address(), w.bytes());
         }
     }
 

@@ -90,7 +90,9 @@ class FfmCublasTest {
         // the real order with the real bindings: FFM first, then JCublas2 (which needs libcublas.so.12)
         HostMemoryDevice device = new HostMemoryDevice(target -> BlasChoice.first(List.of(
                 new BlasChoice.Candidate(JCudaDevice.FFM_CUBLAS, () -> FfmCublas.open(library, target)),
-                new BlasChoice.Candidate(JCudaDevice.JCUBLAS, () -> CublasGemm.create(new RawHandles.Stream())))));
+                new BlasChoice.Candidate(JCudaDevice.JCUBLAS, () -> CublasGemm.create(new RawHandles.Stream(), () -> {
+                    throw new AssertionError("the workspace was asked for before cuBLAS 12 had loaded");
+                })))));
         try (CudaBackend backend = new CudaBackend(device, 0)) {
             assertNull(device.blas());
             String d = backend.description();
