@@ -14,7 +14,8 @@ import java.util.function.Supplier;
 /**
  * GEMM through cuBLAS 12 (JCublas2, which needs libcublas.so.12), on the backend's stream and a
  * workspace the device owns, host pointer mode (alpha and beta come from the host) and default math
- * (no TF32: float32 results stay float32-accurate). Row-major Wick meets column-major cuBLAS as {@link ColumnMajorGemm} says.
+ * (no TF32: float32 results stay float32-accurate). Row-major Wick meets column-major cuBLAS as
+ * {@link ColumnMajorGemm} says.
  */
 final class CublasGemm implements BlasGemm {
     private final cublasHandle handle;
