@@ -189,30 +189,23 @@ final class JCudaDevice implements DeviceApi {
                 : BlasChoice.none("-Dwick.gemm=ptx");
         blas = choice.blas();
         blasNotes = choice.notes();
+        // A binding that failed to open may have allocated the workspace; one that opened (after
+        // such a failure, too) uses it.
+        if (blas == null) freeBlasWorkspace();
     }
 
     private BlasGemm openFfmCublas() {
-        try {
-            return FfmCublas.open(CublasLibrary.name(), new Target());
-        } catch (RuntimeException | Error e) {
-            freeBlasWorkspace();
-            throw e;
-        }
+        return FfmCublas.open(CublasLibrary.name(), new Target());
     }
 
     private BlasGemm openJCublas() {
-        try {
-            return CublasGemm.create(stream, () -> {
-                DeviceMemory w = blasWorkspace();
-                return new CublasGemm.Workspace(pointerTo(w, 0), w.bytes());
-            });
-        } catch (RuntimeException | Error e) {
-            freeBlasWorkspace();
-            throw e;
-        }
+        return CublasGemm.create(stream, () -> {
+            DeviceMemory w = blasWorkspace();
+            return new CublasGemm.Workspace(pointerTo(w, 0), w.bytes());
+        });
     }
 
-    /** cuBLAS's workspace, allocated on the first call (by whichever binding opens first). */
+    /** cuBLAS's workspace, allocated on the first call (by whichever binding asks first). */
     private DeviceMemory blasWorkspace() {
         if (blasWorkspace == null) blasWorkspace = allocate(blasWorkspaceBytes(computeCapability));
         return blasWorkspace;
